@@ -1,0 +1,126 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The one place that reads the environment. Everything else receives a `Config`. */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = (max: number) =>
+  z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+
+const envSchema = z.object({
+  DOSSIER_CORPUS_DIR: z.string().min(1).default('corpus'),
+  DOSSIER_INDEX_DIR: z.string().min(1).default('.dossier'),
+  // "auto" = configured Transformers.js model, then the bundled encoder, then lexical only.
+  // "none" = lexical only. "use" = the bundled Universal Sentence Encoder directly.
+  DOSSIER_EMBEDDING_MODEL: z.string().min(1).default('Xenova/all-MiniLM-L6-v2'),
+  DOSSIER_EMBEDDING_FALLBACK: bool.default(true),
+  DOSSIER_LOCAL_MODEL_PATH: z.string().min(1).optional(),
+  DOSSIER_ALLOW_REMOTE_MODELS: bool.default(true),
+  DOSSIER_MODEL_CACHE_DIR: z.string().min(1).default('.cache/models'),
+  DOSSIER_QUERY_PREFIX: z.string().optional(),
+  DOSSIER_CHUNK_TOKENS: positiveInt(2048).default(160),
+  DOSSIER_CHUNK_OVERLAP: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(5, 'must be at most 5').default(1),
+  DOSSIER_TOP_K: positiveInt(100).default(5),
+  DOSSIER_ENGINE: z.enum(['local', 'llm'], { message: 'must be "local" or "llm"' }).optional(),
+  DOSSIER_LLM_PROVIDER: z
+    .enum(['openai', 'openai-compatible'], { message: 'must be "openai" or "openai-compatible"' })
+    .optional(),
+  DOSSIER_LLM_BASE_URL: z.url({ message: 'must be a URL such as http://127.0.0.1:11434/v1' }).optional(),
+  DOSSIER_LLM_MODEL: z.string().min(1).optional(),
+  DOSSIER_LLM_API_KEY: z.string().min(1).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  DOSSIER_LLM_TIMEOUT_MS: positiveInt(600_000).default(30_000),
+});
+
+export type LlmConfig = {
+  provider: 'openai' | 'openai-compatible';
+  baseURL?: string;
+  model: string;
+  apiKey?: string;
+  timeoutMs: number;
+};
+
+export type Config = {
+  corpusDir: string;
+  indexDir: string;
+  embedding: {
+    model: string;
+    fallback: boolean;
+    localModelPath?: string;
+    allowRemoteModels: boolean;
+    cacheDir: string;
+    queryPrefix?: string;
+  };
+  chunking: { maxTokens: number; overlapSentences: number };
+  topK: number;
+  engine: 'local' | 'llm';
+  llm?: LlmConfig;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`)
+    .join('; ');
+}
+
+/** Builds a validated config from an environment object; throws ConfigError naming the bad variable. */
+export function parseConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  // Empty strings in .env files mean "unset", not "invalid".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration: ${describeIssues(parsed.error)}.`);
+  const e = parsed.data;
+  const resolve = (p: string) => path.resolve(cwd, p);
+
+  let llm: LlmConfig | undefined;
+  if (e.DOSSIER_LLM_PROVIDER === 'openai') {
+    const apiKey = e.DOSSIER_LLM_API_KEY ?? e.OPENAI_API_KEY;
+    if (!apiKey) throw new ConfigError('Invalid configuration: DOSSIER_LLM_PROVIDER=openai needs OPENAI_API_KEY (or DOSSIER_LLM_API_KEY).');
+    llm = { provider: 'openai', baseURL: e.DOSSIER_LLM_BASE_URL, model: e.DOSSIER_LLM_MODEL ?? 'gpt-4o-mini', apiKey, timeoutMs: e.DOSSIER_LLM_TIMEOUT_MS };
+  } else if (e.DOSSIER_LLM_PROVIDER === 'openai-compatible') {
+    if (!e.DOSSIER_LLM_BASE_URL) throw new ConfigError('Invalid configuration: DOSSIER_LLM_PROVIDER=openai-compatible needs DOSSIER_LLM_BASE_URL (for example http://127.0.0.1:11434/v1 for Ollama).');
+    if (!e.DOSSIER_LLM_MODEL) throw new ConfigError('Invalid configuration: DOSSIER_LLM_PROVIDER=openai-compatible needs DOSSIER_LLM_MODEL (for example llama3.1).');
+    llm = { provider: 'openai-compatible', baseURL: e.DOSSIER_LLM_BASE_URL, model: e.DOSSIER_LLM_MODEL, apiKey: e.DOSSIER_LLM_API_KEY, timeoutMs: e.DOSSIER_LLM_TIMEOUT_MS };
+  }
+  if (e.DOSSIER_ENGINE === 'llm' && !llm) {
+    throw new ConfigError('Invalid configuration: DOSSIER_ENGINE=llm needs DOSSIER_LLM_PROVIDER (openai or openai-compatible).');
+  }
+
+  return {
+    corpusDir: resolve(e.DOSSIER_CORPUS_DIR),
+    indexDir: resolve(e.DOSSIER_INDEX_DIR),
+    embedding: {
+      model: e.DOSSIER_EMBEDDING_MODEL,
+      fallback: e.DOSSIER_EMBEDDING_FALLBACK,
+      localModelPath: e.DOSSIER_LOCAL_MODEL_PATH ? resolve(e.DOSSIER_LOCAL_MODEL_PATH) : undefined,
+      allowRemoteModels: e.DOSSIER_ALLOW_REMOTE_MODELS,
+      cacheDir: resolve(e.DOSSIER_MODEL_CACHE_DIR),
+      queryPrefix: e.DOSSIER_QUERY_PREFIX,
+    },
+    chunking: { maxTokens: e.DOSSIER_CHUNK_TOKENS, overlapSentences: e.DOSSIER_CHUNK_OVERLAP },
+    topK: e.DOSSIER_TOP_K,
+    engine: e.DOSSIER_ENGINE ?? (llm ? 'llm' : 'local'),
+    llm,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process-wide config: `.env` (if present) under the real environment, validated once. */
+export function getConfig(): Config {
+  if (!cached) {
+    const envFile = path.resolve('.env');
+    // Real environment variables win over .env, as in Next.js and dotenv.
+    if (existsSync(envFile)) process.loadEnvFile(envFile);
+    cached = parseConfig(process.env);
+  }
+  return cached;
+}

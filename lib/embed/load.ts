@@ -1,0 +1,53 @@
+import type { Config } from '../config';
+import { loadTransformersEmbedder } from './transformers';
+import type { Embedder } from './types';
+import { loadBundledEmbedder } from './use';
+
+export type EmbedderChoice = { embedder: Embedder | null; warnings: string[] };
+
+export const BUNDLED_MODEL = 'use';
+export const NO_MODEL = 'none';
+
+export const howToEnableSemanticSearch =
+  'To enable semantic search, let Transformers.js download the model once (network access), or set DOSSIER_LOCAL_MODEL_PATH to a folder of Transformers.js models, then run `npm run ingest -- --rebuild`.';
+
+const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300);
+
+export function lexicalOnlyWarning(reason: string): string {
+  return `Semantic search is off: ${reason}. Retrieval is running on keywords only (BM25). ${howToEnableSemanticSearch}`;
+}
+
+/**
+ * The configured model, else the bundled encoder, else none: each step down is reported, so a
+ * user always knows which embedder built their index.
+ */
+export async function loadEmbedderForIngest(cfg: Config['embedding']): Promise<EmbedderChoice> {
+  const warnings: string[] = [];
+  if (cfg.model === NO_MODEL) return { embedder: null, warnings: [lexicalOnlyWarning('embeddings are disabled (DOSSIER_EMBEDDING_MODEL=none)')] };
+  if (cfg.model !== BUNDLED_MODEL) {
+    try {
+      return { embedder: await loadTransformersEmbedder(cfg.model, cfg), warnings };
+    } catch (error) {
+      const where = cfg.localModelPath ? `in ${cfg.localModelPath} or ` : '';
+      warnings.push(`Could not load ${cfg.model} ${where}from the model hub (${reasonOf(error)}).`);
+      if (!cfg.fallback) return { embedder: null, warnings: [...warnings, lexicalOnlyWarning(`${cfg.model} could not be loaded`)] };
+      warnings.push('Falling back to the Universal Sentence Encoder bundled with the app.');
+    }
+  }
+  try {
+    return { embedder: await loadBundledEmbedder(), warnings };
+  } catch (error) {
+    return { embedder: null, warnings: [...warnings, lexicalOnlyWarning(`no embedding model could be loaded (${reasonOf(error)})`)] };
+  }
+}
+
+/** The embedder that built an index, for embedding queries; never a different one. */
+export async function loadEmbedderById(id: string, cfg: Config['embedding']): Promise<EmbedderChoice> {
+  try {
+    if (id.startsWith('use:')) return { embedder: await loadBundledEmbedder(), warnings: [] };
+    if (id.startsWith('transformers:')) return { embedder: await loadTransformersEmbedder(id.slice('transformers:'.length), cfg), warnings: [] };
+    throw new Error(`unknown embedder "${id}"`);
+  } catch (error) {
+    return { embedder: null, warnings: [lexicalOnlyWarning(`the index was built with ${id}, which cannot be loaded now (${reasonOf(error)})`)] };
+  }
+}

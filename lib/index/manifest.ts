@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/** On-disk formats of an index snapshot, validated whenever they are read. */
+
+export const INDEX_FORMAT = 1;
+
+export const documentMetaSchema = z.object({
+  id: z.string(),
+  file: z.string(),
+  title: z.string(),
+  outlet: z.string().optional(),
+  published: z.string().optional(),
+  author: z.string().optional(),
+  url: z.string().optional(),
+  hash: z.string(),
+  bodyOffset: z.number().int().nonnegative(),
+  passageCount: z.number().int().nonnegative(),
+});
+export type DocumentMeta = z.infer<typeof documentMetaSchema>;
+
+export const manifestSchema = z.object({
+  format: z.literal(INDEX_FORMAT),
+  builtAt: z.string(),
+  embedder: z.object({ id: z.string(), label: z.string(), dims: z.number().int().positive() }).nullable(),
+  chunking: z.object({ maxTokens: z.number().int(), overlapSentences: z.number().int(), cleanerVersion: z.number().int() }),
+  documents: z.array(documentMetaSchema),
+  passageCount: z.number().int().nonnegative(),
+  warnings: z.array(z.string()),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+const sentenceSchema = z.object({ start: z.number().int(), end: z.number().int(), text: z.string() });
+export const passageSchema = z.object({
+  id: z.string(),
+  docId: z.string(),
+  position: z.number().int().nonnegative(),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().nonnegative(),
+  text: z.string(),
+  sentences: z.array(sentenceSchema),
+});
+export const passagesFileSchema = z.array(passageSchema);
+
+/** Original bodies, so citations resolve against exactly the text that was indexed. */
+export const bodiesFileSchema = z.record(z.string(), z.string());

@@ -1,0 +1,159 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LocalIndex } from 'vectra';
+import type { z } from 'zod';
+import type { Passage } from '../corpus/chunk';
+import { bodiesFileSchema, manifestSchema, passagesFileSchema, type Manifest } from './manifest';
+
+/**
+ * An index is a folder of immutable snapshots plus a CURRENT file naming the live one. Ingest
+ * writes a complete snapshot under a temporary name, renames it into place and only then
+ * replaces CURRENT (write + rename, atomic on POSIX), so readers see the old index or the new
+ * one, never a mix, whenever the writer dies.
+ */
+
+export type Snapshot = {
+  name: string;
+  dir: string;
+  manifest: Manifest;
+  passages: Passage[];
+  bodies: Record<string, string>;
+  /** Row i is the unit vector of passages[i]; null when the index is lexical-only. */
+  vectors: Float32Array | null;
+};
+
+export type SnapshotData = Omit<Snapshot, 'name' | 'dir' | 'vectors'> & { vectors: Float32Array[] | null };
+
+export class IndexError extends Error {
+  override name = 'IndexError';
+}
+
+export const rebuildHint = 'Run `npm run ingest -- --rebuild` to rebuild it.';
+
+const CURRENT = 'CURRENT';
+const SNAPSHOTS = 'snapshots';
+const KEEP_SNAPSHOTS = 2; // the live one and its predecessor, which a server may still be reading
+
+export async function currentSnapshotName(indexDir: string): Promise<string | null> {
+  try {
+    const name = (await readFile(path.join(indexDir, CURRENT), 'utf8')).trim();
+    if (!/^snap-[\w-]+$/.test(name)) throw new IndexError(`The index at ${indexDir} is damaged (its CURRENT file is unreadable). ${rebuildHint}`);
+    return name;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+async function readJson<T>(file: string, schema: z.ZodType<T>, what: string): Promise<T> {
+  let raw: string;
+  try {
+    raw = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new IndexError(`The index is damaged: its ${what} file is missing (${(error as NodeJS.ErrnoException).code}). ${rebuildHint}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new IndexError(`The index is damaged: its ${what} file is truncated or corrupt. ${rebuildHint}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new IndexError(`The index is damaged or from an older version: its ${what} file does not have the expected shape. ${rebuildHint}`);
+  return parsed.data;
+}
+
+async function readVectors(dir: string, manifest: Manifest, passages: Passage[]): Promise<Float32Array | null> {
+  if (!manifest.embedder) return null;
+  const dims = manifest.embedder.dims;
+  let items;
+  try {
+    items = await new LocalIndex(path.join(dir, 'vectra')).listItems();
+  } catch (error) {
+    throw new IndexError(`The index is damaged: its vector store cannot be read (${(error as Error).message.split('\n')[0]}). ${rebuildHint}`);
+  }
+  const row = new Map(passages.map((p, i) => [p.id, i]));
+  const vectors = new Float32Array(passages.length * dims);
+  let filled = 0;
+  for (const item of items) {
+    const i = row.get(item.id);
+    if (i === undefined || item.vector.length !== dims) continue;
+    vectors.set(item.vector, i * dims);
+    filled++;
+  }
+  if (filled !== passages.length) {
+    throw new IndexError(`The index is damaged: it has ${passages.length} passages but ${filled} matching vectors. ${rebuildHint}`);
+  }
+  return vectors;
+}
+
+/** The live snapshot, or null when nothing has been indexed yet. Throws IndexError when damaged. */
+export async function loadSnapshot(indexDir: string): Promise<Snapshot | null> {
+  const name = await currentSnapshotName(indexDir);
+  if (!name) return null;
+  const dir = path.join(indexDir, SNAPSHOTS, name);
+  const manifest = await readJson(path.join(dir, 'manifest.json'), manifestSchema, 'manifest');
+  const passages = await readJson(path.join(dir, 'passages.json'), passagesFileSchema, 'passages');
+  const bodies = await readJson(path.join(dir, 'bodies.json'), bodiesFileSchema, 'documents');
+  if (passages.length !== manifest.passageCount || manifest.documents.some((d) => bodies[d.id] === undefined)) {
+    throw new IndexError(`The index is damaged: its files disagree with its manifest. ${rebuildHint}`);
+  }
+  return { name, dir, manifest, passages, bodies, vectors: await readVectors(dir, manifest, passages) };
+}
+
+/** Writes a complete snapshot and makes it the live one. Returns its name. */
+export async function writeSnapshot(indexDir: string, data: SnapshotData): Promise<string> {
+  const root = path.join(indexDir, SNAPSHOTS);
+  await mkdir(root, { recursive: true });
+  const name = `snap-${Date.now()}-${process.pid}`;
+  const tmp = path.join(root, `.tmp-${name}`);
+  await mkdir(tmp, { recursive: true });
+  await writeFile(path.join(tmp, 'passages.json'), JSON.stringify(data.passages));
+  await writeFile(path.join(tmp, 'bodies.json'), JSON.stringify(data.bodies));
+  if (data.vectors) {
+    const store = new LocalIndex(path.join(tmp, 'vectra'));
+    await store.createIndex({ version: 1 });
+    await store.beginUpdate();
+    for (const [i, p] of data.passages.entries()) {
+      await store.insertItem({ id: p.id, vector: Array.from(data.vectors[i]!), metadata: { docId: p.docId } });
+    }
+    await store.endUpdate();
+  }
+  // The manifest goes last: a snapshot folder without one was never finished.
+  await writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(data.manifest, null, 2));
+  await rename(tmp, path.join(root, name));
+  const pointerTmp = path.join(indexDir, `${CURRENT}.tmp-${process.pid}`);
+  await writeFile(pointerTmp, name);
+  await rename(pointerTmp, path.join(indexDir, CURRENT));
+  await pruneSnapshots(indexDir, name);
+  return name;
+}
+
+/** Removes unfinished temporary folders and all but the newest finished snapshots. */
+export async function pruneSnapshots(indexDir: string, live: string | null): Promise<void> {
+  const root = path.join(indexDir, SNAPSHOTS);
+  let entries: string[];
+  try {
+    entries = await readdir(root);
+  } catch {
+    return;
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return pid !== process.pid;
+    } catch {
+      return false;
+    }
+  };
+  for (const entry of entries.filter((e) => e.startsWith('.tmp-'))) {
+    const pid = Number(entry.split('-').at(-1));
+    if (!alive(pid)) await rm(path.join(root, entry), { recursive: true, force: true });
+  }
+  const finished = entries.filter((e) => e.startsWith('snap-') && e !== live).sort((a, b) => Number(b.split('-')[1]) - Number(a.split('-')[1]));
+  for (const old of finished.slice(KEEP_SNAPSHOTS - 1)) await rm(path.join(root, old), { recursive: true, force: true });
+  for (const file of await readdir(indexDir)) {
+    const pid = Number(file.split('-').at(-1));
+    if (file.startsWith(`${CURRENT}.tmp-`) && !alive(pid)) await rm(path.join(indexDir, file), { force: true });
+  }
+}

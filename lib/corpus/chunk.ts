@@ -19,12 +19,30 @@ export type ChunkOptions = { maxTokens: number; overlapSentences: number };
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
+/**
+ * ICU's sentence rules (behind Intl.Segmenter) break after titles such as "Mr." and after
+ * initials; V8 ships no suppression list, so segments ending in one are joined to the next.
+ */
+const NO_BREAK_AFTER = /(?:^|[\s(])(?:mr|mrs|ms|dr|prof|st|jr|sr|gen|lt|col|capt|sgt|sen|rep|gov|pres|hon|rev|fr|no|vol|fig|approx|est|dept|inc|corp|ltd|co|vs|etc|e\.g|i\.e|[a-z])\.\s*$/i;
+
+function* segments(text: string): Generator<{ index: number; segment: string }> {
+  let pending: { index: number; segment: string } | null = null;
+  for (const { index, segment } of segmenter.segment(text)) {
+    pending = pending ? { index: pending.index, segment: pending.segment + segment } : { index, segment };
+    if (!NO_BREAK_AFTER.test(pending.segment)) {
+      yield pending;
+      pending = null;
+    }
+  }
+  if (pending) yield pending;
+}
+
 /** Rough sub-word token count (word pieces run ~1.3 per English word), enough for sizing. */
 export const estimateTokens = (text: string) => Math.ceil((text.match(/\S+/g) ?? []).length * 1.3);
 
 export function splitSentences(block: Block): Sentence[] {
   const out: Sentence[] = [];
-  for (const seg of segmenter.segment(block.text)) {
+  for (const seg of segments(block.text)) {
     const raw = seg.segment;
     const lead = raw.length - raw.trimStart().length;
     const trimmed = raw.trim();

@@ -10,8 +10,8 @@ export type Block = { start: number; end: number; text: string };
 export type RemovedBlock = Block & { reason: string };
 export type CleanResult = { blocks: Block[]; removed: RemovedBlock[] };
 
-// Version of these rules: stored in the manifest so that changing them re-indexes everything.
-export const CLEANER_VERSION = 3;
+// Version of the cleaning and sentence rules: stored in the manifest, so changing them re-indexes everything.
+export const CLEANER_VERSION = 4;
 
 const wordCount = (s: string) => (s.match(/\p{L}[\p{L}\p{N}'’-]*|\p{N}+/gu) ?? []).length;
 

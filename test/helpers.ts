@@ -1,0 +1,46 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after } from 'node:test';
+import { parseConfig, type Config } from '../lib/config';
+import { normalizeVector, type Embedder } from '../lib/embed/types';
+import { terms } from '../lib/text/normalize';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const CORPUS = path.join(ROOT, 'corpus');
+
+/** A temporary folder removed when the test file finishes. */
+export async function tempDir(prefix = 'dossier-test-'): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A config over a private copy of the real corpus (or an empty corpus folder). */
+export async function testConfig(env: Record<string, string> = {}, { copyCorpus = true } = {}): Promise<Config> {
+  const dir = await tempDir();
+  const corpusDir = path.join(dir, 'corpus');
+  if (copyCorpus) await cp(CORPUS, corpusDir, { recursive: true });
+  return parseConfig({ DOSSIER_CORPUS_DIR: corpusDir, DOSSIER_INDEX_DIR: path.join(dir, 'index'), DOSSIER_EMBEDDING_MODEL: 'none', ...env });
+}
+
+/**
+ * A deterministic stand-in embedder (hashed bag of words) for pipeline tests that need vectors
+ * but not meaning. Model loading itself is tested with the tiny ONNX model.
+ */
+export function hashingEmbedder(dims = 64, id = 'test:hashing'): Embedder {
+  const embed = (text: string) => {
+    const v = new Float32Array(dims);
+    for (const t of terms(text)) {
+      let h = 2166136261;
+      for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 16777619);
+      v[Math.abs(h) % dims] = v[Math.abs(h) % dims]! + 1;
+    }
+    return normalizeVector(v);
+  };
+  return {
+    id, label: 'hashing test embedder', dims,
+    embedDocuments: async (texts) => texts.map(embed),
+    embedQuery: async (text) => embed(text),
+  };
+}

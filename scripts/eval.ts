@@ -47,7 +47,8 @@ runCli(async () => {
       const record: Record<string, unknown> = { id: q.id, set: setName, question: q.question, answerable: q.answerable };
       for (const mode of modes) {
         const started = performance.now();
-        const result = await retrieve(searcher, q.question, { k: Math.max(DEPTH, args.k), mode });
+        // Baselines are plain rankings; hybrid is the product's ranking (fused, then diversified).
+        const result = await retrieve(searcher, q.question, { k: Math.max(DEPTH, args.k), mode, diversify: mode === 'hybrid' });
         const ms = performance.now() - started;
         const relevant = result.passages.map((p) => q.answerable && containsAny(p.text, q.evidence));
         if (q.answerable) {

@@ -1,0 +1,155 @@
+import type { Config } from '../config';
+import { retrieve, type DocumentFilter, type RetrievedPassage } from '../retrieve/retrieve';
+import { getSearcher, type Searcher } from '../retrieve/searcher';
+import { CitationRegistry, MarkerRewriter, checkCitations, type CitablePassage } from './citations';
+import { standaloneQuestion } from './conversation';
+import { llmOutput, rewriteWithLlm } from './llm';
+import { composeLocalAnswer } from './local';
+import type { Answer, AnswerEngine, AnswerEvent, ChatMessage, Citation } from './types';
+
+export type AnswerOptions = { engine?: AnswerEngine; k?: number; filter?: DocumentFilter; signal?: AbortSignal };
+
+export const NOT_COVERED = "The articles don't cover this.";
+
+/** Everything an engine needs for one turn. */
+export type Turn = {
+  cfg: Config;
+  searcher: Searcher;
+  messages: ChatMessage[];
+  query: string;
+  passages: RetrievedPassage[];
+  registry: CitationRegistry;
+  signal?: AbortSignal;
+};
+
+/** Text produced by an engine, as chunks that may split markers anywhere. */
+export type EngineOutput = { chunks: AsyncIterable<string>; refused: () => boolean; spans?: (passageId: string) => [number, number][] | undefined };
+
+export function passageLookup(searcher: Searcher): (id: string) => CitablePassage | undefined {
+  const byId = new Map(searcher.snapshot.passages.map((p) => [p.id, p]));
+  return (id) => {
+    const p = byId.get(id);
+    return p && { ...p, doc: searcher.docIndex.get(p.docId)! };
+  };
+}
+
+function passageVectorLookup(searcher: Searcher) {
+  const rows = new Map(searcher.snapshot.passages.map((p, i) => [p.id, i]));
+  const dims = searcher.snapshot.manifest.embedder?.dims ?? 0;
+  return (id: string) => {
+    const row = rows.get(id);
+    return row === undefined || !searcher.snapshot.vectors ? undefined : searcher.snapshot.vectors.subarray(row * dims, (row + 1) * dims);
+  };
+}
+
+export function relatedCitations(passages: RetrievedPassage[], count = 3): Citation[] {
+  return passages.slice(0, count).map((p, i) => ({
+    n: i + 1, passageId: p.id, docId: p.docId, title: p.doc.title, outlet: p.doc.outlet, published: p.doc.published,
+    text: p.text, start: p.start, end: p.end, spans: [],
+  }));
+}
+
+/** Emits text the way a model would: a few words at a time, so every consumer handles a real stream. */
+async function* inPieces(text: string): AsyncGenerator<string> {
+  for (const piece of text.match(/\S+\s*/g) ?? []) yield piece;
+}
+
+async function localOutput(turn: Turn): Promise<EngineOutput> {
+  const local = await composeLocalAnswer(turn.searcher, turn.query, turn.passages);
+  const text = local.refused ? `${NOT_COVERED} The closest passages I found are listed below.` : local.text;
+  return { chunks: inPieces(text), refused: () => local.refused, spans: (id) => local.spans.get(id) };
+}
+
+/**
+ * The one answering entry point: conversation in, a stream of events out (status, text deltas,
+ * citations as they are first used, and the final checked answer).
+ */
+export async function* answer(cfg: Config, messages: ChatMessage[], options: AnswerOptions = {}): AsyncGenerator<AnswerEvent> {
+  const started = performance.now();
+  const searcher = await getSearcher(cfg);
+  let engine: AnswerEngine = options.engine ?? cfg.engine;
+  const warnings: string[] = [...searcher.warnings];
+  for (const w of searcher.warnings) yield { type: 'warning', message: w };
+  if (engine === 'llm' && !cfg.llm) {
+    engine = 'local';
+    const w = 'No LLM is configured (set DOSSIER_LLM_PROVIDER); answering with the local engine.';
+    warnings.push(w);
+    yield { type: 'warning', message: w };
+  }
+
+  const history = messages.slice(0, -1);
+  const registry = new CitationRegistry(passageLookup(searcher), history);
+  const turn: Turn = { cfg, searcher, messages, query: standaloneQuestion(messages), passages: [], registry, signal: options.signal };
+  if (engine === 'llm') {
+    const rewritten = await rewriteWithLlm(cfg.llm!, messages, options.signal).catch(() => null);
+    if (rewritten) turn.query = rewritten;
+  }
+
+  const retrievalStarted = performance.now();
+  const retrieval = await retrieve(searcher, turn.query, { k: options.k ?? Math.max(cfg.topK, 6), filter: options.filter });
+  turn.passages = retrieval.passages;
+  const retrieveMs = performance.now() - retrievalStarted;
+  yield { type: 'status', query: turn.query, engine, retrieval: retrieval.mode };
+
+  let output: EngineOutput;
+  if (engine === 'llm') {
+    try {
+      output = await llmOutput(cfg.llm!, turn);
+    } catch (error) {
+      engine = 'local';
+      const w = `The LLM could not be reached (${(error as Error).message}); here is the local answer instead.`;
+      warnings.push(w);
+      yield { type: 'warning', message: w };
+      output = await localOutput(turn);
+    }
+  } else output = await localOutput(turn);
+
+  const rewriter = new MarkerRewriter(registry, output.spans);
+  let text = '';
+  let firstTokenMs: number | undefined;
+  const announced = new Set<number>();
+  const emit = function* (piece: string): Generator<AnswerEvent> {
+    if (!piece) return;
+    firstTokenMs ??= performance.now() - started;
+    text += piece;
+    for (const m of piece.matchAll(/\[(\d+)\]/g)) {
+      const n = Number(m[1]);
+      const c = registry.get(n);
+      if (c && !announced.has(n)) { announced.add(n); yield { type: 'citation', citation: c }; }
+    }
+    yield { type: 'text', delta: piece };
+  };
+  try {
+    for await (const chunk of output.chunks) yield* emit(rewriter.push(chunk));
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    const w = `The answer stream broke off (${(error as Error).message}).`;
+    warnings.push(w);
+    yield { type: 'warning', message: w };
+  }
+  yield* emit(rewriter.flush());
+
+  const refused = output.refused() || (text.trim().startsWith(NOT_COVERED) && registry.list().length === 0);
+  const vectors = passageVectorLookup(searcher);
+  const checks = refused ? [] : await checkCitations(text, registry, searcher.embedder ? { embedder: searcher.embedder, passageVector: vectors } : null);
+  const total = performance.now() - started;
+  const result: Answer = {
+    text: text.trim(),
+    citations: registry.list(),
+    refused,
+    engine,
+    query: turn.query,
+    checks,
+    removedMarkers: rewriter.removed,
+    related: refused ? relatedCitations(turn.passages) : [],
+    warnings,
+    timings: { retrieveMs, answerMs: total - retrieveMs, totalMs: total, firstTokenMs },
+  };
+  yield { type: 'done', answer: result };
+}
+
+/** Runs `answer` to completion: for callers that want the result, not the stream. */
+export async function answerOnce(cfg: Config, messages: ChatMessage[], options: AnswerOptions = {}): Promise<Answer> {
+  for await (const event of answer(cfg, messages, options)) if (event.type === 'done') return event.answer;
+  throw new Error('The answer stream ended without a result.');
+}

@@ -1,0 +1,76 @@
+import { generateText, streamText, type ModelMessage } from 'ai';
+import { languageModel } from '../ai/provider';
+import { answerInstructions, rewriteInstructions, sourcesBlock, withPassageIds } from '../ai/prompts';
+import type { LlmConfig } from '../config';
+import type { EngineOutput, Turn } from './answer';
+import { passageLookup } from './answer';
+import { isFollowUp } from './conversation';
+import type { ChatMessage } from './types';
+
+const timeoutSignal = (llm: LlmConfig, signal?: AbortSignal) =>
+  signal ? AbortSignal.any([signal, AbortSignal.timeout(llm.timeoutMs)]) : AbortSignal.timeout(llm.timeoutMs);
+
+/** For follow-ups, the model turns the conversation into a standalone query; first questions pass through. */
+export async function rewriteWithLlm(llm: LlmConfig, messages: ChatMessage[], signal?: AbortSignal): Promise<string | null> {
+  const last = messages.at(-1);
+  if (!last || messages.filter((m) => m.role === 'user').length < 2 || !isFollowUp(last.content)) return null;
+  const transcript = messages.map((m) => `${m.role === 'user' ? 'User' : 'Assistant'}: ${m.content.replace(/\[\d+\]/g, '')}`).join('\n');
+  const { text } = await generateText({ model: languageModel(llm), instructions: rewriteInstructions, prompt: transcript, maxRetries: 0, abortSignal: timeoutSignal(llm, signal) });
+  const query = text.trim().replace(/^["']|["']$/g, '');
+  return query && query.length < 500 ? query : null;
+}
+
+function describeError(error: unknown): string {
+  const e = error as { statusCode?: number; message?: string; name?: string; cause?: { code?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'it did not answer in time';
+  if (e?.statusCode === 401 || e?.statusCode === 403) return `it refused the API key (HTTP ${e.statusCode})`;
+  if (e?.statusCode) return `it answered HTTP ${e.statusCode}`;
+  if (e?.cause?.code) return `${e.cause.code}`;
+  return (e?.message ?? String(error)).split('\n')[0]!.slice(0, 200);
+}
+
+/**
+ * Streams the model's answer. The first chunk is awaited before returning, so an unreachable
+ * server, a bad key or a timeout surfaces here and the caller can fall back to the local engine.
+ */
+export async function llmOutput(llm: LlmConfig, turn: Turn): Promise<EngineOutput> {
+  const lookup = passageLookup(turn.searcher);
+  const sources = turn.passages.flatMap((p) => [p, ...p.corroborating]).map((p) => lookup(p.id)!);
+  const history: ModelMessage[] = turn.messages.slice(0, -1).map((m) =>
+    m.role === 'user' ? { role: 'user', content: m.content } : { role: 'assistant', content: withPassageIds(m.content, m.citations) },
+  );
+  const question = turn.messages.at(-1)!.content;
+  const result = streamText({
+    model: languageModel(llm),
+    instructions: answerInstructions,
+    messages: [...history, { role: 'user', content: `${sourcesBlock(sources)}\n\nQuestion: ${question}${turn.query !== question ? `\n(Standalone form: ${turn.query})` : ''}` }],
+    maxRetries: 0,
+    abortSignal: timeoutSignal(llm, turn.signal),
+  });
+
+  const iterator = (async function* () {
+    for await (const part of result.fullStream) {
+      if (part.type === 'text-delta') yield part.text;
+      else if (part.type === 'error') throw part.error;
+    }
+  })();
+  let first: IteratorResult<string>;
+  try {
+    first = await iterator.next();
+  } catch (error) {
+    throw new Error(describeError(error));
+  }
+  let text = first.done ? '' : first.value;
+  const chunks = (async function* () {
+    if (!first.done) yield first.value;
+    try {
+      for await (const piece of { [Symbol.asyncIterator]: () => iterator }) {
+        text += piece;
+        yield piece;
+      }
+    } catch (error) {
+      throw new Error(describeError(error));
+    }
+  })();
+  return { chunks, refused: () => /^\s*not in the articles/i.test(text) };
+}

@@ -1,0 +1,239 @@
+import type { RetrievedPassage } from '../retrieve/retrieve';
+import type { Searcher } from '../retrieve/searcher';
+import { fold, terms, words } from '../text/normalize';
+import { answerValues, hasAnswerShape, questionType, valueKey, type QuestionType } from './question';
+
+/**
+ * The local engine: an extractive answer composed from sentences of the retrieved passages,
+ * cited by passage id. No model is needed; one is used for sentence similarity when loaded.
+ */
+
+export type Candidate = {
+  passageId: string;
+  docId: string;
+  start: number;
+  end: number;
+  text: string;
+  terms: Set<string>;
+  coverage: number;
+  semantic: number | null;
+  shape: boolean;
+  /** How closely the sentence matches the question, before the answer-shape bonus. */
+  relevance: number;
+  score: number;
+};
+
+export type LocalAnswer = { text: string; refused: boolean; evidence: number; spans: Map<string, [number, number][]> };
+
+/** Below this evidence score the engine says the articles do not cover the question (see eval: `npm run eval`). */
+export const REFUSAL_THRESHOLD = 0.36;
+const MAX_SENTENCES = 4;
+/** An answer-bearing sentence must be nearly as relevant as the most relevant sentence. */
+const ALIGNMENT = 0.75;
+
+const sentenceVectors = new Map<string, Float32Array>();
+
+/** Words the collection uses in lower case somewhere: capitalised, they are ordinary words, not names. */
+const commonWords = new WeakMap<Searcher, Set<string>>();
+function commonWordTest(searcher: Searcher): (w: string) => boolean {
+  let set = commonWords.get(searcher);
+  if (!set) {
+    set = new Set();
+    for (const p of searcher.snapshot.passages) for (const m of p.text.matchAll(/(?<![\p{L}])\p{Ll}[\p{L}\p{M}]+/gu)) set.add(m[0]);
+    commonWords.set(searcher, set);
+  }
+  const words = set;
+  return (w) => words.has(w.toLowerCase());
+}
+
+/** Idf-weighted share of the question's terms that a sentence contains. */
+function coverage(searcher: Searcher, queryTerms: string[], sentenceTerms: Set<string>): number {
+  let total = 0;
+  let hit = 0;
+  for (const t of new Set(queryTerms)) {
+    const w = searcher.bm25.idf(t);
+    total += w;
+    if (sentenceTerms.has(t)) hit += w;
+  }
+  return total ? hit / total : 0;
+}
+
+/** A dateline ("HÀ NỘI — ", "VOV.VN - ") opens many first sentences; it is not part of the claim. */
+export function stripDateline(sentence: string): string {
+  return sentence.replace(/^(?:[\p{Lu}\d .,'’-]{2,40}(?:,\s*\p{L}+\s+\d{1,2})?\s*[-–—]\s*)+(?=\p{Lu})/u, '').replace(/^VOV\.VN\s*-\s*/, '');
+}
+
+async function candidates(searcher: Searcher, question: string, passages: RetrievedPassage[], type: QuestionType, queryVector: Float32Array | null): Promise<Candidate[]> {
+  const queryTerms = terms(question);
+  const isCommon = commonWordTest(searcher);
+  const seen = new Set<string>();
+  const out: Candidate[] = [];
+  const maxPassage = Math.max(...passages.map((p) => p.score), 1e-9);
+  passages.forEach((p, rank) => {
+    for (const member of [p, ...p.corroborating]) {
+      for (const s of member.sentences) {
+        const key = `${member.docId}:${s.start}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const t = new Set(terms(s.text));
+        const prior = (member.score / maxPassage) * (1 - rank * 0.04);
+        out.push({ passageId: member.id, docId: member.docId, start: s.start, end: s.end, text: stripDateline(s.text), terms: t, coverage: coverage(searcher, queryTerms, t), semantic: null, shape: hasAnswerShape(s.text, type, question, isCommon), relevance: 0, score: prior });
+      }
+    }
+  });
+  if (queryVector && searcher.embedder) {
+    const missing = out.filter((c) => !sentenceVectors.has(`${searcher.embedder!.id}:${c.docId}:${c.start}`));
+    const vecs = missing.length ? await searcher.embedder.embedDocuments(missing.map((c) => c.text)) : [];
+    missing.forEach((c, i) => sentenceVectors.set(`${searcher.embedder!.id}:${c.docId}:${c.start}`, vecs[i]!));
+    if (sentenceVectors.size > 20000) sentenceVectors.clear();
+    for (const c of out) {
+      const v = sentenceVectors.get(`${searcher.embedder.id}:${c.docId}:${c.start}`)!;
+      let dot = 0;
+      for (let i = 0; i < v.length; i++) dot += v[i]! * queryVector[i]!;
+      c.semantic = dot;
+    }
+  }
+  for (const c of out) {
+    const sem = c.semantic === null ? null : Math.max(0, Math.min(1, (c.semantic - 0.15) / 0.55));
+    c.relevance = sem === null ? c.coverage : 0.55 * c.coverage + 0.45 * sem;
+    c.score = 0.75 * c.relevance + 0.1 * c.score + (c.shape ? 0.15 : 0);
+  }
+  return out.sort((a, b) => b.score - a.score);
+}
+
+const jaccard = (a: Set<string>, b: Set<string>) => {
+  let inter = 0;
+  for (const t of a) if (b.has(t)) inter++;
+  return inter / (a.size + b.size - inter || 1);
+};
+
+const numbersOf = (text: string) => new Set(words(text).filter((w) => /^\d/.test(w)));
+
+/** Same fact in other words: most terms shared and no figure of one missing from the other. */
+function sameFact(a: Candidate, b: Candidate): boolean {
+  if (jaccard(a.terms, b.terms) < 0.45) return false;
+  const na = numbersOf(a.text);
+  const nb = numbersOf(b.text);
+  for (const n of na) if (!nb.has(n)) return false;
+  return true;
+}
+
+function withMarkers(sentence: string, ids: string[]): string {
+  const markers = ids.map((id) => `[${id}]`).join('');
+  const m = /^(.*?)([.!?]["'”’)]*)?\s*$/s.exec(sentence)!;
+  return `${m[1]} ${markers}${m[2] ?? '.'}`;
+}
+
+/** Outlet or short title; no date, so the framing adds no figure the passage lacks. */
+function describeSource(searcher: Searcher, docId: string): string {
+  const d = searcher.docIndex.get(docId)!;
+  return d.outlet ?? `"${d.title.length > 60 ? `${d.title.slice(0, 57).replace(/\s+\S*$/, '')}…` : d.title}"`;
+}
+
+/** Is the value stated about what the question asks, i.e. next to one of its specific words? */
+function answersInContext(sentence: string, value: string, specific: Set<string>): boolean {
+  const at = sentence.indexOf(value);
+  if (at < 0) return false;
+  const window = sentence.slice(Math.max(0, at - 60), at + value.length + 60);
+  return terms(window).some((t) => specific.has(t));
+}
+
+/** Names and numbers in the question that occur nowhere in the collection: the articles cannot be about them. */
+export function unknownSpecifics(searcher: Searcher, question: string): string[] {
+  const out: string[] = [];
+  const tokens = [...question.matchAll(/[\p{L}\p{N}][\p{L}\p{M}\p{N}'’.-]*/gu)].map((m) => m[0].replace(/[.’']+$/, ''));
+  tokens.forEach((tok, i) => {
+    const specific = /^\d/.test(tok) || (i > 0 && /^\p{Lu}/u.test(tok) && tok.length > 1);
+    if (!specific) return;
+    const t = terms(tok);
+    if (t.length && t.every((x) => searcher.bm25.idf(x) >= searcher.bm25.idf('\u0000never'))) out.push(tok);
+  });
+  return out;
+}
+
+export type Evidence = { score: number; lead: Candidate | undefined; unknown: string[]; type: QuestionType };
+
+/**
+ * How well the best sentence answers the question. A factual question (when, how many, who) is
+ * only answered by a sentence holding a value of that kind, and a question about a name or number
+ * the articles never mention is not answered at all, however similar the wording.
+ */
+export function assessEvidence(searcher: Searcher, question: string, ranked: Candidate[], type: QuestionType): Evidence {
+  const unknown = unknownSpecifics(searcher, question);
+  const needsShape = type === 'when' || type === 'quantity' || type === 'who' || type === 'where';
+  const lead = needsShape ? ranked.find((c) => c.shape) : ranked[0];
+  let score = lead?.score ?? 0;
+  // The sentences closest to the question lack the kind of value asked for: the answer is not here.
+  const best = Math.max(0, ...ranked.map((c) => c.relevance));
+  if (lead && lead.relevance < ALIGNMENT * best) score = 0;
+  // A yes/no question about something the articles never name cannot be confirmed from them.
+  if (unknown.length) score *= type === 'yesno' ? 0 : 0.75;
+  return { score, lead, unknown, type };
+}
+
+export async function rankSentences(searcher: Searcher, question: string, passages: RetrievedPassage[]) {
+  const type = questionType(question);
+  const queryVector = searcher.embedder ? await searcher.embedder.embedQuery(question) : null;
+  return { type, ranked: await candidates(searcher, question, passages, type, queryVector) };
+}
+
+export async function composeLocalAnswer(searcher: Searcher, question: string, passages: RetrievedPassage[]): Promise<LocalAnswer> {
+  const { type, ranked } = await rankSentences(searcher, question, passages);
+  const { score: evidence, lead } = assessEvidence(searcher, question, ranked, type);
+  if (!lead || evidence < REFUSAL_THRESHOLD) return { text: '', refused: true, evidence, spans: new Map() };
+
+  const factual = type !== 'other' && type !== 'why' && type !== 'yesno';
+  const limit = factual ? 3 : MAX_SENTENCES;
+  const chosen: { c: Candidate; support: Candidate[] }[] = [];
+  const used = new Set<Candidate>();
+  for (const c of [lead, ...ranked.filter((r) => r !== lead)]) {
+    if (chosen.length >= limit) break;
+    if (used.has(c)) continue;
+    if (chosen.length > 0) {
+      if (c.score < Math.max(REFUSAL_THRESHOLD, lead.score * 0.75)) break;
+      // Adds only what is new: a restatement of a chosen sentence corroborates it instead.
+      const dup = chosen.find((x) => sameFact(x.c, c) || jaccard(x.c.terms, c.terms) > 0.6);
+      if (dup) { if (c.docId !== dup.c.docId && !dup.support.some((s) => s.docId === c.docId)) dup.support.push(c); used.add(c); continue; }
+    }
+    const support = ranked.filter((o) => o !== c && !used.has(o) && o.docId !== c.docId && sameFact(c, o));
+    const perDoc = new Map<string, Candidate>();
+    for (const s of support) if (!perDoc.has(s.docId)) perDoc.set(s.docId, s);
+    for (const s of perDoc.values()) used.add(s);
+    used.add(c);
+    chosen.push({ c, support: [...perDoc.values()] });
+  }
+
+  const spans = new Map<string, [number, number][]>();
+  const cite = (c: Candidate) => {
+    const list = spans.get(c.passageId) ?? [];
+    list.push([c.start, c.end]);
+    spans.set(c.passageId, list);
+    return c.passageId;
+  };
+  const sentences = chosen.map(({ c, support }) => withMarkers(c.text, [cite(c), ...support.map(cite)]));
+
+  // Disagreement: another article gives a different value in answer to the same question.
+  if (factual && chosen.length > 1) {
+    const isCommon = commonWordTest(searcher);
+    // The question's most specific words ("ambassador"), not the ones every article repeats ("Japan").
+    const specific = new Set([...new Set(terms(question))].filter((t) => searcher.bm25.idf(t) >= 1).sort((a, b) => searcher.bm25.idf(b) - searcher.bm25.idf(a)).slice(0, 2));
+    const keys = (c: Candidate) => new Set(answerValues(c.text, type, question, isCommon).filter((v) => answersInContext(c.text, v, specific)).map((v) => valueKey(v, type)));
+    const leadKeys = keys(chosen[0]!.c);
+    const rivalIndex = chosen.findIndex(({ c }, i) => {
+      if (i === 0 || c.docId === chosen[0]!.c.docId || c.relevance < chosen[0]!.c.relevance * 0.8) return false;
+      const k = keys(c);
+      return leadKeys.size > 0 && k.size > 0 && ![...k].some((v) => leadKeys.has(v));
+    });
+    if (rivalIndex > 0) {
+      const [first, rival] = [chosen[0]!, chosen[rivalIndex]!];
+      const quote = (x: typeof first) => withMarkers(`"${x.c.text.replace(/[.!?]+$/, '')}"`, [x.c.passageId, ...x.support.map((o) => o.passageId)]);
+      const rest = sentences.filter((_, i) => i !== 0 && i !== rivalIndex);
+      const framed = [
+        `The articles differ: according to ${describeSource(searcher, first.c.docId)}, ${quote(first)}`,
+        `But ${describeSource(searcher, rival.c.docId)} says ${quote(rival)}`,
+      ];
+      return { text: [...framed, ...rest].join(' '), refused: false, evidence, spans };
+    }
+  }
+  return { text: sentences.join(' '), refused: false, evidence, spans };
+}

@@ -6,6 +6,12 @@ The model is useless for semantics; it exists so tests can exercise the real
 Transformers.js loading path (pipeline('feature-extraction', ...), tokenizer,
 onnxruntime session, mean pooling, normalisation, tensor shapes) fully offline.
 
+Graph: word + position + token-type embeddings -> one single-head self-attention
+layer that masks padded keys with the attention mask (residual) -> one dense tanh
+layer -> last_hidden_state [batch, seq, hidden]. Hidden states at padded
+positions are left non-zero, as in a real BERT, so only mean pooling that honours
+the attention mask gives a text the same embedding alone and padded in a batch.
+
 Usage:
     /usr/bin/python3 scripts/build-tiny-model.py OUT_DIR [--name dossier-tiny]
         [--hidden 32] [--seed 1234]
@@ -240,6 +246,9 @@ def build_onnx(vocab_size, hidden, seed):
     typ = (rng.standard_normal((TYPE_VOCAB_SIZE, hidden)) * 0.1).astype(f32)
     w = (rng.standard_normal((hidden, hidden)) / np.sqrt(hidden)).astype(f32)
     b = (rng.standard_normal((hidden,)) * 0.02).astype(f32)
+    wq = (rng.standard_normal((hidden, hidden)) / np.sqrt(hidden)).astype(f32)
+    wk = (rng.standard_normal((hidden, hidden)) / np.sqrt(hidden)).astype(f32)
+    wv = (rng.standard_normal((hidden, hidden)) / np.sqrt(hidden)).astype(f32)
 
     inits = [
         numpy_helper.from_array(word, "word_embeddings"),
@@ -247,10 +256,16 @@ def build_onnx(vocab_size, hidden, seed):
         numpy_helper.from_array(typ, "token_type_embeddings"),
         numpy_helper.from_array(w, "dense_weight"),
         numpy_helper.from_array(b, "dense_bias"),
+        numpy_helper.from_array(wq, "query_weight"),
+        numpy_helper.from_array(wk, "key_weight"),
+        numpy_helper.from_array(wv, "value_weight"),
+        numpy_helper.from_array(np.array(1.0 / np.sqrt(hidden), dtype=f32), "attn_scale"),
+        numpy_helper.from_array(np.array(1.0, dtype=f32), "one_f32"),
+        numpy_helper.from_array(np.array(-10000.0, dtype=f32), "mask_neg"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "head_axis"),
         numpy_helper.from_array(np.array(0, dtype=np.int64), "zero_i64"),
         numpy_helper.from_array(np.array(1, dtype=np.int64), "one_i64"),
         numpy_helper.from_array(np.array(1, dtype=np.int64), "seq_axis"),
-        numpy_helper.from_array(np.array([-1], dtype=np.int64), "last_axis"),
     ]
 
     nodes = [
@@ -264,14 +279,28 @@ def build_onnx(vocab_size, hidden, seed):
         helper.make_node("Gather", ["position_embeddings", "position_ids"], ["pos_emb"], axis=0),
         helper.make_node("Add", ["tok_emb", "type_emb"], ["emb0"]),
         helper.make_node("Add", ["emb0", "pos_emb"], ["emb"]),  # [S,H] broadcasts over batch
-        # one dense tanh layer
-        helper.make_node("MatMul", ["emb", "dense_weight"], ["mm"]),
+        # one single-head self-attention layer; padded keys get -1e4 added to their
+        # scores (as in BERT), so real tokens never attend to padding
+        helper.make_node("MatMul", ["emb", "query_weight"], ["q"]),
+        helper.make_node("MatMul", ["emb", "key_weight"], ["k"]),
+        helper.make_node("MatMul", ["emb", "value_weight"], ["v"]),
+        helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 2, 1]),
+        helper.make_node("MatMul", ["q", "kt"], ["qk"]),
+        helper.make_node("Mul", ["qk", "attn_scale"], ["scores"]),
+        helper.make_node("Cast", ["attention_mask"], ["maskf"], to=TensorProto.FLOAT),
+        helper.make_node("Sub", ["one_f32", "maskf"], ["inv_mask"]),
+        helper.make_node("Mul", ["inv_mask", "mask_neg"], ["mask_bias2"]),
+        helper.make_node("Unsqueeze", ["mask_bias2", "head_axis"], ["mask_bias"]),  # [B,1,S]
+        helper.make_node("Add", ["scores", "mask_bias"], ["masked_scores"]),
+        helper.make_node("Softmax", ["masked_scores"], ["probs"], axis=-1),
+        helper.make_node("MatMul", ["probs", "v"], ["ctx"]),
+        helper.make_node("Add", ["emb", "ctx"], ["attn_out"]),
+        # one dense tanh layer. Padded positions are NOT zeroed (real BERT does not zero
+        # them either), so pooling that ignored the attention mask would give a
+        # different embedding for a text padded inside a batch; tests rely on that.
+        helper.make_node("MatMul", ["attn_out", "dense_weight"], ["mm"]),
         helper.make_node("Add", ["mm", "dense_bias"], ["pre"]),
-        helper.make_node("Tanh", ["pre"], ["hidden"]),
-        # zero-out padded positions (cosmetic; mean pooling masks anyway)
-        helper.make_node("Unsqueeze", ["attention_mask", "last_axis"], ["mask3"]),
-        helper.make_node("Cast", ["mask3"], ["mask3f"], to=TensorProto.FLOAT),
-        helper.make_node("Mul", ["hidden", "mask3f"], ["last_hidden_state"]),
+        helper.make_node("Tanh", ["pre"], ["last_hidden_state"]),
     ]
 
     def int_input(name):

@@ -7,26 +7,29 @@ import { progressBar } from '../lib/cli/progress';
 import { table } from '../lib/cli/table';
 import { getConfig } from '../lib/config';
 import { evaluateAnswer, summarizeAnswers, type AnswerRecord } from '../lib/eval/answers';
+import { briefTopicSchema, evaluateBrief, summarizeBriefs, type BriefRecord } from '../lib/eval/briefs';
 import { loadJsonl, questionSchema, type GoldQuestion } from '../lib/eval/gold';
 import { containsAny, firstHit, summarize } from '../lib/eval/metrics';
 import { retrieve, type RetrievalMode } from '../lib/retrieve/retrieve';
 import { getSearcher } from '../lib/retrieve/searcher';
 
-const usage = `Usage: npm run eval -- --questions FILE.jsonl [--questions MORE.jsonl] [--k 5] [--engine local|llm|all|none] [--json OUT.json]
+const usage = `Usage: npm run eval -- --questions FILE.jsonl [--questions MORE.jsonl] [--briefs TOPICS.jsonl] [--k 5] [--engine local|llm|all|none] [--json OUT.json]
 
 Scores retrieval (hybrid, with lexical-only and dense-only baselines side by side) and answers
-(accuracy, citation precision and coverage, refusals, latency) on gold questions.`;
+(accuracy, citation precision and coverage, refusals, latency) on gold questions; --briefs scores
+briefings (fact coverage, cited-bullet share, duplicate bullets) on topics with required facts.`;
 
 const args = cliArgs(
   usage,
-  { questions: { type: 'string', multiple: true }, k: { type: 'string' }, json: { type: 'string' }, engine: { type: 'string' } },
+  { questions: { type: 'string', multiple: true }, briefs: { type: 'string' }, k: { type: 'string' }, json: { type: 'string' }, engine: { type: 'string' } },
   z.object({
-    questions: z.array(z.string()).min(1, 'is required: give a JSON-lines gold file'),
+    questions: z.array(z.string()).default([]),
+    briefs: z.string().optional(),
     k: z.coerce.number().int().min(1).max(50).default(5),
     json: z.string().optional(),
     engine: z.enum(['local', 'llm', 'all', 'none'], { message: 'must be local, llm, all or none' }).optional(),
     positionals: z.array(z.string()).max(0, 'is not expected'),
-  }),
+  }).refine((a) => a.questions.length > 0 || a.briefs, { message: 'is required: give --questions FILE.jsonl and/or --briefs FILE.jsonl', path: ['questions'] }),
 );
 
 const DEPTH = 10;
@@ -118,6 +121,30 @@ runCli(async () => {
       console.log(table(['engine', 'accuracy', 'cite prec', 'cite cover', 'refusal acc', 'false refusal', 'weak cites', 'bad markers', 'ms p50', 'ms p95'], answerRows));
     }
     console.log();
+  }
+
+  if (args.briefs) {
+    const topics = await loadJsonl(args.briefs, briefTopicSchema);
+    const rows: (string | number)[][] = [];
+    const briefs: Record<string, unknown>[] = [];
+    for (const engine of engines) {
+      const bar = progressBar(`Briefings (${engine})`);
+      const records: BriefRecord[] = [];
+      for (const [i, t] of topics.entries()) {
+        const r = await evaluateBrief(cfg, t, engine);
+        records.push(r);
+        briefs.push({ id: t.id, engine, topic: t.topic, title: r.briefing.title, bullets: r.briefing.bullets.map((b) => ({ text: b.text, citations: b.citations.map((c) => ({ n: c.n, docId: c.docId, text: c.text })) })), missingFacts: t.facts.filter((_, j) => !r.covered[j]) });
+        bar.update(i + 1, topics.length);
+      }
+      const m = summarizeBriefs(records);
+      output.summary[`briefs:${engine}`] = m;
+      rows.push([engine, m.topics, m.factCoverage, m.citedBulletShare, m.duplicateBullets, m.bulletsPerBriefing, m.supportedShare]);
+      console.log(`\nBriefing facts missed (${engine}):`);
+      console.log(table(['id', 'topic', 'missing facts'], records.filter((r) => r.covered.includes(false)).map((r) => [r.t.id, (r.t.topic || '(whole collection)').slice(0, 40), r.t.facts.filter((_, j) => !r.covered[j]).map((f) => f[0]).join('; ').slice(0, 80)])));
+    }
+    console.log(`\nBriefings: ${topics.length} topics`);
+    console.log(table(['engine', 'topics', 'fact cover', 'cited bullets', 'dup bullets', 'bullets/brief', 'supported'], rows));
+    (output as Record<string, unknown>).briefs = briefs;
   }
 
   if (args.json) {

@@ -63,7 +63,7 @@ export function stripDateline(sentence: string): string {
   return sentence.replace(/^(?:[\p{Lu}\d .,'’-]{2,40}(?:,\s*\p{L}+\s+\d{1,2})?\s*[-–—]\s*)+(?=\p{Lu})/u, '').replace(/^VOV\.VN\s*-\s*/, '');
 }
 
-async function candidates(searcher: Searcher, question: string, passages: RetrievedPassage[], type: QuestionType, queryVector: Float32Array | null): Promise<Candidate[]> {
+export async function sentenceCandidates(searcher: Searcher, question: string, passages: RetrievedPassage[], type: QuestionType, queryVector: Float32Array | null): Promise<Candidate[]> {
   const queryTerms = terms(question);
   const isCommon = commonWordTest(searcher);
   const seen = new Set<string>();
@@ -101,24 +101,38 @@ async function candidates(searcher: Searcher, question: string, passages: Retrie
   return out.sort((a, b) => b.score - a.score);
 }
 
-const jaccard = (a: Set<string>, b: Set<string>) => {
+export const jaccard = (a: Set<string>, b: Set<string>) => {
   let inter = 0;
   for (const t of a) if (b.has(t)) inter++;
   return inter / (a.size + b.size - inter || 1);
 };
 
-const numbersOf = (text: string) => new Set(words(text).filter((w) => /^\d/.test(w)));
+export const numbersOf = (text: string) => new Set(words(text).filter((w) => /^\d/.test(w)));
 
 /** Same fact in other words: most terms shared and no figure of one missing from the other. */
-function sameFact(a: Candidate, b: Candidate): boolean {
-  if (jaccard(a.terms, b.terms) < 0.45) return false;
-  const na = numbersOf(a.text);
-  const nb = numbersOf(b.text);
-  for (const n of na) if (!nb.has(n)) return false;
-  return true;
+/** Word 6-grams of a sentence, to spot a phrase two outlets share verbatim (a name, a quoted title). */
+function shingles(text: string): Set<string> {
+  const w = words(text);
+  const out = new Set<string>();
+  for (let i = 0; i + 6 <= w.length; i++) out.add(w.slice(i, i + 6).join(' '));
+  return out;
 }
 
-function withMarkers(sentence: string, ids: string[]): string {
+/**
+ * Two sentences report the same fact when they share most of their terms or a long verbatim
+ * phrase, and their figures do not contradict each other (both give numbers, none in common).
+ */
+export function sameFact(a: Candidate, b: Candidate): boolean {
+  if (jaccard(a.terms, b.terms) < 0.45) {
+    const sb = shingles(b.text);
+    if (![...shingles(a.text)].some((g) => sb.has(g))) return false;
+  }
+  const na = numbersOf(a.text);
+  const nb = numbersOf(b.text);
+  return !(na.size && nb.size && ![...na].some((n) => nb.has(n)));
+}
+
+export function withMarkers(sentence: string, ids: string[]): string {
   const markers = ids.map((id) => `[${id}]`).join('');
   const m = /^(.*?)([.!?]["'”’)]*)?\s*$/s.exec(sentence)!;
   return `${m[1]} ${markers}${m[2] ?? '.'}`;
@@ -173,8 +187,8 @@ export function assessEvidence(searcher: Searcher, question: string, ranked: Can
 
 export async function rankSentences(searcher: Searcher, question: string, passages: RetrievedPassage[]) {
   const type = questionType(question);
-  const queryVector = searcher.embedder ? await searcher.embedder.embedQuery(question) : null;
-  return { type, ranked: await candidates(searcher, question, passages, type, queryVector) };
+  const queryVector = searcher.embedder && question.trim() ? await searcher.embedder.embedQuery(question) : null;
+  return { type, ranked: await sentenceCandidates(searcher, question, passages, type, queryVector) };
 }
 
 export async function composeLocalAnswer(searcher: Searcher, question: string, passages: RetrievedPassage[]): Promise<LocalAnswer> {

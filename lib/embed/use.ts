@@ -17,7 +17,8 @@ export async function loadBundledEmbedder(): Promise<Embedder> {
   const run = async (texts: string[]): Promise<Float32Array[]> => {
     const out: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += BATCH) {
-      const rows = (await model.embed(texts.slice(i, i + BATCH))) as number[][];
+      // The encoder's tokenizer fails on empty input; an empty text gets the embedding of a blank.
+      const rows = (await model.embed(texts.slice(i, i + BATCH).map((t) => t.trim() || '.'))) as number[][];
       for (const row of rows) out.push(normalizeVector(Float32Array.from(row)));
     }
     return out;

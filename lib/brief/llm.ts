@@ -1,0 +1,37 @@
+import { generateText } from 'ai';
+import { languageModel } from '../ai/provider';
+import { briefInstructions, sourcesBlock } from '../ai/prompts';
+import type { LlmConfig } from '../config';
+import type { RetrievedPassage } from '../retrieve/retrieve';
+import type { Searcher } from '../retrieve/searcher';
+import { passageLookup } from '../answer/answer';
+import { OTHER_THEME } from './themes';
+
+/**
+ * Asks the model for a briefing as Markdown (## theme headings, "- " bullets with passage-id
+ * markers) and parses it into bullets; the caller validates the markers like an answer's.
+ */
+export async function llmBriefText(llm: LlmConfig, s: Searcher, topic: string, passages: RetrievedPassage[], timeline: boolean, signal?: AbortSignal) {
+  const lookup = passageLookup(s);
+  const sources = passages.flatMap((p) => [p, ...p.corroborating]).map((p) => lookup(p.id)!);
+  const { text } = await generateText({
+    model: languageModel(llm),
+    instructions: briefInstructions(timeline),
+    prompt: `${sourcesBlock(sources)}\n\nTopic: ${topic || 'the whole collection'}`,
+    maxRetries: 0,
+    abortSignal: signal ? AbortSignal.any([signal, AbortSignal.timeout(llm.timeoutMs)]) : AbortSignal.timeout(llm.timeoutMs),
+  });
+  const bullets: { text: string; theme: string; year?: number }[] = [];
+  let theme = OTHER_THEME;
+  for (const line of text.split('\n')) {
+    const heading = /^#{1,4}\s+(.+)$/.exec(line.trim());
+    if (heading) { theme = heading[1]!.trim(); continue; }
+    const bullet = /^\s*[-*•]\s+(.+)$/.exec(line);
+    if (bullet) {
+      const year = Number(bullet[1]!.match(/\b(19|20)\d{2}\b/)?.[0]) || undefined;
+      bullets.push({ text: bullet[1]!.trim(), theme: timeline ? String(year ?? '') : theme, year });
+    }
+  }
+  if (bullets.length === 0) throw new Error('the model returned no bullets');
+  return bullets.slice(0, 8);
+}

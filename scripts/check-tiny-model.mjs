@@ -6,6 +6,8 @@
 //   /usr/bin/python3 scripts/build-tiny-model.py /tmp/tiny-models
 //   node scripts/check-tiny-model.mjs /tmp/tiny-models [--name dossier-tiny]
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { env, pipeline } from '@xenova/transformers';
 
@@ -24,6 +26,8 @@ if (!outDir) {
 env.localModelPath = path.resolve(outDir) + path.sep;
 env.allowLocalModels = true;
 env.allowRemoteModels = false;
+// Transformers.js looks in its file cache before localModelPath: use an empty one.
+env.cacheDir = mkdtempSync(path.join(os.tmpdir(), 'tiny-model-cache-'));
 
 const t0 = performance.now();
 const extractor = await pipeline('feature-extraction', name, { quantized: true });
@@ -64,4 +68,13 @@ assert.equal(raw.dims[0], 2);
 assert.equal(raw.dims[2], hidden);
 console.log('raw dims:', JSON.stringify(raw.dims));
 
+// Padding is masked (the model leaves padded hidden states non-zero): a text embeds the same
+// alone and batched with a much longer one.
+const alone = (await extractor([texts[0]], { pooling: 'mean', normalize: true })).tolist()[0];
+const padded = (await extractor([texts[0], texts[1].repeat(8)], { pooling: 'mean', normalize: true })).tolist()[0];
+const padDiff = Math.max(...alone.map((x, i) => Math.abs(x - padded[i])));
+console.log('padding max diff:', padDiff);
+assert.ok(padDiff < 1e-5, 'padding changed the embedding');
+
+rmSync(env.cacheDir, { recursive: true, force: true });
 console.log('OK');

@@ -20,12 +20,17 @@ export async function rewriteWithLlm(llm: LlmConfig, messages: ChatMessage[], si
   return query && query.length < 500 ? query : null;
 }
 
+type CallError = { statusCode?: number; message?: string; name?: string; url?: string; cause?: { code?: string; message?: string; cause?: { code?: string } } };
+
 function describeError(error: unknown): string {
-  const e = error as { statusCode?: number; message?: string; name?: string; cause?: { code?: string } };
+  const e = error as CallError;
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'it did not answer in time';
   if (e?.statusCode === 401 || e?.statusCode === 403) return `it refused the API key (HTTP ${e.statusCode})`;
-  if (e?.statusCode) return `it answered HTTP ${e.statusCode}`;
-  if (e?.cause?.code) return `${e.cause.code}`;
+  // A stream cut off after a 200 response also carries statusCode 200: that is not an HTTP error.
+  if (e?.statusCode && e.statusCode >= 400) return `it answered HTTP ${e.statusCode}`;
+  const code = e?.cause?.code ?? e?.cause?.cause?.code;
+  if (code === 'UND_ERR_SOCKET' || e?.cause?.message === 'terminated') return 'the connection closed before the answer was complete';
+  if (code) return e.url ? `${code} at ${e.url}` : code;
   return (e?.message ?? String(error)).split('\n')[0]!.slice(0, 200);
 }
 
@@ -40,18 +45,23 @@ export async function llmOutput(llm: LlmConfig, turn: Turn): Promise<EngineOutpu
     m.role === 'user' ? { role: 'user', content: m.content } : { role: 'assistant', content: withPassageIds(m.content, m.citations) },
   );
   const question = turn.messages.at(-1)!.content;
+  const abortSignal = timeoutSignal(llm, turn.signal);
   const result = streamText({
     model: languageModel(llm),
     instructions: answerInstructions,
     messages: [...history, { role: 'user', content: `${sourcesBlock(sources)}\n\nQuestion: ${question}${turn.query !== question ? `\n(Standalone form: ${turn.query})` : ''}` }],
     maxRetries: 0,
-    abortSignal: timeoutSignal(llm, turn.signal),
+    abortSignal,
+    // Errors reach the caller through the stream below; the SDK's default logs them with a stack trace.
+    onError: () => {},
   });
 
   const iterator = (async function* () {
     for await (const part of result.fullStream) {
       if (part.type === 'text-delta') yield part.text;
       else if (part.type === 'error') throw part.error;
+      // On timeout or cancellation the SDK ends the stream with an 'abort' part instead of an error.
+      else if (part.type === 'abort') throw abortSignal.reason ?? new DOMException('The model call was aborted.', 'AbortError');
     }
   })();
   let first: IteratorResult<string>;

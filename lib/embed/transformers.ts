@@ -14,12 +14,16 @@ const KNOWN_PREFIXES: Record<string, { query?: string; passage?: string }> = {
 
 const BATCH = 16;
 
+// `env` is process-wide: remember the library default so a config without a local folder
+// does not inherit the folder of an earlier load.
+const DEFAULT_LOCAL_MODEL_PATH = env.localModelPath;
+
 /** Loads a Transformers.js feature-extraction model (mean pooling, normalised) from the local folder or the Hub cache. */
 export async function loadTransformersEmbedder(model: string, cfg: Config['embedding']): Promise<Embedder> {
   env.allowLocalModels = true;
   env.allowRemoteModels = cfg.allowRemoteModels;
   env.cacheDir = cfg.cacheDir;
-  if (cfg.localModelPath) env.localModelPath = cfg.localModelPath.endsWith('/') ? cfg.localModelPath : `${cfg.localModelPath}/`;
+  env.localModelPath = !cfg.localModelPath ? DEFAULT_LOCAL_MODEL_PATH : cfg.localModelPath.endsWith('/') ? cfg.localModelPath : `${cfg.localModelPath}/`;
   const extractor = (await pipeline('feature-extraction', model, { quantized: true })) as FeatureExtractionPipeline;
   const prefixes = KNOWN_PREFIXES[model] ?? {};
   const queryPrefix = cfg.queryPrefix ?? prefixes.query ?? '';

@@ -14,7 +14,7 @@ export function passageSimilarity(s: Searcher, a: number, b: number): number {
 }
 
 /** Above this a passage says the same thing as one already chosen: it corroborates, it does not add. */
-const DUPLICATE = { jaccard: 0.5, cosine: 0.93 };
+const DUPLICATE = { jaccard: 0.5, cosine: 0.93, jaccardWithCosine: 0.25 };
 
 export function isNearDuplicate(s: Searcher, a: number, b: number): boolean {
   const ta = s.termSets[a]!;
@@ -22,9 +22,11 @@ export function isNearDuplicate(s: Searcher, a: number, b: number): boolean {
   let inter = 0;
   for (const t of ta) if (tb.has(t)) inter++;
   // Containment, not Jaccard alone: a short passage repeated inside a longer one is a duplicate.
-  if (inter / (Math.min(ta.size, tb.size) || 1) >= 0.8 || inter / (ta.size + tb.size - inter || 1) >= DUPLICATE.jaccard) return true;
+  const jaccard = inter / (ta.size + tb.size - inter || 1);
+  if (inter / (Math.min(ta.size, tb.size) || 1) >= 0.8 || jaccard >= DUPLICATE.jaccard) return true;
+  // Embeddings alone never decide: a weak model can put unrelated passages close together.
   const v = s.snapshot.vectors;
-  return !!v && !!s.snapshot.manifest.embedder && cosine(v, s.snapshot.manifest.embedder.dims, a, b) >= DUPLICATE.cosine;
+  return !!v && !!s.snapshot.manifest.embedder && jaccard >= DUPLICATE.jaccardWithCosine && cosine(v, s.snapshot.manifest.embedder.dims, a, b) >= DUPLICATE.cosine;
 }
 
 export type Diversified = { row: number; duplicates: number[] };

@@ -1,0 +1,9 @@
+import { getConfig } from '../../../lib/config';
+import { handler, jsonResponse } from '../../../lib/http/request';
+import { libraryStatus } from '../../../lib/library';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+/** GET → the indexed articles, how retrieval runs, warnings, and example questions. */
+export const GET = handler(async () => jsonResponse(await libraryStatus(getConfig())));

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { ConfigError } from '../config';
+import { IndexError } from '../index/store';
+import { NoIndexError } from '../retrieve/searcher';
+
+/** An error whose message is a sentence fit to show the person who sent the request. */
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Turns the first zod issue into a sentence naming the field. */
+export function describeZodError(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  const field = issue.path.length ? issue.path.join('.') : 'the request body';
+  if (issue.code === 'unrecognized_keys') return `Unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${issue.path.length ? ` in ${field}` : ''}.`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `${field} is required.`;
+  const message = issue.message.replace(/\.$/, '');
+  return `${message.startsWith(field) ? message : `${field}: ${message}`}.`;
+}
+
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new HttpError(400, describeZodError(parsed.error));
+  return parsed.data;
+}
+
+/** Reads a JSON body of at most `maxBytes`, refusing oversized and malformed bodies with a sentence. */
+export async function readJson<T>(req: Request, schema: z.ZodType<T>, maxBytes = MAX_BODY_BYTES): Promise<T> {
+  const declared = Number(req.headers.get('content-length') ?? 0);
+  if (declared > maxBytes) throw new HttpError(413, `The request body is too large (${declared} bytes; the limit is ${maxBytes}).`);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (req.body) {
+    const reader = req.body.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      size += r.value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        throw new HttpError(413, `The request body is too large (over ${maxBytes} bytes).`);
+      }
+      chunks.push(r.value);
+    }
+  }
+  const text = new TextDecoder().decode(Buffer.concat(chunks));
+  if (!text.trim()) throw new HttpError(400, 'The request body is empty; send a JSON object.');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'The request body is not valid JSON.');
+  }
+  return parseWith(schema, json);
+}
+
+export const jsonResponse = (data: unknown, status = 200) =>
+  Response.json(data, { status, headers: { 'cache-control': 'no-store' } });
+
+/** Status and a sentence for any error; internals are logged, never sent. */
+export function publicError(error: unknown): { status: number; message: string } {
+  if (error instanceof HttpError) return { status: error.status, message: error.message };
+  if (error instanceof NoIndexError || error instanceof IndexError) return { status: 503, message: error.message };
+  if (error instanceof ConfigError) return { status: 500, message: error.message };
+  console.error(error);
+  return { status: 500, message: 'Something went wrong on the server; the error has been logged.' };
+}
+
+export function errorResponse(error: unknown): Response {
+  const { status, message } = publicError(error);
+  return jsonResponse({ error: message }, status);
+}
+
+/** Wraps a route handler so every failure becomes a JSON error response. */
+export function handler<A extends unknown[]>(fn: (...args: A) => Promise<Response>): (...args: A) => Promise<Response> {
+  return async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}

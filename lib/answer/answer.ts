@@ -80,8 +80,13 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   const history = messages.slice(0, -1);
   const registry = new CitationRegistry(passageLookup(searcher), history);
   const turn: Turn = { cfg, searcher, messages, query: standaloneQuestion(messages), passages: [], registry, signal: options.signal };
+  let llmError: unknown;
   if (engine === 'llm') {
-    const rewritten = await rewriteWithLlm(cfg.llm!, messages, options.signal).catch(() => null);
+    const rewritten = await rewriteWithLlm(cfg.llm!, messages, options.signal).catch((error) => {
+      if (options.signal?.aborted) throw error;
+      llmError = error; // the server is down or refusing: don't wait for it a second time
+      return null;
+    });
     if (rewritten) turn.query = rewritten;
   }
 
@@ -94,8 +99,10 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   let output: EngineOutput;
   if (engine === 'llm') {
     try {
+      if (llmError) throw llmError;
       output = await llmOutput(cfg.llm!, turn);
     } catch (error) {
+      if (options.signal?.aborted) throw error;
       engine = 'local';
       const w = `The LLM could not be reached (${(error as Error).message}); here is the local answer instead.`;
       warnings.push(w);

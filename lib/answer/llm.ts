@@ -15,7 +15,8 @@ export async function rewriteWithLlm(llm: LlmConfig, messages: ChatMessage[], si
   const last = messages.at(-1);
   if (!last || messages.filter((m) => m.role === 'user').length < 2 || !isFollowUp(last.content)) return null;
   const transcript = messages.map((m) => `${m.role === 'user' ? 'User' : 'Assistant'}: ${m.content.replace(/\[\d+\]/g, '')}`).join('\n');
-  const { text } = await generateText({ model: languageModel(llm), instructions: rewriteInstructions, prompt: transcript, maxRetries: 0, abortSignal: timeoutSignal(llm, signal) });
+  const { text } = await generateText({ model: languageModel(llm), instructions: rewriteInstructions, prompt: transcript, maxRetries: 0, abortSignal: timeoutSignal(llm, signal) })
+    .catch((error: unknown) => { throw new Error(describeError(error)); });
   const query = text.trim().replace(/^["']|["']$/g, '');
   return query && query.length < 500 ? query : null;
 }

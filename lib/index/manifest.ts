@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** On-disk formats of an index snapshot, validated whenever they are read. */
 
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 
 export const documentMetaSchema = z.object({
   id: z.string(),

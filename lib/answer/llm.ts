@@ -58,7 +58,7 @@ export async function llmOutput(llm: LlmConfig, turn: Turn): Promise<EngineOutpu
   });
 
   const iterator = (async function* () {
-    for await (const part of result.fullStream) {
+    for await (const part of result.stream) {
       if (part.type === 'text-delta') yield part.text;
       else if (part.type === 'error') throw part.error;
       // On timeout or cancellation the SDK ends the stream with an 'abort' part instead of an error.

@@ -13,6 +13,8 @@
  * far above its runners-up is confident; one with a flat top is guessing.
  */
 
+import { topIndices } from './dense';
+
 export type FusionInput = { lexical: Float64Array | null; dense: Float64Array | null; allowed: Uint8Array | null };
 
 function normalizeLexical(scores: Float64Array, allowed: Uint8Array | null): Float64Array {
@@ -23,14 +25,22 @@ function normalizeLexical(scores: Float64Array, allowed: Uint8Array | null): Flo
   return out;
 }
 
-function normalizeDense(scores: Float64Array, allowed: Uint8Array | null): Float64Array {
+/** Median of the allowed scores, from an even sample when there are many (exact up to 4096). */
+function sampledMedian(scores: Float64Array, allowed: Uint8Array | null): number | null {
   const values: number[] = [];
-  for (let i = 0; i < scores.length; i++) if (!allowed || allowed[i]) values.push(scores[i]!);
-  const out = new Float64Array(scores.length);
-  if (values.length === 0) return out;
+  const step = Math.max(1, Math.floor(scores.length / 4096));
+  for (let i = 0; i < scores.length; i += step) if (!allowed || allowed[i]) values.push(scores[i]!);
+  if (values.length === 0) return null;
   values.sort((a, b) => a - b);
-  const median = values[Math.floor(values.length / 2)]!;
-  const max = values.at(-1)!;
+  return values[Math.floor(values.length / 2)]!;
+}
+
+function normalizeDense(scores: Float64Array, allowed: Uint8Array | null): Float64Array {
+  const out = new Float64Array(scores.length);
+  const median = sampledMedian(scores, allowed);
+  if (median === null) return out;
+  let max = -Infinity;
+  for (let i = 0; i < scores.length; i++) if ((!allowed || allowed[i]) && scores[i]! > max) max = scores[i]!;
   const span = max - median || 1;
   for (let i = 0; i < scores.length; i++) out[i] = Math.max(0, (scores[i]! - median) / span);
   return out;
@@ -38,11 +48,9 @@ function normalizeDense(scores: Float64Array, allowed: Uint8Array | null): Float
 
 /** How far the best normalised score stands above the mean of the next few: 0 (flat) .. 1 (clear winner). */
 function confidence(normalized: Float64Array, allowed: Uint8Array | null): number {
-  const top: number[] = [];
-  for (let i = 0; i < normalized.length; i++) if (!allowed || allowed[i]) top.push(normalized[i]!);
-  top.sort((a, b) => b - a);
+  const top = topIndices(normalized, 6, allowed).map((i) => normalized[i]!);
   if (top.length < 2 || top[0]! <= 0) return 0;
-  const runners = top.slice(1, 6);
+  const runners = top.slice(1);
   const mean = runners.reduce((a, c) => a + c, 0) / runners.length;
   return Math.min(1, Math.max(0, (top[0]! - mean) / top[0]!));
 }

@@ -49,6 +49,11 @@ function allowedRows(s: Searcher, filter?: DocumentFilter): Uint8Array | null {
 // Queries repeat (follow-ups, eval modes, retries); embedding one costs milliseconds to seconds.
 const queryVectors = new Map<string, Float32Array>();
 
+/** Forgets cached query vectors (benchmarks measure embedding, not the cache). */
+export function clearQueryCache(): void {
+  queryVectors.clear();
+}
+
 async function embedQuery(s: Searcher, query: string): Promise<Float32Array> {
   const key = `${s.embedder!.id}\u0000${query}`;
   let v = queryVectors.get(key);

@@ -1,0 +1,50 @@
+import type { Passage } from '../corpus/chunk';
+import type { DocumentMeta } from '../index/manifest';
+import type { SnapshotData } from '../index/store';
+import { INDEX_FORMAT } from '../index/manifest';
+import { CLEANER_VERSION } from '../corpus/clean';
+
+/**
+ * A synthetic collection with realistic text statistics: passages recombine real sentences
+ * (2–5 each) into documents of ~20 passages, and carry random unit vectors, so scale can be
+ * measured without a model.
+ */
+export function synthesize(sentences: string[], count: number, dims: number, seed = 42): SnapshotData & { vectors: Float32Array[] } {
+  let state = seed >>> 0;
+  const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const perDoc = 20;
+  const passages: Passage[] = [];
+  const vectors: Float32Array[] = [];
+  const bodies: Record<string, string> = {};
+  const documents: DocumentMeta[] = [];
+  for (let d = 0; passages.length < count; d++) {
+    const docId = `synthetic-${d}`;
+    let body = '';
+    const n = Math.min(perDoc, count - passages.length);
+    for (let p = 0; p < n; p++) {
+      const picked = Array.from({ length: 2 + Math.floor(rand() * 4) }, () => sentences[Math.floor(rand() * sentences.length)]!);
+      const start = body.length;
+      const sents = picked.map((text) => { const s = body.length; body += `${text} `; return { start: s, end: s + text.length, text }; });
+      body += '\n\n';
+      passages.push({ id: `${docId}#${p}`, docId, position: p, start, end: sents.at(-1)!.end, text: picked.join(' '), sentences: sents });
+      const v = new Float32Array(dims);
+      let norm = 0;
+      for (let i = 0; i < dims; i++) { v[i] = gauss(); norm += v[i]! * v[i]!; }
+      norm = Math.sqrt(norm);
+      for (let i = 0; i < dims; i++) v[i] = v[i]! / norm;
+      vectors.push(v);
+    }
+    bodies[docId] = body;
+    documents.push({ id: docId, file: `${docId}.txt`, title: `Synthetic document ${d}`, hash: String(d), bodyOffset: 0, passageCount: n, outlet: `Outlet ${d % 7}`, published: `2024-${String(1 + (d % 12)).padStart(2, '0')}-15` });
+  }
+  return {
+    manifest: {
+      format: INDEX_FORMAT, builtAt: new Date().toISOString(),
+      embedder: { id: 'synthetic:random-unit', label: 'random unit vectors', dims },
+      chunking: { maxTokens: 160, overlapSentences: 0, cleanerVersion: CLEANER_VERSION },
+      documents, passageCount: passages.length, warnings: [],
+    },
+    passages, bodies, vectors,
+  };
+}

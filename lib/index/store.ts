@@ -3,6 +3,7 @@ import path from 'node:path';
 import { LocalIndex, ProtobufCodec } from 'vectra';
 import type { z } from 'zod';
 import type { Passage } from '../corpus/chunk';
+import { allocateMatrix } from '../retrieve/simd';
 import { bodiesFileSchema, manifestSchema, passagesFileSchema, type Manifest } from './manifest';
 
 /**
@@ -80,7 +81,7 @@ async function readVectors(dir: string, manifest: Manifest, passages: Passage[])
     throw new IndexError(`The index is damaged: its vector store cannot be read (${(error as Error).message.split('\n')[0]}). ${rebuildHint}`);
   }
   const row = new Map(passages.map((p, i) => [p.id, i]));
-  const vectors = new Float32Array(passages.length * dims);
+  const vectors = allocateMatrix(passages.length, dims);
   let filled = 0;
   for (const item of items) {
     const i = row.get(item.id);

@@ -1,8 +1,12 @@
+import { simdScan } from './simd';
+
 /**
  * Dense scoring over one contiguous Float32Array of unit vectors (row-major). One flat array
- * scans at memory speed and loads in one read; an array of per-passage arrays does neither.
+ * scans at memory speed and loads in one read; an array of per-passage arrays does neither. Matrices from `allocateMatrix`
+ * are scanned with WebAssembly SIMD, others with the loop below.
  */
 export function cosineScan(matrix: Float32Array, dims: number, query: Float32Array, out = new Float64Array(matrix.length / dims)): Float64Array {
+  if (simdScan(matrix, query, out)) return out;
   const rows = out.length;
   // Four accumulators break the add dependency chain so the loop can pipeline.
   const tail = dims - (dims % 4);

@@ -33,13 +33,21 @@ const args = cliArgs(
 );
 
 const DEPTH = 10;
+type RetrievalVariant = { name: string; mode: RetrievalMode; diversify: boolean };
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 runCli(async () => {
   const cfg = getConfig();
   const searcher = await getSearcher(cfg);
   for (const w of searcher.warnings) console.warn(`⚠  ${w}\n`);
-  const modes: RetrievalMode[] = searcher.embedder ? ['hybrid', 'lexical', 'dense'] : ['lexical'];
+  // Baselines are plain rankings; hybrid is the product's ranking (fused, then diversified). The
+  // fused-only row separates the fusion from MMR, which by design moves corroborating copies of a
+  // passage out of the list (costing nDCG, which counts every relevant copy).
+  const variants: RetrievalVariant[] = searcher.embedder
+    ? [{ name: 'hybrid', mode: 'hybrid', diversify: true }, { name: 'hybrid-fused', mode: 'hybrid', diversify: false }, { name: 'lexical', mode: 'lexical', diversify: false }, { name: 'dense', mode: 'dense', diversify: false }]
+    : [{ name: 'lexical', mode: 'lexical', diversify: false }];
+  const modes = variants.map((v) => v.name);
   const engines: AnswerEngine[] =
     args.engine === 'none' ? [] : args.engine === 'all' ? ['local', 'llm'] : args.engine ? [args.engine] : cfg.llm ? ['local', 'llm'] : ['local'];
   if (engines.includes('llm') && !cfg.llm) throw new Error('--engine llm needs an LLM: set DOSSIER_LLM_PROVIDER (see README).');
@@ -51,20 +59,19 @@ runCli(async () => {
     const setName = path.basename(file, path.extname(file));
     const summary: Record<string, unknown> = (output.summary[setName] = {});
     const bar = progressBar(`Retrieval ${setName}`);
-    const perMode = new Map<RetrievalMode, { q: GoldQuestion; relevant: boolean[]; totalRelevant: number; ms: number }[]>(modes.map((m) => [m, []]));
+    const perMode = new Map<string, { q: GoldQuestion; relevant: boolean[]; totalRelevant: number; ms: number }[]>(modes.map((m) => [m, []]));
     const records = new Map<string, Record<string, unknown>>();
     for (const [i, q] of questions.entries()) {
       const totalRelevant = searcher.snapshot.passages.filter((p) => containsAny(p.text, q.evidence)).length;
       const record: Record<string, unknown> = { id: q.id, set: setName, question: q.question, answerable: q.answerable };
-      for (const mode of modes) {
+      for (const { name: mode, mode: retrievalMode, diversify } of variants) {
         const started = performance.now();
-        // Baselines are plain rankings; hybrid is the product's ranking (fused, then diversified).
-        const result = await retrieve(searcher, q.question, { k: Math.max(DEPTH, args.k), mode, diversify: mode === 'hybrid' });
+        const result = await retrieve(searcher, q.question, { k: Math.max(DEPTH, args.k), mode: retrievalMode, diversify });
         const ms = performance.now() - started;
         const relevant = result.passages.map((p) => q.answerable && containsAny(p.text, q.evidence));
         if (q.answerable) perMode.get(mode)!.push({ q, relevant, totalRelevant, ms });
         const passages = result.passages.slice(0, args.k).map((p, r) => ({ id: p.id, docId: p.docId, text: p.text, score: p.score, relevant: relevant[r] }));
-        if (mode === modes[0]) Object.assign(record, { retrieval: mode, passages, firstRelevantRank: firstHit(relevant) || null });
+        if (mode === modes[0]) Object.assign(record, { retrieval: retrievalMode, passages, firstRelevantRank: firstHit(relevant) || null });
         else record[`${mode}Passages`] = passages.map(({ id, docId, score, relevant: r }) => ({ id, docId, score, relevant: r }));
       }
       records.set(q.id, record);

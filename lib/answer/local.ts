@@ -31,8 +31,6 @@ const MAX_SENTENCES = 4;
 /** An answer-bearing sentence must be nearly as relevant as the most relevant sentence. */
 const ALIGNMENT = 0.75;
 
-const sentenceVectors = new Map<string, Float32Array>();
-
 /** Words the collection uses in lower case somewhere: capitalised, they are ordinary words, not names. */
 const commonWords = new WeakMap<Searcher, Set<string>>();
 function commonWordTest(searcher: Searcher): (w: string) => boolean {
@@ -82,16 +80,13 @@ export async function sentenceCandidates(searcher: Searcher, question: string, p
     }
   });
   if (queryVector && searcher.embedder) {
-    const missing = out.filter((c) => !sentenceVectors.has(`${searcher.embedder!.id}:${c.docId}:${c.start}`));
-    const vecs = missing.length ? await searcher.embedder.embedDocuments(missing.map((c) => c.text)) : [];
-    missing.forEach((c, i) => sentenceVectors.set(`${searcher.embedder!.id}:${c.docId}:${c.start}`, vecs[i]!));
-    if (sentenceVectors.size > 20000) sentenceVectors.clear();
-    for (const c of out) {
-      const v = sentenceVectors.get(`${searcher.embedder.id}:${c.docId}:${c.start}`)!;
+    const vectors = await searcher.embedder.embedDocuments(out.map((c) => c.text));
+    out.forEach((c, i) => {
+      const v = vectors[i]!;
       let dot = 0;
-      for (let i = 0; i < v.length; i++) dot += v[i]! * queryVector[i]!;
+      for (let j = 0; j < v.length; j++) dot += v[j]! * queryVector[j]!;
       c.semantic = dot;
-    }
+    });
   }
   for (const c of out) {
     const sem = c.semantic === null ? null : Math.max(0, Math.min(1, (c.semantic - 0.15) / 0.55));

@@ -46,25 +46,6 @@ function allowedRows(s: Searcher, filter?: DocumentFilter): Uint8Array | null {
   return Uint8Array.from(s.snapshot.passages, (p) => (docs.has(p.docId) ? 1 : 0));
 }
 
-// Queries repeat (follow-ups, eval modes, retries); embedding one costs milliseconds to seconds.
-const queryVectors = new Map<string, Float32Array>();
-
-/** Forgets cached query vectors (benchmarks measure embedding, not the cache). */
-export function clearQueryCache(): void {
-  queryVectors.clear();
-}
-
-async function embedQuery(s: Searcher, query: string): Promise<Float32Array> {
-  const key = `${s.embedder!.id}\u0000${query}`;
-  let v = queryVectors.get(key);
-  if (!v) {
-    v = await s.embedder!.embedQuery(query);
-    if (queryVectors.size > 500) queryVectors.delete(queryVectors.keys().next().value!);
-    queryVectors.set(key, v);
-  }
-  return v;
-}
-
 /** Ranked passages for a query: hybrid by default, degrading to lexical when no embedder is loaded. */
 export async function retrieve(s: Searcher, query: string, options: RetrieveOptions = {}): Promise<RetrievalResult> {
   const k = options.k ?? 5;
@@ -75,7 +56,7 @@ export async function retrieve(s: Searcher, query: string, options: RetrieveOpti
   const allowed = allowedRows(s, options.filter);
 
   const lexical = mode === 'dense' ? null : s.bm25.score(query);
-  const dense = mode === 'lexical' ? null : cosineScan(s.snapshot.vectors!, s.snapshot.manifest.embedder!.dims, await embedQuery(s, query));
+  const dense = mode === 'lexical' ? null : cosineScan(s.snapshot.vectors!, s.snapshot.manifest.embedder!.dims, await s.embedder!.embedQuery(query));
   const fused = fuseScores({ lexical, dense, allowed });
 
   let candidates = topIndices(fused, CANDIDATES, allowed);

@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import { cachingEmbedder } from '../embed/cache';
 import { loadEmbedderById } from '../embed/load';
 import type { Embedder } from '../embed/types';
 import { currentSnapshotName, loadSnapshot, type Snapshot } from '../index/store';
@@ -26,7 +27,7 @@ export async function buildSearcher(snapshot: Snapshot, cfg: Config['embedding']
   let loaded = embedder ?? null;
   if (snapshot.manifest.embedder && embedder === undefined) {
     const choice = await loadEmbedderById(snapshot.manifest.embedder.id, cfg);
-    loaded = choice.embedder;
+    loaded = choice.embedder && cachingEmbedder(choice.embedder);
     warnings.push(...choice.warnings);
   }
   return {

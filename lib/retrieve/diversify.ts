@@ -4,8 +4,8 @@ import { cosine } from './dense';
 /** Similarity of two passages: cosine of their vectors, or term-set Jaccard without vectors. */
 export function passageSimilarity(s: Searcher, a: number, b: number): number {
   const v = s.snapshot.vectors;
-  const ta = s.termSets[a]!;
-  const tb = s.termSets[b]!;
+  const ta = s.termSet(a);
+  const tb = s.termSet(b);
   let inter = 0;
   for (const t of ta) if (tb.has(t)) inter++;
   const jaccard = inter / (ta.size + tb.size - inter || 1);
@@ -17,8 +17,8 @@ export function passageSimilarity(s: Searcher, a: number, b: number): number {
 const DUPLICATE = { jaccard: 0.5, cosine: 0.93, jaccardWithCosine: 0.25 };
 
 export function isNearDuplicate(s: Searcher, a: number, b: number): boolean {
-  const ta = s.termSets[a]!;
-  const tb = s.termSets[b]!;
+  const ta = s.termSet(a);
+  const tb = s.termSet(b);
   let inter = 0;
   for (const t of ta) if (tb.has(t)) inter++;
   // Containment, not Jaccard alone: a short passage repeated inside a longer one is a duplicate.

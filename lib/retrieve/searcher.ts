@@ -11,8 +11,8 @@ export type Searcher = {
   snapshot: Snapshot;
   bm25: Bm25;
   embedder: Embedder | null;
-  /** Folded term sets per passage, for near-duplicate detection without vectors. */
-  termSets: Set<string>[];
+  /** Folded term set of a passage, for near-duplicate detection; built on first use (only candidates need one). */
+  termSet: (row: number) => Set<string>;
   docIndex: Map<string, Snapshot['manifest']['documents'][number]>;
   /** Why retrieval is degraded, for the CLI and the UI; empty when all is well. */
   warnings: string[];
@@ -30,11 +30,12 @@ export async function buildSearcher(snapshot: Snapshot, cfg: Config['embedding']
     loaded = choice.embedder && cachingEmbedder(choice.embedder);
     warnings.push(...choice.warnings);
   }
+  const termSets: (Set<string> | undefined)[] = [];
   return {
     snapshot,
     bm25: new Bm25(snapshot.passages.map((p) => p.text)),
     embedder: snapshot.manifest.embedder ? loaded : null,
-    termSets: snapshot.passages.map((p) => new Set(terms(p.text))),
+    termSet: (row) => (termSets[row] ??= new Set(terms(snapshot.passages[row]!.text))),
     docIndex: new Map(snapshot.manifest.documents.map((d) => [d.id, d])),
     warnings,
   };

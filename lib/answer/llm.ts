@@ -23,7 +23,8 @@ export async function rewriteWithLlm(llm: LlmConfig, messages: ChatMessage[], si
 
 type CallError = { statusCode?: number; message?: string; name?: string; url?: string; cause?: { code?: string; message?: string; cause?: { code?: string } } };
 
-function describeError(error: unknown): string {
+/** A short reason for a failed model call, without the provider's error body (which may echo the API key). */
+export function describeError(error: unknown): string {
   const e = error as CallError;
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'it did not answer in time';
   if (e?.statusCode === 401 || e?.statusCode === 403) return `it refused the API key (HTTP ${e.statusCode})`;

@@ -1,5 +1,6 @@
 import { CitationRegistry, MarkerRewriter, checkCitations } from '../answer/citations';
 import { passageLookup } from '../answer/answer';
+import { describeError } from '../answer/llm';
 import { jaccard, numbersOf, rankSentences, sameFact, withMarkers, type Candidate } from '../answer/local';
 import type { AnswerEngine, Citation, SentenceCheck } from '../answer/types';
 import type { Config } from '../config';
@@ -123,7 +124,7 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
       lines = (await llmBriefText(cfg.llm!, s, topic, passages, timeline, options.signal)).map((b) => ({ ...b, text: rewriter.push(b.text) + rewriter.flush() }));
     } catch (error) {
       engine = 'local';
-      warnings.push(`The LLM could not be reached (${(error as Error).message}); here is the local briefing instead.`);
+      warnings.push(`The LLM could not be reached (${describeError(error)}); here is the local briefing instead.`);
     }
   }
   if (engine === 'local') {

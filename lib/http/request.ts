@@ -5,25 +5,33 @@ import { NoIndexError } from '../retrieve/searcher';
 
 /** An error whose message is a sentence fit to show the person who sent the request. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
   }
 }
 
 export const MAX_BODY_BYTES = 256 * 1024;
+/** How much of an oversized body is read and dropped so the client, still sending, gets the 413. */
+const DRAIN_BYTES = 8 * 1024 * 1024;
 
 /** Turns the first zod issue into a sentence naming the field. */
 export function describeZodError(error: z.ZodError): string {
   const issue = error.issues[0]!;
   const field = issue.path.length ? issue.path.join('.') : 'the request body';
-  if (issue.code === 'unrecognized_keys') return `Unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${issue.path.length ? ` in ${field}` : ''}.`;
+  if (issue.code === 'unrecognized_keys') {
+    // A few names, each cut short: a hostile body may hold thousands of them, or one of 200 kB.
+    const names = issue.keys.slice(0, 3).map((k) => `"${k.length > 40 ? `${k.slice(0, 40)}…` : k}"`).join(', ');
+    const more = issue.keys.length > 3 ? ` and ${issue.keys.length - 3} more` : '';
+    return `Unknown field${issue.keys.length > 1 ? 's' : ''} ${names}${more}${issue.path.length ? ` in ${field}` : ''}.`;
+  }
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${field} is required.`;
   const message = issue.message.replace(/\.$/, '');
   return `${message.startsWith(field) ? message : `${field}: ${message}`}.`;
 }
 
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
+  // reportInput: without it zod leaves `issue.input` undefined, and every wrong type read as "is required".
+  const parsed = schema.safeParse(value, { reportInput: true });
   if (!parsed.success) throw new HttpError(400, describeZodError(parsed.error));
   return parsed.data;
 }
@@ -39,8 +47,17 @@ export async function readJson<T>(req: Request, schema: z.ZodType<T>, maxBytes =
     for (let r = await reader.read(); !r.done; r = await reader.read()) {
       size += r.value.byteLength;
       if (size > maxBytes) {
-        await reader.cancel();
-        throw new HttpError(413, `The request body is too large (over ${maxBytes} bytes).`);
+        const tooLarge = `The request body is too large (over ${maxBytes} bytes).`;
+        // Cancelling at once would reset the connection under a client still sending, which then
+        // never reads this answer (or reuses a dead keep-alive socket). Drain a bounded amount first.
+        for (let rest = await reader.read(); !rest.done; rest = await reader.read()) {
+          size += rest.value.byteLength;
+          if (size > DRAIN_BYTES) {
+            await reader.cancel();
+            throw new HttpError(413, tooLarge, { connection: 'close' });
+          }
+        }
+        throw new HttpError(413, tooLarge);
       }
       chunks.push(r.value);
     }
@@ -70,7 +87,9 @@ export function publicError(error: unknown): { status: number; message: string }
 
 export function errorResponse(error: unknown): Response {
   const { status, message } = publicError(error);
-  return jsonResponse({ error: message }, status);
+  const response = jsonResponse({ error: message }, status);
+  if (error instanceof HttpError) for (const [name, value] of Object.entries(error.headers)) response.headers.set(name, value);
+  return response;
 }
 
 /** Wraps a route handler so every failure becomes a JSON error response. */

@@ -3,7 +3,7 @@ import { answer } from '../answer/answer';
 import type { Answer, AnswerEngine, ChatMessage, Citation } from '../answer/types';
 import type { Config } from '../config';
 import { HttpError, publicError } from './request';
-import { MAX_QUESTION, citationsDataSchema, type ChatRequest } from './schemas';
+import { MAX_QUESTION, citationsDataSchema, withoutControlCharacters, type ChatRequest } from './schemas';
 
 /** The typed parts a Dossier chat message carries besides its text. */
 export type DossierDataParts = {
@@ -19,7 +19,7 @@ export function toConversation(messages: ChatRequest['messages']): ChatMessage[]
   const turns: ChatMessage[] = [];
   for (const m of messages) {
     if (m.role === 'system') continue;
-    const content = m.parts.filter((p) => p.type === 'text' && typeof p.text === 'string').map((p) => p.text).join('').trim();
+    const content = withoutControlCharacters(m.parts.filter((p) => p.type === 'text' && typeof p.text === 'string').map((p) => p.text).join('')).trim();
     const data = m.parts.find((p) => p.type === 'data-citations')?.data;
     const parsed = citationsDataSchema.safeParse(Array.isArray(data) ? data.map((c) => ({ n: c?.n, passageId: c?.passageId })) : undefined);
     turns.push({ role: m.role, content, citations: m.role === 'assistant' && parsed.success ? parsed.data : undefined });

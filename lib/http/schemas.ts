@@ -5,11 +5,15 @@ import { z } from 'zod';
 export const MAX_QUESTION = 2000;
 export const MAX_MESSAGES = 100;
 
+/**
+ * Control characters other than tab and newlines carry no meaning in a question. Dropped before
+ * the checks, so a question of nothing else is refused as empty rather than answered.
+ */
+export const withoutControlCharacters = (s: string) => s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '');
+
 const text = (name: string, max: number) =>
   z.string({ error: `${name} must be text` })
-    // Control characters other than tab and newlines carry no meaning in a question. Dropped before
-    // the checks, so a question of nothing else is refused as empty rather than answered.
-    .overwrite((s) => s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, ''))
+    .overwrite(withoutControlCharacters)
     .trim().min(1, `${name} must not be empty`).max(max, `${name} is too long (${max} characters at most)`);
 
 const k = z.coerce.number({ error: 'k must be a number' }).int('k must be a whole number').min(1, 'k must be at least 1').max(20, 'k must be at most 20');

@@ -1,6 +1,6 @@
 import type { RetrievedPassage } from '../retrieve/retrieve';
 import type { Searcher } from '../retrieve/searcher';
-import { fold, terms, words } from '../text/normalize';
+import { fold, normalizeDisplay, terms, words } from '../text/normalize';
 import { answerValues, hasAnswerShape, questionType, valueKey, type QuestionType } from './question';
 
 /**
@@ -104,24 +104,48 @@ export const jaccard = (a: Set<string>, b: Set<string>) => {
 
 export const numbersOf = (text: string) => new Set(words(text).filter((w) => /^\d/.test(w)));
 
-/** Same fact in other words: most terms shared and no figure of one missing from the other. */
-/** Word 6-grams of a sentence, to spot a phrase two outlets share verbatim (a name, a quoted title). */
-function shingles(text: string): Set<string> {
-  const w = words(text);
-  const out = new Set<string>();
-  for (let i = 0; i + 6 <= w.length; i++) out.add(w.slice(i, i + 6).join(' '));
+const TOKEN = /\p{L}[\p{L}\p{M}\p{N}]*|\p{N}+(?:[.,]\p{N}+)*/gu;
+const NOT_A_NAME = /^(January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$/;
+const shingleCache = new WeakMap<Candidate, Map<string, string>>();
+
+/**
+ * Word 6-grams of a sentence, to spot a phrase two outlets share verbatim (a name, a quoted
+ * title), each with the word that follows it as written (capitalised or not).
+ */
+function shingles(c: Candidate): Map<string, string> {
+  let out = shingleCache.get(c);
+  if (!out) {
+    const raw = normalizeDisplay(c.text).match(TOKEN) ?? [];
+    const w = raw.map(fold);
+    out = new Map();
+    for (let i = 0; i + 6 <= w.length; i++) {
+      const g = w.slice(i, i + 6).join(' ');
+      if (!out.has(g)) out.set(g, raw[i + 6] ?? '');
+    }
+    shingleCache.set(c, out);
+  }
   return out;
 }
 
+const isName = (w: string) => /^\p{Lu}/u.test(w) && !NOT_A_NAME.test(w);
+
 /**
  * Two sentences report the same fact when they share most of their terms or a long verbatim
- * phrase, and their figures do not contradict each other (both give numbers, none in common).
+ * phrase, and neither their figures (both give numbers, none in common) nor their names (a
+ * shared title followed by different names: "Ambassador to Vietnam Yamada Takio" and "…Ito
+ * Naoki" are two people) contradict each other.
  */
 export function sameFact(a: Candidate, b: Candidate): boolean {
-  if (jaccard(a.terms, b.terms) < 0.45) {
-    const sb = shingles(b.text);
-    if (![...shingles(a.text)].some((g) => sb.has(g))) return false;
+  const sa = shingles(a);
+  const sb = shingles(b);
+  let shared = false;
+  for (const [g, next] of sa) {
+    const other = sb.get(g);
+    if (other === undefined) continue;
+    if (isName(next) && isName(other) && fold(next) !== fold(other)) return false;
+    shared = true;
   }
+  if (!shared && jaccard(a.terms, b.terms) < 0.45) return false;
   const na = numbersOf(a.text);
   const nb = numbersOf(b.text);
   return !(na.size && nb.size && ![...na].some((n) => nb.has(n)));
@@ -193,6 +217,12 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
 
   const factual = type !== 'other' && type !== 'why' && type !== 'yesno';
   const limit = factual ? 3 : MAX_SENTENCES;
+  const isCommon = commonWordTest(searcher);
+  // The question's most specific words ("ambassador"), not the ones every article repeats ("Japan").
+  const specific = new Set([...new Set(terms(question))].filter((t) => searcher.bm25.idf(t) >= 1).sort((a, b) => searcher.bm25.idf(b) - searcher.bm25.idf(a)).slice(0, 2));
+  /** The values a sentence gives in answer to the question ("1973" for "when were relations established"). */
+  const keys = (c: Candidate) => new Set(answerValues(c.text, type, question, isCommon).filter((v) => answersInContext(c.text, v, specific)).map((v) => valueKey(v, type)));
+  const sameAnswer = (a: Candidate, b: Candidate) => { const kb = keys(b); return [...keys(a)].some((v) => kb.has(v)); };
   const chosen: { c: Candidate; support: Candidate[] }[] = [];
   const used = new Set<Candidate>();
   for (const c of [lead, ...ranked.filter((r) => r !== lead)]) {
@@ -200,8 +230,11 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
     if (used.has(c)) continue;
     if (chosen.length > 0) {
       if (c.score < Math.max(REFUSAL_THRESHOLD, lead.score * 0.75)) break;
+      // A factual question is answered by values of its kind: a sentence without one is filler.
+      if (factual && !c.shape) continue;
       // Adds only what is new: a restatement of a chosen sentence corroborates it instead.
-      const dup = chosen.find((x) => sameFact(x.c, c) || jaccard(x.c.terms, c.terms) > 0.6);
+      // For a factual question, another sentence giving the same answer is the same fact in other words.
+      const dup = chosen.find((x) => sameFact(x.c, c) || jaccard(x.c.terms, c.terms) > 0.6 || (factual && sameAnswer(x.c, c)));
       if (dup) { if (c.docId !== dup.c.docId && !dup.support.some((s) => s.docId === c.docId)) dup.support.push(c); used.add(c); continue; }
     }
     const support = ranked.filter((o) => o !== c && !used.has(o) && o.docId !== c.docId && sameFact(c, o));
@@ -223,10 +256,6 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
 
   // Disagreement: another article gives a different value in answer to the same question.
   if (factual && chosen.length > 1) {
-    const isCommon = commonWordTest(searcher);
-    // The question's most specific words ("ambassador"), not the ones every article repeats ("Japan").
-    const specific = new Set([...new Set(terms(question))].filter((t) => searcher.bm25.idf(t) >= 1).sort((a, b) => searcher.bm25.idf(b) - searcher.bm25.idf(a)).slice(0, 2));
-    const keys = (c: Candidate) => new Set(answerValues(c.text, type, question, isCommon).filter((v) => answersInContext(c.text, v, specific)).map((v) => valueKey(v, type)));
     const leadKeys = keys(chosen[0]!.c);
     const rivalIndex = chosen.findIndex(({ c }, i) => {
       if (i === 0 || c.docId === chosen[0]!.c.docId || c.relevance < chosen[0]!.c.relevance * 0.8) return false;

@@ -34,7 +34,8 @@ export function answerValues(sentence: string, type: QuestionType, question: str
   const clean = (v: string) => v.trim().replace(/[,.;:]+$/, '');
   switch (type) {
     case 'when':
-      return [...sentence.matchAll(DATE)].map((m) => clean(m[0])).filter(notInQuestion);
+      // "In what year" is not answered by "on Monday" or "in September".
+      return [...sentence.matchAll(DATE)].map((m) => clean(m[0])).filter(notInQuestion).filter((v) => !/\b(what|which) year\b/.test(q) || /\b(19|20)\d{2}\b/.test(v));
     case 'quantity':
       // A bare year is a date, not an amount.
       // A bare year or a day of the month is a date, not an amount.

@@ -17,7 +17,7 @@ function AssistantMessage({ message, streaming }: { message: DossierUIMessage; s
   const warnings = data('data-warning').map((p) => p.data.message);
   const weak = meta ? weakNumbers(meta.checks) : new Set<number>();
   return (
-    <article className="msg assistant" aria-live={streaming ? 'polite' : undefined} data-testid="answer">
+    <article className="msg assistant" aria-live={streaming ? 'polite' : undefined} data-testid="answer" data-state={streaming ? 'streaming' : 'done'}>
       {status && (
         <div className="status">
           {status.engine === 'llm' ? 'LLM' : 'Local'} answer · {status.retrieval === 'lexical' ? 'keyword search only' : 'hybrid search'}

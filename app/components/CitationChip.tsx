@@ -1,6 +1,6 @@
 'use client';
 import Link from 'next/link';
-import { useId, useState } from 'react';
+import { useId, useLayoutEffect, useRef, useState } from 'react';
 import type { Citation, SentenceCheck } from '../../lib/answer/types';
 
 /** Link to the source viewer with the cited sentences highlighted and the passage marked. */
@@ -18,12 +18,42 @@ export function describeSource(c: Pick<Citation, 'title' | 'outlet' | 'published
 export function CitationChip({ n, citation, weak }: { n: number; citation?: Citation; weak?: boolean }) {
   const [open, setOpen] = useState(false);
   const id = useId();
+  const chipRef = useRef<HTMLAnchorElement>(null);
+  const popRef = useRef<HTMLSpanElement>(null);
+  // The popover is fixed to the window and placed above the chip (below when there is no room),
+  // clamped inside the window: so it is never cut off by the side panel or a phone's screen edge.
+  useLayoutEffect(() => {
+    if (!open) return;
+    const place = () => {
+      const chip = chipRef.current?.getBoundingClientRect();
+      const pop = popRef.current;
+      if (!chip || !pop) return;
+      const vw = document.documentElement.clientWidth;
+      const vh = window.innerHeight;
+      const width = Math.min(420, vw - 16);
+      pop.style.width = `${width}px`;
+      const height = pop.offsetHeight;
+      const left = Math.max(8, Math.min(chip.left + chip.width / 2 - width / 2, vw - width - 8));
+      const top = chip.top - height - 6 >= 8 ? chip.top - height - 6 : Math.min(chip.bottom + 6, Math.max(8, vh - height - 8));
+      pop.style.left = `${left}px`;
+      pop.style.top = `${top}px`;
+      pop.style.visibility = 'visible';
+    };
+    place();
+    window.addEventListener('resize', place);
+    window.addEventListener('scroll', place, true);
+    return () => {
+      window.removeEventListener('resize', place);
+      window.removeEventListener('scroll', place, true);
+    };
+  }, [open]);
   if (!citation) {
     return <span className="chip invalid" title="This citation points at no source">{n}</span>;
   }
   return (
     <span className="chip-wrap" onMouseEnter={() => setOpen(true)} onMouseLeave={() => setOpen(false)}>
       <Link
+        ref={chipRef}
         href={sourceHref(citation)}
         className={`chip${weak ? ' weak' : ''}`}
         aria-label={`Source ${n}: ${citation.title}${weak ? ' (weak support)' : ''}`}
@@ -36,7 +66,7 @@ export function CitationChip({ n, citation, weak }: { n: number; citation?: Cita
         {n}
       </Link>
       {open && (
-        <span role="tooltip" id={id} className="popover" data-popover={n}>
+        <span ref={popRef} role="tooltip" id={id} className="popover" data-popover={n}>
           <span className="src"><strong>{citation.title}</strong><br />{describeSource(citation)}</span>
           <span>{citation.text}</span>
           {weak && <span className="weak-note">The checker found weak support for the sentence citing this source.</span>}

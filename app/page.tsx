@@ -23,7 +23,7 @@ export default async function Home() {
         </header>
         {problem && <div className="banner" role="alert">{problem}</div>}
         {status?.warnings.map((w) => <div key={w} className="banner" role="status" data-testid="warning-banner">{w}</div>)}
-        {status && <Chat examples={status.examples} />}
+        {status && <Chat examples={status.examples} pageWarnings={status.warnings} />}
       </main>
       <aside className="side" aria-label="Library">
         <h2>Briefing</h2>

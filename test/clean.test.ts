@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cleanBody } from '../lib/corpus/clean';
+import { cleanBody, stripInlineMarkdown } from '../lib/corpus/clean';
 import { parseDocument } from '../lib/corpus/load';
 import { normalizeDisplay } from '../lib/text/normalize';
 import { CORPUS } from './helpers';
@@ -67,4 +67,10 @@ test('cleaning is general: a made-up page with a "Read more" list and repeated p
     'The meeting lasted three hours, officials said.',
     'The next round is planned for April.',
   ]);
+});
+
+test('inline Markdown is unwrapped, but underscores inside words and code are text', () => {
+  assert.equal(stripInlineMarkdown('This is __bold__, **strong** and *light*, in [a link](http://x).'), 'This is bold, strong and light, in a link.');
+  const code = 'Quoted: <script>window.__pwned=1</script> and <img onerror="window.__pwned=2"> in snake_case_names.';
+  assert.equal(stripInlineMarkdown(code), code);
 });

@@ -75,8 +75,7 @@ function e2e(name: string, options: { timeout: number }, fn: (c: E2eContext) => 
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
       page.on('console', (m) => {
-        // The app has no favicon; the browser's request for one is not the page's error.
-        if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) errors.push(`console: ${m.text()} (${m.location().url})`);
+        if (m.type() === 'error') errors.push(`console: ${m.text()} (${m.location().url})`);
       });
       opened.push({ page, context, errors });
       return { page, context, errors };

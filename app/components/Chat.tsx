@@ -7,14 +7,15 @@ import { CitedText, SourcesList, weakNumbers } from './CitationChip';
 
 const STORAGE_KEY = 'dossier-conversation';
 
-function AssistantMessage({ message, streaming }: { message: DossierUIMessage; streaming: boolean }) {
+function AssistantMessage({ message, streaming, pageWarnings }: { message: DossierUIMessage; streaming: boolean; pageWarnings: string[] }) {
   const text = message.parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
   const data = <T extends DossierUIMessage['parts'][number]['type']>(type: T) =>
     message.parts.filter((p) => p.type === type) as Extract<DossierUIMessage['parts'][number], { type: T }>[];
   const citations = data('data-citations').at(-1)?.data ?? [];
   const status = data('data-status').at(-1)?.data;
   const meta = data('data-answer').at(-1)?.data;
-  const warnings = data('data-warning').map((p) => p.data.message);
+  // The page banner already shows the index's standing warnings; repeat only what is new to this answer.
+  const warnings = data('data-warning').map((p) => p.data.message).filter((w) => !pageWarnings.includes(w));
   const weak = meta ? weakNumbers(meta.checks) : new Set<number>();
   return (
     <article className="msg assistant" aria-live={streaming ? 'polite' : undefined} data-testid="answer" data-state={streaming ? 'streaming' : 'done'}>
@@ -37,7 +38,7 @@ function AssistantMessage({ message, streaming }: { message: DossierUIMessage; s
   );
 }
 
-export function Chat({ examples }: { examples: string[] }) {
+export function Chat({ examples, pageWarnings }: { examples: string[]; pageWarnings: string[] }) {
   const { messages, sendMessage, status, error, setMessages, stop } = useChat<DossierUIMessage>({
     transport: new DefaultChatTransport({ api: '/api/chat' }),
   });
@@ -81,7 +82,7 @@ export function Chat({ examples }: { examples: string[] }) {
           m.role === 'user' ? (
             <div key={m.id} className="msg user">{m.parts.map((p) => (p.type === 'text' ? p.text : '')).join('')}</div>
           ) : (
-            <AssistantMessage key={m.id} message={m} streaming={busy && i === messages.length - 1} />
+            <AssistantMessage key={m.id} message={m} streaming={busy && i === messages.length - 1} pageWarnings={pageWarnings} />
           ),
         )}
         {error && <div className="banner" role="alert">{error.message || 'The answer could not be completed.'}</div>}

@@ -112,7 +112,9 @@ export function stripInlineMarkdown(text: string): string {
     .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
     .replace(/^#{1,6}\s+/, '')
     .replace(/^\s*[-*+]\s+/, '')
-    .replace(/(\*\*|__)(.+?)\1/g, '$2')
+    .replace(/\*\*(.+?)\*\*/g, '$1')
+    // Underscores make bold only at word edges (CommonMark): "window.__pwned" is code, not markup.
+    .replace(/(^|[^\p{L}\p{N}_])__(?=\S)(.+?)(?<=\S)__(?![\p{L}\p{N}_])/gu, '$1$2')
     .replace(/(^|\W)[*_](\S.*?\S|\S)[*_](?=\W|$)/g, '$1$2')
     .replace(/`([^`]+)`/g, '$1');
 }

@@ -1,5 +1,6 @@
 import type { RetrievedPassage } from '../retrieve/retrieve';
 import type { Searcher } from '../retrieve/searcher';
+import { stripDateline } from '../corpus/clean';
 import { fold, normalizeDisplay, terms, words } from '../text/normalize';
 import { answerValues, hasAnswerShape, questionType, valueKey, type QuestionType } from './question';
 
@@ -54,11 +55,6 @@ function coverage(searcher: Searcher, queryTerms: string[], sentenceTerms: Set<s
     if (sentenceTerms.has(t)) hit += w;
   }
   return total ? hit / total : 0;
-}
-
-/** A dateline ("HÀ NỘI — ", "VOV.VN - ") opens many first sentences; it is not part of the claim. */
-export function stripDateline(sentence: string): string {
-  return sentence.replace(/^(?:[\p{Lu}\d .,'’-]{2,40}(?:,\s*\p{L}+\s+\d{1,2})?\s*[-–—]\s*)+(?=\p{Lu})/u, '').replace(/^VOV\.VN\s*-\s*/, '');
 }
 
 export async function sentenceCandidates(searcher: Searcher, question: string, passages: RetrievedPassage[], type: QuestionType, queryVector: Float32Array | null): Promise<Candidate[]> {

@@ -106,6 +106,11 @@ export function cleanBody(body: string, title?: string): CleanResult {
 }
 
 /** Inline Markdown (links, emphasis, images, heading marks) stripped for display and embedding. */
+/** A dateline ("HÀ NỘI — ", "VOV.VN - ") opens many first sentences; it is not part of the claim. */
+export function stripDateline(sentence: string): string {
+  return sentence.replace(/^(?:[\p{Lu}\d .,'’-]{2,40}(?:,\s*\p{L}+\s+\d{1,2})?\s*[-–—]\s*)+(?=\p{Lu})/u, '').replace(/^VOV\.VN\s*-\s*/, '');
+}
+
 export function stripInlineMarkdown(text: string): string {
   return text
     .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')

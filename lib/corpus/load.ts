@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { normalizeDisplay } from '../text/normalize';
-import { LEADING_METADATA } from './clean';
+import { LEADING_METADATA, stripDateline } from './clean';
 
 /** A corpus file as received: metadata plus the body text byte-for-byte (after any front matter). */
 export type SourceDocument = {
@@ -82,9 +82,9 @@ function firstLine(body: string): string {
   return normalizeDisplay(line.replace(LEADING_METADATA, '').replace(/^#+\s*/, ''));
 }
 
-/** A readable title when the file states none: its first line, cut at a word boundary. */
+/** A readable title when the file states none: its first line without a dateline, cut at a word boundary. */
 function titleFrom(body: string): string {
-  const line = firstLine(body);
+  const line = stripDateline(firstLine(body));
   if (line.length <= 100) return line;
   const cut = line.slice(0, 100);
   return cut.slice(0, cut.lastIndexOf(' ') > 40 ? cut.lastIndexOf(' ') : 100) + '…';

@@ -72,7 +72,8 @@ runCli(async () => {
   const texts = passages.map((p) => p.text);
   const tiny = await loadTransformersEmbedder('dossier-tiny', { ...cfg.embedding, localModelPath: await ensureTinyModel(), allowRemoteModels: false, cacheDir: await mkdtemp(path.join(tmpdir(), 'bench-cache-')) });
   add('ingest', 'embed, tiny test model (Transformers.js)', await embedThroughput(tiny, texts, args.runs), 'passages/s', 'random weights, 32 dims: measures the pipeline, not a real model');
-  const use = searcher.embedder?.id.startsWith('use:') ? searcher.embedder : await loadBundledEmbedder();
+  // A fresh instance: the searcher's embedder caches vectors, which would measure the cache.
+  const use = await loadBundledEmbedder();
   add('ingest', 'embed, bundled Universal Sentence Encoder', await embedThroughput(use, texts, Math.min(args.runs, 3)), 'passages/s');
   const writeDir = await mkdtemp(path.join(tmpdir(), 'bench-write-'));
   add('ingest', `index write (${passages.length} passages)`, await repeat(args.runs, async () => {

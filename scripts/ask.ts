@@ -3,6 +3,8 @@ import { answer } from '../lib/answer/answer';
 import type { Answer, Citation } from '../lib/answer/types';
 import { cliArgs, runCli } from '../lib/cli/args';
 import { getConfig } from '../lib/config';
+import { getSearcher } from '../lib/retrieve/searcher';
+import { normalizeDisplay } from '../lib/text/normalize';
 
 const usage = `Usage: npm run ask -- "question" [--engine local|llm] [--k 6] [--json]
 
@@ -19,13 +21,19 @@ const args = cliArgs(
   }),
 );
 
-function printSources(title: string, citations: Citation[]) {
+/** The cited sentences themselves when the answer marked them, else the start of the passage. */
+function quote(c: Citation, original: string | undefined): string {
+  if (c.spans.length && original) return c.spans.map(([a, b]) => normalizeDisplay(original.slice(a, b))).join(' … ');
+  return c.text.length > 400 ? `${c.text.slice(0, 400)}…` : c.text;
+}
+
+function printSources(title: string, citations: Citation[], bodies: Record<string, string>) {
   if (!citations.length) return;
   console.log(`\n${title}`);
   for (const c of citations) {
     const meta = [c.outlet, c.published].filter(Boolean).join(', ');
     console.log(`[${c.n}] ${c.title}${meta ? ` — ${meta}` : ''} (${c.passageId}, chars ${c.start}-${c.end})`);
-    console.log(`    "${c.text.length > 400 ? `${c.text.slice(0, 400)}…` : c.text}"`);
+    console.log(`    "${quote(c, bodies[c.docId])}"`);
   }
 }
 
@@ -47,7 +55,8 @@ runCli(async () => {
   const weak = result.checks.filter((c) => c.verdict !== 'supported');
   for (const w of weak) console.log(`  (${w.verdict === 'uncited' ? 'no citation' : `weak support ${w.support}`}: "${w.sentence.slice(0, 80)}…")`);
   if (result.removedMarkers) console.log(`  (${result.removedMarkers} citation marker(s) pointed at no source and were removed)`);
-  printSources('Sources', result.citations);
-  printSources('Closest passages', result.related);
+  const { bodies } = (await getSearcher(cfg)).snapshot;
+  printSources('Sources', result.citations, bodies);
+  printSources('Closest passages', result.related, bodies);
   console.log(`\n${result.engine} engine, ${result.timings.totalMs.toFixed(0)} ms`);
 });

@@ -56,6 +56,7 @@ async function localPicks(s: Searcher, rawTopic: string, timeline: boolean): Pro
   });
   const usable = ranked.filter((c) => { const n = words(c.text).length; return n >= 8 && n <= 100; });
   const bestRelevance = Math.max(0, ...usable.map((c) => c.relevance));
+  const topicFacet = topic && !timeline ? themeOf(topic) : OTHER_THEME;
   const scored = usable
     .filter((c) => !topic || c.relevance >= bestRelevance * (timeline ? 0.4 : 0.5))
     .filter((c) => !timeline || YEAR.test(c.text))
@@ -71,7 +72,10 @@ async function localPicks(s: Searcher, rawTopic: string, timeline: boolean): Pro
         : 0.4 * Math.min(corroboration, 3) / 3 + 0.35 * specifics / 1.5 + 0.25 * position;
       // A timeline wants dated milestones; a sentence listing several is worth more.
       const years = timeline ? Math.min(4, new Set(c.text.match(/\b(19|20)\d{2}\b/g)).size) / 4 : 0;
-      return { c, value: value + 0.3 * years };
+      // A topic that names a facet ("defence and security") wants that facet's facts first; a
+      // sentence from another facet got in only by sitting next to a relevant one.
+      const offFacet = topicFacet !== OTHER_THEME && ![topicFacet, OTHER_THEME].includes(themeOf(c.text));
+      return { c, value: (value + 0.3 * years) * (offFacet ? 0.6 : 1) };
     })
     .sort((a, b) => b.value - a.value);
 

@@ -13,7 +13,7 @@ import type { Embedder } from '../lib/embed/types';
 import { currentSnapshotName, loadSnapshot } from '../lib/index/store';
 import { buildSearcher, getSearcher, type Searcher } from '../lib/retrieve/searcher';
 import { normalizeDisplay, terms, words } from '../lib/text/normalize';
-import { hashingEmbedder, ROOT, testConfig } from './helpers';
+import { hashingEmbedder, nearDuplicate, ROOT, testConfig } from './helpers';
 
 /**
  * The local (extractive) engine through the answering entry point, on private indexes of the real
@@ -117,21 +117,6 @@ async function assertWellFormed(cfg: Config, a: Answer): Promise<Sentence[]> {
   for (const c of a.checks) assert.equal(c.verdict, 'supported', `${c.verdict} sentence: ${c.sentence}`);
   for (const c of a.citations) assert.ok(c.spans.length > 0 && c.spans.every(([f, t]) => f >= c.start && t <= c.end && t > f), `spans of [${c.n}]`);
   return sentences;
-}
-
-const jaccard = (a: Set<string>, b: Set<string>) => {
-  let inter = 0;
-  for (const t of a) if (b.has(t)) inter++;
-  return inter / (a.size + b.size - inter || 1);
-};
-
-/** Two sentences saying the same thing: most terms shared, or a long run of words in common. */
-function nearDuplicate(a: string, b: string): boolean {
-  if (jaccard(new Set(terms(a)), new Set(terms(b))) >= 0.5) return true;
-  const wa = words(a);
-  const grams = new Set(wa.map((_, i) => wa.slice(i, i + 10).join(' ')).filter((g) => g.split(' ').length === 10));
-  const wb = words(b);
-  return wb.some((_, i) => grams.has(wb.slice(i, i + 10).join(' ')));
 }
 
 function assertNoNearDuplicates(sentences: Sentence[]) {

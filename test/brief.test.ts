@@ -8,8 +8,8 @@ import { brief, type Briefing } from '../lib/brief/brief';
 import { OTHER_THEME, themeOf } from '../lib/brief/themes';
 import { ingest } from '../lib/ingest';
 import { loadSnapshot } from '../lib/index/store';
-import { fold, normalizeDisplay, terms, words } from '../lib/text/normalize';
-import { ROOT, testConfig } from './helpers';
+import { fold, normalizeDisplay } from '../lib/text/normalize';
+import { nearDuplicate, ROOT, testConfig } from './helpers';
 
 /**
  * Local (extractive) briefings on a private lexical index of the real corpus: size, theme
@@ -31,21 +31,6 @@ const FERRY_DOCS = FERRY.map(([file]) => file.replace(/\.txt$/, ''));
 
 const local = (topic: string) => brief(cfg, topic, { engine: 'local' });
 const plain = (text: string) => text.replace(/\s*\[\d+\]/g, '');
-
-const jaccard = (a: Set<string>, b: Set<string>) => {
-  let inter = 0;
-  for (const t of a) if (b.has(t)) inter++;
-  return inter / (a.size + b.size - inter || 1);
-};
-
-/** Same thing said twice: most terms shared, or a long run of words in common. */
-function nearDuplicate(a: string, b: string): boolean {
-  if (jaccard(new Set(terms(a)), new Set(terms(b))) >= 0.5) return true;
-  const wa = words(a);
-  const grams = new Set(wa.map((_, i) => wa.slice(i, i + 10).join(' ')).filter((g) => g.split(' ').length === 10));
-  const wb = words(b);
-  return wb.some((_, i) => grams.has(wb.slice(i, i + 10).join(' ')));
-}
 
 /** What every local briefing must satisfy, whatever the topic. */
 function assertWellFormed(b: Briefing, { min = 4 } = {}) {

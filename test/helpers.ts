@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after } from 'node:test';
 import { parseConfig, type Config } from '../lib/config';
 import { normalizeVector, type Embedder } from '../lib/embed/types';
-import { terms } from '../lib/text/normalize';
+import { terms, words } from '../lib/text/normalize';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const CORPUS = path.join(ROOT, 'corpus');
@@ -43,4 +43,20 @@ export function hashingEmbedder(dims = 64, id = 'test:hashing'): Embedder {
     embedDocuments: async (texts) => texts.map(embed),
     embedQuery: async (text) => embed(text),
   };
+}
+
+/**
+ * Two sentences saying the same thing, judged independently of the engine's own merging: most
+ * terms shared, or a run of ten words in common.
+ */
+export function nearDuplicate(a: string, b: string): boolean {
+  const ta = new Set(terms(a));
+  const tb = new Set(terms(b));
+  let inter = 0;
+  for (const t of ta) if (tb.has(t)) inter++;
+  if (inter / (ta.size + tb.size - inter || 1) >= 0.5) return true;
+  const wa = words(a);
+  const grams = new Set(wa.map((_, i) => wa.slice(i, i + 10).join(' ')).filter((g) => g.split(' ').length === 10));
+  const wb = words(b);
+  return wb.some((_, i) => grams.has(wb.slice(i, i + 10).join(' ')));
 }

@@ -37,7 +37,6 @@ export function answerValues(sentence: string, type: QuestionType, question: str
       // "In what year" is not answered by "on Monday" or "in September".
       return [...sentence.matchAll(DATE)].map((m) => clean(m[0])).filter(notInQuestion).filter((v) => !/\b(what|which) year\b/.test(q) || /\b(19|20)\d{2}\b/.test(v));
     case 'quantity':
-      // A bare year is a date, not an amount.
       // A bare year or a day of the month is a date, not an amount.
       return [...sentence.matchAll(QUANTITY)]
         .filter((m) => !new RegExp(`(${MONTHS})\\s*$`).test(sentence.slice(Math.max(0, m.index - 12), m.index)))

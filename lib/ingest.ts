@@ -106,7 +106,7 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
         });
       } else {
         (prev ? report.changed : report.added).push(doc.id);
-        docPassages = chunkDocument(doc.id, cleanBody(doc.body, doc.title).blocks, cfg.chunking);
+        docPassages = chunkDocument(doc.id, cleanBody(doc.body, { title: doc.title, outlet: doc.outlet }).blocks, cfg.chunking);
         for (const _ of docPassages) vectors.push(null);
       }
       if (docPassages.length === 0) {

@@ -30,7 +30,7 @@ function examples(s: Searcher): string[] {
   const lower = new Set<string>();
   for (const p of s.snapshot.passages) for (const m of p.text.matchAll(/(?<![\p{L}])\p{Ll}[\p{L}\p{M}]+/gu)) lower.add(m[0]);
   for (const p of s.snapshot.passages) {
-    for (const m of p.text.matchAll(/\b\p{Lu}[\p{Ll}\p{M}]+(?:\s+\p{Lu}[\p{Ll}\p{M}]+){1,3}\b/gu)) {
+    for (const m of p.text.matchAll(/(?<![\p{L}\p{M}])\p{Lu}[\p{Ll}\p{M}]+(?: \p{Lu}[\p{Ll}\p{M}]+){1,3}(?![\p{L}\p{M}])/gu)) {
       const parts = m[0].split(/\s+/);
       // A person's name: several capitalised words, none an ordinary word that merely starts a sentence.
       if (parts.some((w) => lower.has(w.toLowerCase()))) continue;

@@ -66,7 +66,7 @@ runCli(async () => {
   add('ingest', 'clean + chunk', await repeat(args.runs, () => {
     const t = performance.now();
     let n = 0;
-    for (let r = 0; r < reps; r++) for (const d of documents) n += chunkDocument(d.id, cleanBody(d.body, d.title).blocks, cfg.chunking).length;
+    for (let r = 0; r < reps; r++) for (const d of documents) n += chunkDocument(d.id, cleanBody(d.body, { title: d.title, outlet: d.outlet }).blocks, cfg.chunking).length;
     return n / ((performance.now() - t) / 1000);
   }), 'passages/s');
   const texts = passages.map((p) => p.text);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chunkDocument, estimateTokens } from '../lib/corpus/chunk';
+import { MAX_PASSAGE_CHARS, MAX_SENTENCE_CHARS, chunkDocument, estimateTokens, splitSentences } from '../lib/corpus/chunk';
 import { cleanBody, stripInlineMarkdown } from '../lib/corpus/clean';
 import { parseDocument } from '../lib/corpus/load';
 import { normalizeDisplay } from '../lib/text/normalize';
@@ -13,7 +13,7 @@ test('every passage and sentence maps back to the exact characters of the origin
     const bytes = await readFile(path.join(CORPUS, file));
     const doc = parseDocument(file, bytes);
     const fileText = bytes.toString('utf8');
-    const passages = chunkDocument(doc.id, cleanBody(doc.body, doc.title).blocks, { maxTokens: 160, overlapSentences: 1 });
+    const passages = chunkDocument(doc.id, cleanBody(doc.body, { title: doc.title, outlet: doc.outlet }).blocks, { maxTokens: 160, overlapSentences: 1 });
     assert.ok(passages.length > 0, file);
     passages.forEach((p, i) => {
       assert.equal(p.id, `${doc.id}#${i}`);
@@ -46,4 +46,35 @@ test('sentence splitting uses Intl.Segmenter and keeps abbreviations together', 
   const text = 'Mr. Smith met Dr. Jones in the U.S. on Monday. They agreed.';
   const passages = chunkDocument('d', [{ start: 0, end: text.length, text }], { maxTokens: 500, overlapSentences: 0 });
   assert.equal(passages[0]!.sentences.length, 2);
+});
+
+test('abbreviations do not end sentences: times, initialisms, titles, months, numbered items', () => {
+  const text = 'The strike began at 9 a.m. Eastern time in the U.S. Capitol. Dr. Rivera, who ranks No. 5, spoke in Jan. 2022 for the union. He said no. Then he left.';
+  const sentences = splitSentences({ start: 0, end: text.length, text }).map((s) => s.text);
+  assert.deepEqual(sentences, [
+    'The strike began at 9 a.m. Eastern time in the U.S. Capitol.',
+    'Dr. Rivera, who ranks No. 5, spoke in Jan. 2022 for the union.',
+    'He said no.',
+    'Then he left.',
+  ]);
+});
+
+test('no sentence or passage exceeds its hard bound, whatever the text; offsets stay exact', () => {
+  const runOn = Array.from({ length: 3000 }, (_, i) => `clause ${i}, and then`).join(' ');
+  const oneWord = 'x'.repeat(50_000);
+  for (const text of [runOn, oneWord, `${'-'.repeat(5000)} Kestrel harbour opened in March 2024.`]) {
+    const passages = chunkDocument('d', [{ start: 0, end: text.length, text }], { maxTokens: 160, overlapSentences: 1 });
+    for (const p of passages) {
+      assert.ok(p.text.length <= MAX_PASSAGE_CHARS, `passage of ${p.text.length}`);
+      for (const s of p.sentences) {
+        assert.ok(s.end - s.start <= MAX_SENTENCE_CHARS, `sentence of ${s.end - s.start}`);
+        assert.equal(normalizeDisplay(stripInlineMarkdown(text.slice(s.start, s.end))), s.text);
+      }
+    }
+    const covered = passages.flatMap((p) => p.sentences).reduce((n, s) => n + (s.end - s.start), 0);
+    assert.ok(covered >= text.replace(/\s/g, '').length * 0.9, 'the text is kept, only split');
+  }
+  // A run-on sentence is cut at a clause boundary, not mid-word.
+  const first = splitSentences({ start: 0, end: runOn.length, text: runOn })[0]!;
+  assert.match(first.text, /,$/);
 });

@@ -9,7 +9,7 @@ import { CORPUS } from './helpers';
 
 async function load(file: string) {
   const doc = parseDocument(file, await readFile(path.join(CORPUS, file)));
-  const cleaned = cleanBody(doc.body, doc.title);
+  const cleaned = cleanBody(doc.body, { title: doc.title, outlet: doc.outlet });
   return { doc, cleaned, text: cleaned.blocks.map((b) => normalizeDisplay(b.text)).join('\n') };
 }
 
@@ -44,11 +44,27 @@ test('the VOV page loses its follow-us line and duplicated related teasers, keep
   assert.ok(text.includes('About 1 million Japanese tourists visit Vietnam yearly.'));
 });
 
-test('a metadata prefix glued to the first line is dropped, keeping the dateline and text', async () => {
-  const { text, doc } = await load('vns-leaders-agree-to-upgrade-relations.md');
-  assert.ok(text.startsWith('VIETNAM, November 27 - HÀ NỘI — Việt Nam and Japan'));
+test('a metadata prefix and the dateline glued to the first line are dropped, keeping the text', async () => {
+  const { text, doc, cleaned } = await load('vns-leaders-agree-to-upgrade-relations.md');
+  assert.ok(text.startsWith('Việt Nam and Japan'), text.slice(0, 80));
   assert.ok(!doc.title.startsWith('date'));
   assert.ok(text.endsWith('(UNCLOS). — VNS'));
+  assert.deepEqual(cleaned.removed.filter((r) => r.reason === 'dateline').map((r) => r.text), ['VIETNAM, November 27 - HÀ NỘI — ']);
+});
+
+test('datelines are a few capitalised words before a dash; ordinary first words stay', () => {
+  const first = (lead: string, outlet?: string) => cleanBody(`${lead}\n\nA second paragraph follows here.`, { outlet }).blocks[0]!.text;
+  assert.equal(first('WASHINGTON (AP) — Lawmakers met on Monday.'), 'Lawmakers met on Monday.');
+  assert.equal(first('Uzhhorod, Ukraine CNN —\n\nFirst lady Jill Biden visited.'), 'First lady Jill Biden visited.');
+  assert.equal(first('NEWSWIRE.EXAMPLE - The port reopened today.', 'Newswire.example'), 'The port reopened today.');
+  assert.equal(first('U.S. - China talks resumed on Monday.'), 'U.S. - China talks resumed on Monday.');
+  assert.equal(first('COVID-19 - A new wave is feared.'), 'COVID-19 - A new wave is feared.');
+  assert.equal(first('Officials said — without giving details — that talks would resume.'), 'Officials said — without giving details — that talks would resume.');
+});
+
+test('a follow-us label just above the related list goes with it, in any language', () => {
+  const body = ['Talks resume', '', 'Negotiators met again on Tuesday.', '', 'The next round is planned for April.', '', 'Suivez-nous sur Example News', '', 'Related', '', 'Other story'].join('\n');
+  assert.deepEqual(cleanBody(body, { title: 'Talks resume' }).blocks.map((b) => b.text), ['Negotiators met again on Tuesday.', 'The next round is planned for April.']);
 });
 
 test('cleaning is general: a made-up page with a "Read more" list and repeated paragraphs', () => {
@@ -61,7 +77,7 @@ test('cleaning is general: a made-up page with a "Read more" list and repeated p
     'The next round is planned for April.', '',
     'Read more:', '', 'Other story one', '', 'Other story two',
   ].join('\n');
-  const text = cleanBody(body, 'Budget talks resume').blocks.map((b) => b.text);
+  const text = cleanBody(body, { title: 'Budget talks resume' }).blocks.map((b) => b.text);
   assert.deepEqual(text, [
     'Negotiators met again on Tuesday to discuss the budget.',
     'The meeting lasted three hours, officials said.',

@@ -25,16 +25,36 @@ export type Turn = {
 /** Text produced by an engine, as chunks that may split markers anywhere. */
 export type EngineOutput = { chunks: AsyncIterable<string>; refused: () => boolean; spans?: (passageId: string) => [number, number][] | undefined };
 
-export function passageLookup(searcher: Searcher): (id: string) => CitablePassage | undefined {
-  const byId = new Map(searcher.snapshot.passages.map((p) => [p.id, p]));
-  return (id) => {
-    const p = byId.get(id);
-    return p && { ...p, doc: searcher.docIndex.get(p.docId)! };
-  };
+const byIdCache = new WeakMap<Searcher, Map<string, number>>();
+
+/** Row of each passage id in the snapshot, built once per loaded index (not per request). */
+function rowsById(searcher: Searcher): Map<string, number> {
+  let rows = byIdCache.get(searcher);
+  if (!rows) {
+    rows = new Map(searcher.snapshot.passages.map((p, i) => [p.id, i]));
+    byIdCache.set(searcher, rows);
+  }
+  return rows;
 }
 
-function passageVectorLookup(searcher: Searcher) {
-  const rows = new Map(searcher.snapshot.passages.map((p, i) => [p.id, i]));
+/**
+ * What an engine may cite in one turn: the passages it was given, and those that earlier turns of
+ * the conversation cited. Any other id, even a real passage's, names no source of this answer.
+ */
+export function citableLookup(searcher: Searcher, given: RetrievedPassage[], history: ChatMessage[] = []): (id: string) => CitablePassage | undefined {
+  const allowed = new Map<string, CitablePassage>();
+  for (const p of given) for (const member of [p, ...p.corroborating]) allowed.set(member.id, member);
+  const rows = rowsById(searcher);
+  for (const m of history) for (const c of m.citations ?? []) {
+    const row = rows.get(c.passageId);
+    const p = row === undefined ? undefined : searcher.snapshot.passages[row]!;
+    if (p && !allowed.has(p.id)) allowed.set(p.id, { ...p, doc: searcher.docIndex.get(p.docId)! });
+  }
+  return (id) => allowed.get(id);
+}
+
+export function passageVectorLookup(searcher: Searcher) {
+  const rows = rowsById(searcher);
   const dims = searcher.snapshot.manifest.embedder?.dims ?? 0;
   return (id: string) => {
     const row = rows.get(id);
@@ -78,8 +98,7 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   }
 
   const history = messages.slice(0, -1);
-  const registry = new CitationRegistry(passageLookup(searcher), history);
-  const turn: Turn = { cfg, searcher, messages, query: standaloneQuestion(messages), passages: [], registry, signal: options.signal };
+  const turn: Omit<Turn, 'registry'> = { cfg, searcher, messages, query: standaloneQuestion(messages), passages: [], signal: options.signal };
   let llmError: unknown;
   if (engine === 'llm') {
     const rewritten = await rewriteWithLlm(cfg.llm!, messages, options.signal).catch((error) => {
@@ -92,7 +111,8 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
 
   const retrievalStarted = performance.now();
   const retrieval = await retrieve(searcher, turn.query, { k: options.k ?? Math.max(cfg.topK, 6), filter: options.filter });
-  turn.passages = retrieval.passages;
+  const registry = new CitationRegistry(citableLookup(searcher, retrieval.passages, history), history);
+  const ready: Turn = { ...turn, passages: retrieval.passages, registry };
   const retrieveMs = performance.now() - retrievalStarted;
   yield { type: 'status', query: turn.query, engine, retrieval: retrieval.mode };
 
@@ -100,16 +120,16 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   if (engine === 'llm') {
     try {
       if (llmError) throw llmError;
-      output = await llmOutput(cfg.llm!, turn);
+      output = await llmOutput(cfg.llm!, ready);
     } catch (error) {
       if (options.signal?.aborted) throw error;
       engine = 'local';
       const w = `The LLM could not be reached (${(error as Error).message}); here is the local answer instead.`;
       warnings.push(w);
       yield { type: 'warning', message: w };
-      output = await localOutput(turn);
+      output = await localOutput(ready);
     }
-  } else output = await localOutput(turn);
+  } else output = await localOutput(ready);
 
   const rewriter = new MarkerRewriter(registry, output.spans);
   let text = '';
@@ -148,7 +168,7 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
     query: turn.query,
     checks,
     removedMarkers: rewriter.removed,
-    related: refused ? relatedCitations(turn.passages) : [],
+    related: refused ? relatedCitations(ready.passages) : [],
     warnings,
     timings: { retrieveMs, answerMs: total - retrieveMs, totalMs: total, firstTokenMs },
   };

@@ -1,6 +1,7 @@
 import type { Passage } from '../corpus/chunk';
 import type { DocumentMeta } from '../index/manifest';
 import type { Embedder } from '../embed/types';
+import { BRACKETED, isCitationLike, markerIds } from '../text/markers';
 import { isStopword, terms, words } from '../text/normalize';
 import type { ChatMessage, Citation, SentenceCheck } from './types';
 
@@ -58,7 +59,6 @@ export class CitationRegistry {
   }
 }
 
-const MARKER = /\[([^\[\]\n]{1,200})\]/g;
 const MAX_MARKER = 200;
 
 /**
@@ -76,12 +76,11 @@ export class MarkerRewriter {
   ) {}
 
   private rewrite(text: string): string {
-    return text.replace(MARKER, (whole, inner: string) => {
-      const ids = inner.split(/[,;]\s*/).map((s) => s.trim()).filter(Boolean);
+    return text.replace(BRACKETED, (whole, inner: string) => {
       // Not a citation at all (e.g. "[sic]" or a bracketed aside): leave it, unless it looks like one.
-      if (!ids.some((id) => /#\d+$|^\d+$|^[\w-]+#/.test(id))) return whole;
+      if (!isCitationLike(inner)) return whole;
       const numbers: number[] = [];
-      for (const id of ids) {
+      for (const id of markerIds(inner)) {
         const n = this.registry.resolve(id, this.spansFor?.(id));
         if (n === null) this.removed++;
         else if (!numbers.includes(n)) numbers.push(n);
@@ -105,7 +104,7 @@ export class MarkerRewriter {
     const rest = this.pending;
     this.pending = '';
     // An unclosed "[..." at the end was never a complete marker: drop it if it looks like one.
-    return /^\[[\w-]*#?\d*[,;\s\w#-]*$/.test(rest) ? '' : rest;
+    return /^\[[\w#,;\s-]{0,200}$/.test(rest) ? '' : rest;
   }
 }
 
@@ -126,7 +125,7 @@ export function citedSentences(text: string): { sentence: string; citations: num
       if (!s) continue;
     }
     const citations = [...new Set([...s.matchAll(DISPLAY_MARKER)].map((m) => Number(m[1])))];
-    const sentence = s.replace(DISPLAY_MARKER, '').replace(/\s+([.,;:!?])/g, '$1').replace(/\s{2,}/g, ' ').trim();
+    const sentence = s.replace(DISPLAY_MARKER, '').replace(/(?<!\s)\s+([.,;:!?])/g, '$1').replace(/\s{2,}/g, ' ').trim();
     if (/\p{L}/u.test(sentence)) out.push({ sentence, citations });
   }
   return out;

@@ -21,7 +21,7 @@ export function isFollowUp(question: string): boolean {
 
 /** Capitalised words of the original text: the entities a follow-up keeps talking about. */
 function entities(text: string): string[] {
-  return [...text.matchAll(/\b\p{Lu}[\p{L}\p{M}'-]+/gu)].map((m) => m[0]).filter((w, i) => i > 0 || !QUESTION_WORDS.has(w.toLowerCase()));
+  return [...text.matchAll(/(?<![\p{L}\p{M}'-])\p{Lu}[\p{L}\p{M}'-]+/gu)].map((m) => m[0]).filter((w, i) => i > 0 || !QUESTION_WORDS.has(w.toLowerCase()));
 }
 
 /**

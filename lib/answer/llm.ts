@@ -3,7 +3,6 @@ import { languageModel } from '../ai/provider';
 import { answerInstructions, rewriteInstructions, sourcesBlock, withPassageIds } from '../ai/prompts';
 import type { LlmConfig } from '../config';
 import type { EngineOutput, Turn } from './answer';
-import { passageLookup } from './answer';
 import { isFollowUp } from './conversation';
 import type { ChatMessage } from './types';
 
@@ -41,8 +40,7 @@ export function describeError(error: unknown): string {
  * server, a bad key or a timeout surfaces here and the caller can fall back to the local engine.
  */
 export async function llmOutput(llm: LlmConfig, turn: Turn): Promise<EngineOutput> {
-  const lookup = passageLookup(turn.searcher);
-  const sources = turn.passages.flatMap((p) => [p, ...p.corroborating]).map((p) => lookup(p.id)!);
+  const sources = turn.passages.flatMap((p) => [p, ...p.corroborating]);
   const history: ModelMessage[] = turn.messages.slice(0, -1).map((m) =>
     m.role === 'user' ? { role: 'user', content: m.content } : { role: 'assistant', content: withPassageIds(m.content, m.citations) },
   );

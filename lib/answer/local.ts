@@ -1,7 +1,7 @@
 import type { RetrievedPassage } from '../retrieve/retrieve';
 import type { Searcher } from '../retrieve/searcher';
-import { stripDateline } from '../corpus/clean';
-import { fold, normalizeDisplay, terms, words } from '../text/normalize';
+import { neutraliseMarkers } from '../text/markers';
+import { fold, normalizeDisplay, terms, trimEndOf, words } from '../text/normalize';
 import { answerValues, hasAnswerShape, questionType, valueKey, type QuestionType } from './question';
 
 /**
@@ -71,7 +71,7 @@ export async function sentenceCandidates(searcher: Searcher, question: string, p
         seen.add(key);
         const t = new Set(terms(s.text));
         const prior = (member.score / maxPassage) * (1 - rank * 0.04);
-        out.push({ passageId: member.id, docId: member.docId, start: s.start, end: s.end, text: stripDateline(s.text), terms: t, coverage: coverage(searcher, queryTerms, t), semantic: null, shape: hasAnswerShape(s.text, type, question, isCommon), relevance: 0, score: prior });
+        out.push({ passageId: member.id, docId: member.docId, start: s.start, end: s.end, text: s.text, terms: t, coverage: coverage(searcher, queryTerms, t), semantic: null, shape: hasAnswerShape(s.text, type, question, isCommon), relevance: 0, score: prior });
       }
     }
   });
@@ -147,16 +147,26 @@ export function sameFact(a: Candidate, b: Candidate): boolean {
   return !(na.size && nb.size && ![...na].some((n) => nb.has(n)));
 }
 
+const CLOSERS = `"'”’)`;
+
+/** The sentence with its citation markers placed before its final stop (and any closing quotes). */
 export function withMarkers(sentence: string, ids: string[]): string {
   const markers = ids.map((id) => `[${id}]`).join('');
-  const m = /^(.*?)([.!?]["'”’)]*)?\s*$/s.exec(sentence)!;
-  return `${m[1]} ${markers}${m[2] ?? '.'}`;
+  const body = sentence.trimEnd();
+  let end = body.length;
+  while (end > 0 && CLOSERS.includes(body[end - 1]!)) end--;
+  if (end > 0 && '.!?'.includes(body[end - 1]!)) return `${body.slice(0, end - 1)} ${markers}${body.slice(end - 1)}`;
+  // A clause cut from a run-on sentence ends on a comma or semicolon: close it as a sentence.
+  return `${trimEndOf(body, ',;:—–- ')} ${markers}.`;
 }
 
 /** Outlet or short title; no date, so the framing adds no figure the passage lacks. */
 function describeSource(searcher: Searcher, docId: string): string {
   const d = searcher.docIndex.get(docId)!;
-  return d.outlet ?? `"${d.title.length > 60 ? `${d.title.slice(0, 57).replace(/\s+\S*$/, '')}…` : d.title}"`;
+  const cut = d.title.slice(0, 57);
+  const short = d.title.length > 60 ? `${cut.slice(0, Math.max(cut.lastIndexOf(' '), 30))}…` : d.title;
+  // Metadata is article text too: a title holding "[other#0]" must not become a citation.
+  return neutraliseMarkers(d.outlet ?? `"${short}"`);
 }
 
 /** Is the value stated about what the question asks, i.e. next to one of its specific words? */
@@ -170,7 +180,7 @@ function answersInContext(sentence: string, value: string, specific: Set<string>
 /** Names and numbers in the question that occur nowhere in the collection: the articles cannot be about them. */
 export function unknownSpecifics(searcher: Searcher, question: string): string[] {
   const out: string[] = [];
-  const tokens = [...question.matchAll(/[\p{L}\p{N}][\p{L}\p{M}\p{N}'’.-]*/gu)].map((m) => m[0].replace(/[.’']+$/, ''));
+  const tokens = [...question.matchAll(/[\p{L}\p{N}][\p{L}\p{M}\p{N}'’.-]*/gu)].map((m) => trimEndOf(m[0], ".’'"));
   tokens.forEach((tok, i) => {
     const specific = /^\d/.test(tok) || (i > 0 && /^\p{Lu}/u.test(tok) && tok.length > 1);
     if (!specific) return;
@@ -260,7 +270,7 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
     });
     if (rivalIndex > 0) {
       const [first, rival] = [chosen[0]!, chosen[rivalIndex]!];
-      const quote = (x: typeof first) => withMarkers(`"${x.c.text.replace(/[.!?]+$/, '')}"`, [x.c.passageId, ...x.support.map((o) => o.passageId)]);
+      const quote = (x: typeof first) => withMarkers(`"${trimEndOf(x.c.text, '.!?')}"`, [x.c.passageId, ...x.support.map((o) => o.passageId)]);
       const rest = sentences.filter((_, i) => i !== 0 && i !== rivalIndex);
       const framed = [
         `The articles differ: according to ${describeSource(searcher, first.c.docId)}, ${quote(first)}`,

@@ -1,4 +1,4 @@
-import { fold } from '../text/normalize';
+import { fold, trimEndOf } from '../text/normalize';
 
 /** What kind of answer a question wants, and how to spot one in a sentence. */
 export type QuestionType = 'when' | 'quantity' | 'who' | 'where' | 'why' | 'yesno' | 'other';
@@ -21,7 +21,7 @@ const NUMBER_WORDS = /\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven
 const isNumberWord = (v: string) => new RegExp(`^(?:${NUMBER_WORDS.source})$`, 'i').test(v);
 const QUANTITY = /(?:US\$|\$|JPY|VND|¥|€)?\s?\d[\d,.]*\s?(?:%|percent|per cent|million|billion|trillion|thousand|yen|dollars?|USD|projects?|stores?|vessels?|people|workers|tourists|prefectures|fields)?/gi;
 const PLACE = /(?<=\b(?:in|at|to|from|of|near)\s+)\p{Lu}[\p{L}\p{M}'-]+(?:\s+\p{Lu}[\p{L}\p{M}'-]+){0,3}/gu;
-const NAME = /\b\p{Lu}[\p{L}\p{M}'-]+(?:\s+\p{Lu}[\p{L}\p{M}'-]+){1,5}\b/gu;
+const NAME = /(?<![\p{L}\p{M}'-])\p{Lu}[\p{L}\p{M}'-]+(?: \p{Lu}[\p{L}\p{M}'-]+){1,5}(?![\p{L}\p{M}'-])/gu;
 
 /**
  * Values in a sentence that could answer a question of this type ("September 1973", "100 billion
@@ -31,7 +31,7 @@ export function answerValues(sentence: string, type: QuestionType, question: str
   const q = fold(question);
   const qWords = new Set(q.match(/[\p{L}\p{N}]+/gu) ?? []);
   const notInQuestion = (v: string) => !q.includes(fold(v));
-  const clean = (v: string) => v.trim().replace(/[,.;:]+$/, '');
+  const clean = (v: string) => trimEndOf(v.trim(), ',.;:');
   switch (type) {
     case 'when':
       // "In what year" is not answered by "on Monday" or "in September".

@@ -1,5 +1,5 @@
 import { CitationRegistry, MarkerRewriter, checkCitations } from '../answer/citations';
-import { passageLookup } from '../answer/answer';
+import { citableLookup } from '../answer/answer';
 import { describeError } from '../answer/llm';
 import { jaccard, numbersOf, rankSentences, sameFact, withMarkers, type Candidate } from '../answer/local';
 import type { AnswerEngine, Citation, SentenceCheck } from '../answer/types';
@@ -42,10 +42,7 @@ type Pick = { c: Candidate; support: Candidate[]; year?: number };
  * Extractive briefing: the most informative, most corroborated sentences on the topic, one fact
  * per bullet, each restatement in another article merged into the bullet as an extra citation.
  */
-async function localPicks(s: Searcher, rawTopic: string, timeline: boolean): Promise<Pick[]> {
-  // "How did X change over time" is about X; the framing words only add noise to retrieval.
-  const topic = timeline ? subjectOf(rawTopic) : rawTopic;
-  const passages = topic ? (await retrieve(s, topic, { k: 12 })).passages : allPassages(s);
+async function localPicks(s: Searcher, topic: string, passages: RetrievedPassage[], timeline: boolean): Promise<Pick[]> {
   const { ranked } = await rankSentences(s, topic, passages);
   // News paragraphs open with a topic sentence and give the specifics after it: a sentence that
   // follows a relevant one in the same article inherits most of its relevance.
@@ -63,7 +60,7 @@ async function localPicks(s: Searcher, rawTopic: string, timeline: boolean): Pro
     .map((c) => {
       const corroboration = new Set(usable.filter((o) => o.docId !== c.docId && sameFact(c, o)).map((o) => o.docId)).size;
       // Figures and names make a bullet worth reading; count them, capped.
-      const names = c.text.slice(1).match(/\b\p{Lu}[\p{Ll}\p{M}]+(?:\s+\p{Lu}[\p{Ll}\p{M}]+)*/gu)?.length ?? 0;
+      const names = c.text.slice(1).match(/(?<![\p{L}\p{M}])\p{Lu}[\p{Ll}\p{M}]+(?: \p{Lu}[\p{Ll}\p{M}]+)*/gu)?.length ?? 0;
       const specifics = Math.min(1.5, (/\d/.test(c.text) ? 0.75 : 0) + Math.min(names, 3) * 0.25);
       const body = s.snapshot.bodies[c.docId]!;
       const position = 1 - c.start / Math.max(1, body.length); // inverted pyramid: early sentences matter more
@@ -117,14 +114,16 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
     warnings.push('No LLM is configured (set DOSSIER_LLM_PROVIDER); briefing with the local engine.');
   }
   const timeline = isTimelineTopic(topic);
-  const registry = new CitationRegistry(passageLookup(s));
+  // "How did X change over time" is about X; the framing words only add noise to retrieval.
+  const subject = timeline ? subjectOf(topic) : topic;
+  const passages = subject ? (await retrieve(s, subject, { k: 12 })).passages : allPassages(s);
+  const registry = new CitationRegistry(citableLookup(s, passages));
   const spans = new Map<string, [number, number][]>();
   const rewriter = new MarkerRewriter(registry, (id) => spans.get(id));
   let lines: { text: string; theme: string; year?: number }[] = [];
 
   if (engine === 'llm') {
     try {
-      const passages = topic ? (await retrieve(s, topic, { k: 10 })).passages : allPassages(s);
       lines = (await llmBriefText(cfg.llm!, s, topic, passages, timeline, options.signal)).map((b) => ({ ...b, text: rewriter.push(b.text) + rewriter.flush() }));
     } catch (error) {
       engine = 'local';
@@ -132,7 +131,7 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
     }
   }
   if (engine === 'local') {
-    const picks = await localPicks(s, topic, timeline);
+    const picks = await localPicks(s, subject, passages, timeline);
     for (const p of picks) for (const c of [p.c, ...p.support]) spans.set(c.passageId, [...(spans.get(c.passageId) ?? []), [c.start, c.end]]);
     lines = picks.map((p) => ({
       text: rewriter.push(withMarkers(`${timeline && p.year ? `${p.year} — ` : ''}${p.c.text}`, [p.c.passageId, ...p.support.map((x) => x.passageId)])) + rewriter.flush(),

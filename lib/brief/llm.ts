@@ -4,7 +4,6 @@ import { briefInstructions, sourcesBlock } from '../ai/prompts';
 import type { LlmConfig } from '../config';
 import type { RetrievedPassage } from '../retrieve/retrieve';
 import type { Searcher } from '../retrieve/searcher';
-import { passageLookup } from '../answer/answer';
 import { OTHER_THEME } from './themes';
 
 /**
@@ -12,8 +11,7 @@ import { OTHER_THEME } from './themes';
  * markers) and parses it into bullets; the caller validates the markers like an answer's.
  */
 export async function llmBriefText(llm: LlmConfig, s: Searcher, topic: string, passages: RetrievedPassage[], timeline: boolean, signal?: AbortSignal) {
-  const lookup = passageLookup(s);
-  const sources = passages.flatMap((p) => [p, ...p.corroborating]).map((p) => lookup(p.id)!);
+  const sources = passages.flatMap((p) => [p, ...p.corroborating]);
   const { text } = await generateText({
     model: languageModel(llm),
     instructions: briefInstructions(timeline),
@@ -24,9 +22,9 @@ export async function llmBriefText(llm: LlmConfig, s: Searcher, topic: string, p
   const bullets: { text: string; theme: string; year?: number }[] = [];
   let theme = OTHER_THEME;
   for (const line of text.split('\n')) {
-    const heading = /^#{1,4}\s+(.+)$/.exec(line.trim());
+    const heading = /^#{1,4}\s(.+)$/.exec(line.trim());
     if (heading) { theme = heading[1]!.trim(); continue; }
-    const bullet = /^\s*[-*•]\s+(.+)$/.exec(line);
+    const bullet = /^[-*•]\s(.+)$/.exec(line.trim());
     if (bullet) {
       const year = Number(bullet[1]!.match(/\b(19|20)\d{2}\b/)?.[0]) || undefined;
       bullets.push({ text: bullet[1]!.trim(), theme: timeline ? String(year ?? '') : theme, year });

@@ -1,5 +1,6 @@
 import type { Block } from './clean';
 import { stripInlineMarkdown } from './clean';
+import { neutraliseMarkers } from '../text/markers';
 import { normalizeDisplay } from '../text/normalize';
 
 export type Sentence = { start: number; end: number; text: string };
@@ -20,21 +21,72 @@ export type ChunkOptions = { maxTokens: number; overlapSentences: number };
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
 /**
- * ICU's sentence rules (behind Intl.Segmenter) break after titles such as "Mr." and after
- * initials; V8 ships no suppression list, so segments ending in one are joined to the next.
+ * Hard bounds, whatever the text: embedding cost grows with the square of a text's length, so
+ * one run-on "sentence" of 60 KB would stall every request that touches it. Real news sentences
+ * are well under 1,000 characters; longer ones are split at a clause boundary, else between words,
+ * else anywhere.
  */
-const NO_BREAK_AFTER = /(?:^|[\s(])(?:mr|mrs|ms|dr|prof|st|jr|sr|gen|lt|col|capt|sgt|sen|rep|gov|pres|hon|rev|fr|no|vol|fig|approx|est|dept|inc|corp|ltd|co|vs|etc|e\.g|i\.e|[a-z])\.\s*$/i;
+export const MAX_SENTENCE_CHARS = 1000;
+export const MAX_PASSAGE_CHARS = 3000;
+
+/**
+ * English abbreviations after which ICU's sentence rules (behind Intl.Segmenter) break although
+ * the sentence goes on. V8 ships no suppression list (the "ss" locale key is ignored), so a
+ * segment ending in one is joined to the next. General English, not any collection's words.
+ */
+const TITLES = /(?:^|[\s(])(?:mr|mrs|ms|dr|prof|st|jr|sr|gen|lt|col|capt|sgt|sen|rep|gov|pres|hon|rev|fr|approx|est|dept|inc|corp|ltd|co|vs|etc|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|mt|ft|[a-z])\.\s*$/i;
+/** Dotted initialisms: "a.m.", "p.m.", "U.S.", "e.g.". */
+const INITIALISM = /(?:^|[\s(])(?:\p{L}\.){2,4}\s*$/u;
+/** "No. 5", "Vol. 2", "p. 12": abbreviations only when a number follows. */
+const BEFORE_NUMBER = /(?:^|[\s(])(?:no|nos|vol|fig|art|ch|pp?)\.\s*$/i;
+/** Only a segment's end decides, so a long chain of joined segments is never rescanned. */
+const TAIL = 16;
+
+function continues(segment: string, next: string | undefined): boolean {
+  const tail = segment.slice(-TAIL);
+  if (TITLES.test(tail) || INITIALISM.test(tail)) return true;
+  return BEFORE_NUMBER.test(tail) && !!next && /^\d/.test(next);
+}
 
 function* segments(text: string): Generator<{ index: number; segment: string }> {
   let pending: { index: number; segment: string } | null = null;
-  for (const { index, segment } of segmenter.segment(text)) {
+  const it = segmenter.segment(text)[Symbol.iterator]();
+  let current = it.next();
+  while (!current.done) {
+    const { index, segment } = current.value;
+    const next = it.next();
     pending = pending ? { index: pending.index, segment: pending.segment + segment } : { index, segment };
-    if (!NO_BREAK_AFTER.test(pending.segment)) {
+    if (next.done || !continues(pending.segment, next.value.segment)) {
       yield pending;
       pending = null;
     }
+    current = next;
   }
-  if (pending) yield pending;
+}
+
+/** Where to cut a run-on text of more than `max` characters: the last clause break, else the last space. */
+function cutPoint(text: string, max: number): number {
+  const window = text.slice(0, max);
+  const floor = Math.floor(max / 3);
+  for (const marks of [[';', ':', '—', '–'], [',', ')'], [' ']]) {
+    let best = -1;
+    for (const m of marks) best = Math.max(best, window.lastIndexOf(m));
+    if (best >= floor) return best + 1;
+  }
+  return max;
+}
+
+/** Raw pieces of at most MAX_SENTENCE_CHARS, as [offset, text] within the segment. */
+function bounded(raw: string): [number, string][] {
+  const out: [number, string][] = [];
+  let at = 0;
+  while (raw.length - at > MAX_SENTENCE_CHARS) {
+    const cut = cutPoint(raw.slice(at, at + MAX_SENTENCE_CHARS), MAX_SENTENCE_CHARS);
+    out.push([at, raw.slice(at, at + cut)]);
+    at += cut;
+  }
+  out.push([at, raw.slice(at)]);
+  return out;
 }
 
 /** Rough sub-word token count (word pieces run ~1.3 per English word), enough for sizing. */
@@ -43,28 +95,29 @@ export const estimateTokens = (text: string) => Math.ceil((text.match(/\S+/g) ??
 export function splitSentences(block: Block): Sentence[] {
   const out: Sentence[] = [];
   for (const seg of segments(block.text)) {
-    const raw = seg.segment;
-    const lead = raw.length - raw.trimStart().length;
-    const trimmed = raw.trim();
-    if (!trimmed) continue;
-    const start = block.start + seg.index + lead;
-    const text = normalizeDisplay(stripInlineMarkdown(trimmed));
-    if (!text) continue;
-    // A "sentence" with no letters (a stray "." after an abbreviation split) joins its predecessor.
-    const prev = out.at(-1);
-    if (prev && !/\p{L}{2,}/u.test(text)) {
-      prev.end = start + trimmed.length;
-      prev.text = `${prev.text} ${text}`;
-      continue;
+    for (const [offset, piece] of bounded(seg.segment)) {
+      const lead = piece.length - piece.trimStart().length;
+      const trimmed = piece.trim();
+      if (!trimmed) continue;
+      const start = block.start + seg.index + offset + lead;
+      const text = neutraliseMarkers(normalizeDisplay(stripInlineMarkdown(trimmed)));
+      if (!text) continue;
+      // A "sentence" with no letters (a stray "." after an abbreviation split) joins its predecessor.
+      const prev = out.at(-1);
+      if (prev && !/\p{L}\p{L}/u.test(text) && prev.text.length + text.length < MAX_SENTENCE_CHARS) {
+        prev.end = start + trimmed.length;
+        prev.text = `${prev.text} ${text}`;
+        continue;
+      }
+      out.push({ start, end: start + trimmed.length, text });
     }
-    out.push({ start, end: start + trimmed.length, text });
   }
   return out;
 }
 
 /**
- * Packs whole sentences into passages of at most `maxTokens` (a longer single sentence stands
- * alone), repeating the last `overlapSentences` of each passage at the start of the next.
+ * Packs whole sentences into passages of at most `maxTokens` and MAX_PASSAGE_CHARS (a longer
+ * single sentence stands alone), repeating the last `overlapSentences` of each passage at the start of the next.
  */
 export function chunkDocument(docId: string, blocks: Block[], options: ChunkOptions): Passage[] {
   const sentences = blocks.flatMap(splitSentences);
@@ -74,8 +127,10 @@ export function chunkDocument(docId: string, blocks: Block[], options: ChunkOpti
     const group: Sentence[] = [sentences[i]!];
     let tokens = estimateTokens(sentences[i]!.text);
     let j = i + 1;
-    while (j < sentences.length && tokens + estimateTokens(sentences[j]!.text) <= options.maxTokens) {
+    let chars = sentences[i]!.text.length;
+    while (j < sentences.length && tokens + estimateTokens(sentences[j]!.text) <= options.maxTokens && chars + sentences[j]!.text.length < MAX_PASSAGE_CHARS) {
       tokens += estimateTokens(sentences[j]!.text);
+      chars += sentences[j]!.text.length + 1;
       group.push(sentences[j]!);
       j++;
     }

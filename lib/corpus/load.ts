@@ -47,7 +47,7 @@ function docIdFor(file: string): string {
     .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '') || 'document';
+    .replace(/^-+|(?<!-)-+$/g, '') || 'document';
 }
 
 function decodeText(bytes: Buffer): string {

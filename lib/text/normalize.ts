@@ -79,3 +79,10 @@ export function terms(text: string): string[] {
   }
   return out;
 }
+
+/** `text` without any trailing run of `chars` (a loop, not a regex: `[.!?]+$` is quadratic on long runs). */
+export function trimEndOf(text: string, chars: string): string {
+  let end = text.length;
+  while (end > 0 && chars.includes(text[end - 1]!)) end--;
+  return text.slice(0, end);
+}

@@ -162,6 +162,20 @@ test('prompt injection in an article stays escaped inside the fence; a forged id
   assert.ok(!a.text.includes('forged'));
 });
 
+test('a real passage id that was not among the given sources is removed, not shown as a weak citation', async () => {
+  let prompt: Source[] = [];
+  const outside = `${INJECTION_DOC}#0`;
+  fake.script((req) => {
+    prompt = sourcesOf(req);
+    return { kind: 'text', text: `${wordsOf(prompt[0]!)} [${prompt[0]!.id}]. The summit was cancelled [${outside}].` };
+  });
+  const a = await answerOnce(cfg, [user(Q1)]);
+  assert.ok(!prompt.some((p) => p.id === outside), 'the letter is not among the sources of this question');
+  assert.equal(a.removedMarkers, 1);
+  assert.deepEqual(a.citations.map((c) => c.passageId), [prompt[0]!.id]);
+  assert.ok(!a.text.includes(outside));
+});
+
 test('streaming: pieces arrive split, no partial marker is ever emitted, ids become [n] in order of first use', async () => {
   let sent: string[] = [];
   let prompt: Source[] = [];

@@ -9,6 +9,7 @@ import type { Answer, AnswerEvent, ChatMessage } from '../lib/answer/types';
 import type { Config } from '../lib/config';
 import { loadJsonl, questionSchema } from '../lib/eval/gold';
 import { ingest } from '../lib/ingest';
+import { brief } from '../lib/brief/brief';
 import type { Embedder } from '../lib/embed/types';
 import { currentSnapshotName, loadSnapshot } from '../lib/index/store';
 import { buildSearcher, getSearcher, type Searcher } from '../lib/retrieve/searcher';
@@ -397,4 +398,38 @@ test('streaming: the pieces add up to the final text, no piece ends inside a mar
       assert.deepEqual(announced.sort((x, y) => x - y), a.citations.map((c) => c.n));
     }
   }
+});
+
+test('a cancelled question or briefing stops: nothing is embedded after the abort, and it rejects', async () => {
+  const cfg = await testConfig();
+  await ingest(cfg, { embedder: { embedder: hashingEmbedder(), warnings: [] } });
+  const base = hashingEmbedder();
+  let calls = 0;
+  let afterAbort = 0;
+  const controller = new AbortController();
+  // Each embedding takes a while, as a real model's does; the first one cancels the request.
+  const slow: Embedder = {
+    ...base,
+    async embedDocuments(texts, signal) {
+      calls++;
+      if (signal?.aborted) afterAbort++;
+      controller.abort();
+      await new Promise((r) => setTimeout(r, 20));
+      return base.embedDocuments(texts);
+    },
+    async embedQuery(text, signal) {
+      calls++;
+      if (signal?.aborted) afterAbort++;
+      controller.abort();
+      await new Promise((r) => setTimeout(r, 20));
+      return base.embedQuery(text);
+    },
+  };
+  await useEmbedder(cfg, slow);
+  await assert.rejects(answerOnce(cfg, [user('When did Vietnam and Japan establish diplomatic relations?')], { engine: 'local', signal: controller.signal }), { name: 'AbortError' });
+  assert.equal(calls, 1, 'only the query was embedded');
+  const again = new AbortController();
+  again.abort();
+  await assert.rejects(brief(cfg, 'defence cooperation', { engine: 'local', signal: again.signal }), { name: 'AbortError' });
+  assert.equal(afterAbort, 0, 'no embedding was asked for once the request was gone');
 });

@@ -75,7 +75,7 @@ async function* inPieces(text: string): AsyncGenerator<string> {
 }
 
 async function localOutput(turn: Turn): Promise<EngineOutput> {
-  const local = await composeLocalAnswer(turn.searcher, turn.query, turn.passages);
+  const local = await composeLocalAnswer(turn.searcher, turn.query, turn.passages, turn.signal);
   const text = local.refused ? `${NOT_COVERED} The closest passages I found are listed below.` : local.text;
   return { chunks: inPieces(text), refused: () => local.refused, spans: (id) => local.spans.get(id) };
 }
@@ -87,6 +87,7 @@ async function localOutput(turn: Turn): Promise<EngineOutput> {
 export async function* answer(cfg: Config, messages: ChatMessage[], options: AnswerOptions = {}): AsyncGenerator<AnswerEvent> {
   const started = performance.now();
   const searcher = await getSearcher(cfg);
+  options.signal?.throwIfAborted();
   let engine: AnswerEngine = options.engine ?? cfg.engine;
   const warnings: string[] = [...searcher.warnings];
   for (const w of searcher.warnings) yield { type: 'warning', message: w };
@@ -110,7 +111,7 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   }
 
   const retrievalStarted = performance.now();
-  const retrieval = await retrieve(searcher, turn.query, { k: options.k ?? Math.max(cfg.topK, 6), filter: options.filter });
+  const retrieval = await retrieve(searcher, turn.query, { k: options.k ?? Math.max(cfg.topK, 6), filter: options.filter, signal: options.signal });
   const registry = new CitationRegistry(citableLookup(searcher, retrieval.passages, history), history);
   const ready: Turn = { ...turn, passages: retrieval.passages, registry };
   const retrieveMs = performance.now() - retrievalStarted;
@@ -158,7 +159,7 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
 
   const refused = output.refused() || (text.trim().startsWith(NOT_COVERED) && registry.list().length === 0);
   const vectors = passageVectorLookup(searcher);
-  const checks = refused ? [] : await checkCitations(text, registry, searcher.embedder ? { embedder: searcher.embedder, passageVector: vectors } : null);
+  const checks = refused ? [] : await checkCitations(text, registry, searcher.embedder ? { embedder: searcher.embedder, passageVector: vectors } : null, options.signal);
   const total = performance.now() - started;
   const result: Answer = {
     text: text.trim(),

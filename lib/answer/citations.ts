@@ -159,9 +159,11 @@ export async function checkCitations(
   text: string,
   registry: CitationRegistry,
   semantic: { embedder: Embedder; passageVector: (passageId: string) => Float32Array | undefined } | null,
+  signal?: AbortSignal,
 ): Promise<SentenceCheck[]> {
   const sentences = citedSentences(text);
-  const vectors = semantic ? await semantic.embedder.embedDocuments(sentences.map((s) => s.sentence)) : null;
+  const vectors = semantic ? await semantic.embedder.embedDocuments(sentences.map((s) => s.sentence), signal) : null;
+  signal?.throwIfAborted();
   const passageVectors = new Map<number, Float32Array>();
   if (semantic) {
     for (const n of new Set(sentences.flatMap((s) => s.citations))) {

@@ -57,7 +57,7 @@ function coverage(searcher: Searcher, queryTerms: string[], sentenceTerms: Set<s
   return total ? hit / total : 0;
 }
 
-export async function sentenceCandidates(searcher: Searcher, question: string, passages: RetrievedPassage[], type: QuestionType, queryVector: Float32Array | null): Promise<Candidate[]> {
+export async function sentenceCandidates(searcher: Searcher, question: string, passages: RetrievedPassage[], type: QuestionType, queryVector: Float32Array | null, signal?: AbortSignal): Promise<Candidate[]> {
   const queryTerms = terms(question);
   const isCommon = commonWordTest(searcher);
   const seen = new Set<string>();
@@ -76,7 +76,8 @@ export async function sentenceCandidates(searcher: Searcher, question: string, p
     }
   });
   if (queryVector && searcher.embedder) {
-    const vectors = await searcher.embedder.embedDocuments(out.map((c) => c.text));
+    const vectors = await searcher.embedder.embedDocuments(out.map((c) => c.text), signal);
+    signal?.throwIfAborted();
     out.forEach((c, i) => {
       const v = vectors[i]!;
       let dot = 0;
@@ -210,14 +211,14 @@ export function assessEvidence(searcher: Searcher, question: string, ranked: Can
   return { score, lead, unknown, type };
 }
 
-export async function rankSentences(searcher: Searcher, question: string, passages: RetrievedPassage[]) {
+export async function rankSentences(searcher: Searcher, question: string, passages: RetrievedPassage[], signal?: AbortSignal) {
   const type = questionType(question);
-  const queryVector = searcher.embedder && question.trim() ? await searcher.embedder.embedQuery(question) : null;
-  return { type, ranked: await sentenceCandidates(searcher, question, passages, type, queryVector) };
+  const queryVector = searcher.embedder && question.trim() ? await searcher.embedder.embedQuery(question, signal) : null;
+  return { type, ranked: await sentenceCandidates(searcher, question, passages, type, queryVector, signal) };
 }
 
-export async function composeLocalAnswer(searcher: Searcher, question: string, passages: RetrievedPassage[]): Promise<LocalAnswer> {
-  const { type, ranked } = await rankSentences(searcher, question, passages);
+export async function composeLocalAnswer(searcher: Searcher, question: string, passages: RetrievedPassage[], signal?: AbortSignal): Promise<LocalAnswer> {
+  const { type, ranked } = await rankSentences(searcher, question, passages, signal);
   const { score: evidence, lead } = assessEvidence(searcher, question, ranked, type);
   if (!lead || evidence < REFUSAL_THRESHOLD) return { text: '', refused: true, evidence, spans: new Map() };
 

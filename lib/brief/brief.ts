@@ -1,5 +1,5 @@
 import { CitationRegistry, MarkerRewriter, checkCitations } from '../answer/citations';
-import { citableLookup } from '../answer/answer';
+import { citableLookup, passageVectorLookup } from '../answer/answer';
 import { describeError } from '../answer/llm';
 import { jaccard, numbersOf, rankSentences, sameFact, withMarkers, type Candidate } from '../answer/local';
 import type { AnswerEngine, Citation, SentenceCheck } from '../answer/types';
@@ -42,8 +42,8 @@ type Pick = { c: Candidate; support: Candidate[]; year?: number };
  * Extractive briefing: the most informative, most corroborated sentences on the topic, one fact
  * per bullet, each restatement in another article merged into the bullet as an extra citation.
  */
-async function localPicks(s: Searcher, topic: string, passages: RetrievedPassage[], timeline: boolean): Promise<Pick[]> {
-  const { ranked } = await rankSentences(s, topic, passages);
+async function localPicks(s: Searcher, topic: string, passages: RetrievedPassage[], timeline: boolean, signal?: AbortSignal): Promise<Pick[]> {
+  const { ranked } = await rankSentences(s, topic, passages, signal);
   // News paragraphs open with a topic sentence and give the specifics after it: a sentence that
   // follows a relevant one in the same article inherits most of its relevance.
   const byPosition = [...ranked].sort((a, b) => (a.docId === b.docId ? a.start - b.start : a.docId < b.docId ? -1 : 1));
@@ -116,7 +116,7 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
   const timeline = isTimelineTopic(topic);
   // "How did X change over time" is about X; the framing words only add noise to retrieval.
   const subject = timeline ? subjectOf(topic) : topic;
-  const passages = subject ? (await retrieve(s, subject, { k: 12 })).passages : allPassages(s);
+  const passages = subject ? (await retrieve(s, subject, { k: 12, signal: options.signal })).passages : allPassages(s);
   const registry = new CitationRegistry(citableLookup(s, passages));
   const spans = new Map<string, [number, number][]>();
   const rewriter = new MarkerRewriter(registry, (id) => spans.get(id));
@@ -126,12 +126,13 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
     try {
       lines = (await llmBriefText(cfg.llm!, s, topic, passages, timeline, options.signal)).map((b) => ({ ...b, text: rewriter.push(b.text) + rewriter.flush() }));
     } catch (error) {
+      if (options.signal?.aborted) throw error;
       engine = 'local';
       warnings.push(`The LLM could not be reached (${describeError(error)}); here is the local briefing instead.`);
     }
   }
   if (engine === 'local') {
-    const picks = await localPicks(s, subject, passages, timeline);
+    const picks = await localPicks(s, subject, passages, timeline, options.signal);
     for (const p of picks) for (const c of [p.c, ...p.support]) spans.set(c.passageId, [...(spans.get(c.passageId) ?? []), [c.start, c.end]]);
     lines = picks.map((p) => ({
       text: rewriter.push(withMarkers(`${timeline && p.year ? `${p.year} — ` : ''}${p.c.text}`, [p.c.passageId, ...p.support.map((x) => x.passageId)])) + rewriter.flush(),
@@ -150,13 +151,8 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
     citations: [...new Set([...l.text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])))].map((n) => registry.get(n)!).filter(Boolean),
   }));
   const citations = registry.list();
-  const vectors = s.snapshot.vectors;
-  const dims = s.snapshot.manifest.embedder?.dims ?? 0;
-  const rows = new Map(s.snapshot.passages.map((p, i) => [p.id, i]));
-  const checks = (await Promise.all(bullets.map((b) => checkCitations(b.text, registry, s.embedder && vectors ? {
-    embedder: s.embedder,
-    passageVector: (id) => { const r = rows.get(id); return r === undefined ? undefined : vectors.subarray(r * dims, (r + 1) * dims); },
-  } : null)))).flat();
+  const semantic = s.embedder && s.snapshot.vectors ? { embedder: s.embedder, passageVector: passageVectorLookup(s) } : null;
+  const checks = (await Promise.all(bullets.map((b) => checkCitations(b.text, registry, semantic, options.signal)))).flat();
   const docs = [...new Set(citations.map((c) => c.docId))].map((id) => s.docIndex.get(id)!);
   if (bullets.length < MIN_BULLETS && bullets.length > 0) warnings.push(`Only ${bullets.length} distinct facts on this topic were found in the articles.`);
   return {

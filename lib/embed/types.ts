@@ -5,8 +5,9 @@ export interface Embedder {
   /** Human-readable name for progress output and the UI. */
   readonly label: string;
   readonly dims: number;
-  embedDocuments(texts: string[]): Promise<Float32Array[]>;
-  embedQuery(text: string): Promise<Float32Array>;
+  /** A request whose `signal` aborts is dropped, and its promise rejects with the abort reason. */
+  embedDocuments(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array>;
 }
 
 export function normalizeVector(v: Float32Array): Float32Array {

@@ -16,7 +16,7 @@ export type DocumentFilter = {
   to?: string;
 };
 
-export type RetrieveOptions = { k?: number; mode?: RetrievalMode; filter?: DocumentFilter; diversify?: boolean };
+export type RetrieveOptions = { k?: number; mode?: RetrievalMode; filter?: DocumentFilter; diversify?: boolean; signal?: AbortSignal };
 
 export type RetrievedPassage = Passage & {
   score: number;
@@ -48,6 +48,7 @@ function allowedRows(s: Searcher, filter?: DocumentFilter): Uint8Array | null {
 
 /** Ranked passages for a query: hybrid by default, degrading to lexical when no embedder is loaded. */
 export async function retrieve(s: Searcher, query: string, options: RetrieveOptions = {}): Promise<RetrievalResult> {
+  options.signal?.throwIfAborted();
   const k = options.k ?? 5;
   const canDense = !!(s.embedder && s.snapshot.vectors);
   const warnings = [...s.warnings];
@@ -56,7 +57,8 @@ export async function retrieve(s: Searcher, query: string, options: RetrieveOpti
   const allowed = allowedRows(s, options.filter);
 
   const lexical = mode === 'dense' ? null : s.bm25.score(query);
-  const dense = mode === 'lexical' ? null : cosineScan(s.snapshot.vectors!, s.snapshot.manifest.embedder!.dims, await s.embedder!.embedQuery(query));
+  const dense = mode === 'lexical' ? null : cosineScan(s.snapshot.vectors!, s.snapshot.manifest.embedder!.dims, await s.embedder!.embedQuery(query, options.signal));
+  options.signal?.throwIfAborted();
   const fused = fuseScores({ lexical, dense, allowed });
 
   let candidates = topIndices(fused, CANDIDATES, allowed);

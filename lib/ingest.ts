@@ -3,13 +3,14 @@ import path from 'node:path';
 import type { Config } from './config';
 import { chunkDocument, type Passage } from './corpus/chunk';
 import { CLEANER_VERSION, cleanBody } from './corpus/clean';
-import { loadCorpus, type SkippedFile } from './corpus/load';
+import { loadCorpus, type SkippedFile, type SourceDocument } from './corpus/load';
 import { loadEmbedderForIngest } from './embed/load';
 import type { Embedder } from './embed/types';
 import { INDEX_FORMAT, type DocumentMeta, type Manifest } from './index/manifest';
-import { IndexError, loadSnapshot, writeSnapshot, type Snapshot } from './index/store';
+import { IndexError, loadSnapshot, removeStaleTemporaries, writeSnapshot, type Snapshot } from './index/store';
 
-export type IngestProgress = { phase: 'embed'; done: number; total: number };
+/** read: files of the corpus folder; clean: new and changed articles; embed: their passages. */
+export type IngestProgress = { phase: 'read' | 'clean' | 'embed'; done: number; total: number };
 
 export type IngestOptions = {
   rebuild?: boolean;
@@ -62,10 +63,18 @@ function incompatibility(prev: Snapshot, embedder: Embedder | null, cfg: Config)
   return null;
 }
 
+/** Calls `report` about a hundred times over a phase rather than once per item. */
+function throttled(phase: IngestProgress['phase'], report: ((p: IngestProgress) => void) | undefined) {
+  return (done: number, total: number) => {
+    if (report && (done === total || done % Math.max(1, Math.floor(total / 100)) === 0)) report({ phase, done, total });
+  };
+}
+
 export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<IngestReport> {
   const unlock = await lock(cfg.indexDir);
   try {
-    const { documents, skipped } = await loadCorpus(cfg.corpusDir);
+    await removeStaleTemporaries(cfg.indexDir);
+    const { documents, skipped } = await loadCorpus(cfg.corpusDir, throttled('read', options.onProgress));
     const warnings: string[] = [];
     let previous: Snapshot | null = null;
     try {
@@ -81,6 +90,13 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
     const rebuildReason: string | undefined = options.rebuild ? '--rebuild was requested' : previous ? (incompatibility(previous, embedder, cfg) ?? undefined) : undefined;
     const reusable = previous && !rebuildReason ? previous : null;
     const prevDocs = new Map(reusable?.manifest.documents.map((d) => [d.id, d]) ?? []);
+    // One pass over the previous passages, so reusing an article costs its own passages only.
+    const prevRows = new Map<string, number[]>();
+    reusable?.passages.forEach((p, row) => {
+      const rows = prevRows.get(p.docId);
+      if (rows) rows.push(row);
+      else prevRows.set(p.docId, [row]);
+    });
 
     const report: IngestReport = {
       snapshot: null, upToDate: false, rebuilt: !reusable, rebuildReason,
@@ -93,25 +109,29 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
     const vectors: (Float32Array | null)[] = [];
     const docs: DocumentMeta[] = [];
     const bodies: Record<string, string> = {};
+    const reused = (doc: SourceDocument) => prevDocs.get(doc.id)?.hash === doc.hash; // prevDocs is empty on a rebuild
+    const toClean = documents.filter((doc) => !reused(doc)).length;
+    const cleaned = throttled('clean', options.onProgress);
+    let cleanedCount = 0;
+    cleaned(0, toClean);
     for (const doc of documents) {
       const prev = prevDocs.get(doc.id);
       let docPassages: Passage[];
-      if (reusable && prev && prev.hash === doc.hash) {
+      if (reusable && reused(doc)) {
         report.unchanged.push(doc.id);
-        docPassages = [];
-        reusable.passages.forEach((p, row) => {
-          if (p.docId !== doc.id) return;
-          docPassages.push(p);
-          vectors.push(reusable.vectors ? reusable.vectors.slice(row * embedder!.dims, (row + 1) * embedder!.dims) : null);
-        });
+        const rows = prevRows.get(doc.id) ?? [];
+        docPassages = rows.map((row) => reusable.passages[row]!);
+        const dims = embedder?.dims ?? 0;
+        for (const row of rows) vectors.push(reusable.vectors ? reusable.vectors.subarray(row * dims, (row + 1) * dims) : null);
       } else {
-        (prev ? report.changed : report.added).push(doc.id);
         docPassages = chunkDocument(doc.id, cleanBody(doc.body, { title: doc.title, outlet: doc.outlet }).blocks, cfg.chunking);
+        cleaned(++cleanedCount, toClean);
+        if (docPassages.length === 0) {
+          skipped.push({ file: doc.file, reason: 'nothing was left after removing page furniture' });
+          continue;
+        }
+        (prev ? report.changed : report.added).push(doc.id);
         for (const _ of docPassages) vectors.push(null);
-      }
-      if (docPassages.length === 0) {
-        skipped.push({ file: doc.file, reason: 'nothing was left after removing page furniture' });
-        continue;
       }
       passages.push(...docPassages);
       bodies[doc.id] = doc.body;

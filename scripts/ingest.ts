@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cliArgs, runCli } from '../lib/cli/args';
 import { progressBar } from '../lib/cli/progress';
 import { getConfig } from '../lib/config';
-import { ingest } from '../lib/ingest';
+import { ingest, type IngestProgress } from '../lib/ingest';
 
 const usage = `Usage: npm run ingest [-- --rebuild] [--quiet]
 
@@ -15,10 +15,17 @@ const args = cliArgs(usage, { rebuild: { type: 'boolean' }, quiet: { type: 'bool
 runCli(async () => {
   const cfg = getConfig();
   const log = (line: string) => { if (!args.quiet) console.log(line); };
-  const bar = progressBar('Embedding passages');
+  const labels: Record<IngestProgress['phase'], string> = { read: 'Reading files', clean: 'Cleaning articles', embed: 'Embedding passages' };
+  const bars = new Map<IngestProgress['phase'], ReturnType<typeof progressBar>>();
+  const onProgress = (p: IngestProgress) => {
+    // Reading and cleaning take seconds at most: worth watching in a terminal, noise in a log.
+    if (args.quiet || p.total === 0 || (p.phase !== 'embed' && !process.stderr.isTTY)) return;
+    if (!bars.has(p.phase)) bars.set(p.phase, progressBar(labels[p.phase].padEnd(18)));
+    bars.get(p.phase)!.update(p.done, p.total);
+  };
   log(`Indexing ${cfg.corpusDir} into ${cfg.indexDir}`);
   const started = performance.now();
-  const report = await ingest(cfg, { rebuild: args.rebuild, onProgress: (p) => !args.quiet && bar.update(p.done, p.total) });
+  const report = await ingest(cfg, { rebuild: args.rebuild, onProgress });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
 
   for (const w of report.warnings) console.warn(`\n⚠  ${w}`);

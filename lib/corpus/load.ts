@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -28,14 +29,15 @@ export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 const isoDate = z
   .union([z.string(), z.date()])
   .transform((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v.trim()))
-  .pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD'));
+  .pipe(z.iso.date('must be a date written YYYY-MM-DD, and a real one'));
 
 const frontMatterSchema = z.looseObject({
   title: z.string().trim().min(1, 'must not be empty').optional(),
   outlet: z.string().trim().min(1, 'must not be empty').optional(),
   published: isoDate.optional(),
   author: z.string().trim().min(1).optional(),
-  url: z.url('must be a URL').optional(),
+  // Shown as a link in the app: any other scheme (javascript:, file:, data:) is refused.
+  url: z.url({ protocol: /^https?$/, error: 'must be a web address starting with http:// or https://' }).optional(),
 });
 
 class BadFile extends Error {}
@@ -115,56 +117,131 @@ export function parseDocument(file: string, bytes: Buffer): SourceDocument {
   };
 }
 
-/** Reads every supported file in the corpus folder; bad files are reported, never fatal. */
-export async function loadCorpus(dir: string): Promise<{ documents: SourceDocument[]; skipped: SkippedFile[] }> {
-  let entries: string[];
-  try {
-    entries = (await readdir(dir, { recursive: true })).map(String).sort();
-  } catch (error) {
-    throw new Error(`Cannot read the corpus folder ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Create it and put articles (.md or .txt) in it.`);
-  }
-  const documents: SourceDocument[] = [];
+const SYMLINK = 'it is a symbolic link, and links are not followed (only files inside the corpus folder are indexed)';
+
+function notRegularReason(entry: Dirent | Stats): string {
+  if (entry.isSymbolicLink()) return SYMLINK;
+  if (entry.isFIFO()) return 'it is a named pipe, not a regular file';
+  if (entry.isSocket()) return 'it is a socket, not a regular file';
+  if (entry.isBlockDevice() || entry.isCharacterDevice()) return 'it is a device, not a regular file';
+  return 'it is not a regular file';
+}
+
+/**
+ * Every file below the corpus folder, without following links: a linked folder is reported, never
+ * walked. Hidden files and folders are left out silently.
+ */
+async function listCorpus(dir: string): Promise<{ files: string[]; skipped: SkippedFile[] }> {
+  const files: string[] = [];
   const skipped: SkippedFile[] = [];
+  const pending = [''];
+  while (pending.length) {
+    const folder = pending.pop()!;
+    let entries: Dirent[];
+    try {
+      entries = await readdir(path.join(dir, folder), { withFileTypes: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      if (folder === '') throw new Error(`Cannot read the corpus folder ${dir}: ${code}. Create it and put articles (.md or .txt) in it.`);
+      skipped.push({ file: folder, reason: `this folder cannot be read (${code})` });
+      continue;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const file = path.join(folder, entry.name);
+      if (entry.isDirectory()) pending.push(file);
+      else if (entry.isFile()) files.push(file);
+      else skipped.push({ file, reason: notRegularReason(entry) });
+    }
+  }
+  return { files: files.sort(), skipped };
+}
+
+const sameFile = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino;
+const inside = (root: string, file: string) => file.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+
+/**
+ * Reads one listed file through a descriptor, so what is checked is what is read: the open refuses
+ * a link put in its place since the listing (O_NOFOLLOW) and does not wait on a pipe (O_NONBLOCK),
+ * and the file must still be reachable inside the corpus folder (a folder on its path may have
+ * been swapped for a link). Synchronous calls: ingest is a batch job, and with the promise API
+ * the six calls per file made loading 10,000 small articles take 1.1 s instead of 0.35 s.
+ */
+function readArticle(realRoot: string, full: string): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new BadFile(SYMLINK);
+    throw error;
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw new BadFile(notRegularReason(info));
+    if (info.size > MAX_FILE_BYTES) {
+      throw new BadFile(`it is ${(info.size / 1048576).toFixed(1)} MB, over the ${MAX_FILE_BYTES / 1048576} MB limit for one article`);
+    }
+    const real = realpathSync.native(full);
+    if (!inside(realRoot, real) || !sameFile(statSync(real), info)) throw new BadFile('it lies outside the corpus folder (reached through a linked folder)');
+    // Bounded by the size checked above, even if the file grows while it is read.
+    const bytes = Buffer.alloc(info.size);
+    let read = 0;
+    while (read < bytes.length) {
+      const bytesRead = readSync(fd, bytes, read, bytes.length - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return bytes.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads every supported file in the corpus folder; bad files are reported, never fatal. */
+export async function loadCorpus(
+  dir: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ documents: SourceDocument[]; skipped: SkippedFile[] }> {
+  const { files, skipped } = await listCorpus(dir);
+  const realRoot = await realpath(dir);
+  const supported = files.filter((file) => {
+    if (SUPPORTED_EXTENSIONS.includes(path.extname(file).toLowerCase())) return true;
+    skipped.push({ file, reason: `unsupported file type (use ${SUPPORTED_EXTENSIONS.join(', ')})` });
+    return false;
+  });
+  const parsed = supported.map((file, i): SourceDocument | SkippedFile => {
+    onProgress?.(i, supported.length);
+    try {
+      return parseDocument(file, readArticle(realRoot, path.join(dir, file)));
+    } catch (error) {
+      if (error instanceof BadFile) return { file, reason: error.message };
+      return { file, reason: `it cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+    }
+  });
+  onProgress?.(supported.length, supported.length);
+
+  // The first in name order of two identical files is the one indexed.
+  const documents: SourceDocument[] = [];
   const byHash = new Map<string, string>();
   const byId = new Map<string, string>();
-  for (const file of entries) {
-    if (file.split(path.sep).some((part) => part.startsWith('.'))) continue;
-    const full = path.join(dir, file);
-    let info;
-    try {
-      info = await stat(full);
-    } catch (error) {
-      skipped.push({ file, reason: `it cannot be read (${(error as NodeJS.ErrnoException).code})` });
+  for (const doc of parsed) {
+    if ('reason' in doc) {
+      skipped.push(doc);
       continue;
     }
-    if (!info.isFile()) continue;
-    if (!SUPPORTED_EXTENSIONS.includes(path.extname(file).toLowerCase())) {
-      skipped.push({ file, reason: `unsupported file type (use ${SUPPORTED_EXTENSIONS.join(', ')})` });
+    const sameContent = byHash.get(doc.hash);
+    if (sameContent) {
+      skipped.push({ file: doc.file, reason: `it is identical to ${sameContent}, which is indexed` });
       continue;
     }
-    if (info.size > MAX_FILE_BYTES) {
-      skipped.push({ file, reason: `it is ${(info.size / 1048576).toFixed(1)} MB, over the ${MAX_FILE_BYTES / 1048576} MB limit for one article` });
+    const sameId = byId.get(doc.id);
+    if (sameId) {
+      skipped.push({ file: doc.file, reason: `its id "${doc.id}" clashes with ${sameId}; rename one of them` });
       continue;
     }
-    try {
-      const doc = parseDocument(file, await readFile(full));
-      const sameContent = byHash.get(doc.hash);
-      if (sameContent) {
-        skipped.push({ file, reason: `it is identical to ${sameContent}, which is indexed` });
-        continue;
-      }
-      const sameId = byId.get(doc.id);
-      if (sameId) {
-        skipped.push({ file, reason: `its id "${doc.id}" clashes with ${sameId}; rename one of them` });
-        continue;
-      }
-      byHash.set(doc.hash, file);
-      byId.set(doc.id, file);
-      documents.push(doc);
-    } catch (error) {
-      if (error instanceof BadFile) skipped.push({ file, reason: error.message });
-      else skipped.push({ file, reason: `it cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
-    }
+    byHash.set(doc.hash, doc.file);
+    byId.set(doc.id, doc.file);
+    documents.push(doc);
   }
-  return { documents, skipped };
+  return { documents, skipped: skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
 }

@@ -115,51 +115,74 @@ export async function writeSnapshot(indexDir: string, data: SnapshotData): Promi
   await mkdir(root, { recursive: true });
   const name = `snap-${Date.now()}-${process.pid}`;
   const tmp = path.join(root, `.tmp-${name}`);
-  await mkdir(tmp, { recursive: true });
-  await writeFile(path.join(tmp, 'passages.json'), JSON.stringify(data.passages));
-  await writeFile(path.join(tmp, 'bodies.json'), JSON.stringify(data.bodies));
-  if (data.vectors) {
-    // Serialised with vectra's own codec into vectra's file layout (LocalIndex reads it back), but
-    // in one pass: LocalIndex.insertItem checks ids with a linear scan, quadratic at 100k items.
-    const items = data.passages.map((p, i) => ({ id: p.id, vector: Array.from(data.vectors![i]!), norm: 1, metadata: { docId: p.docId } }));
-    await mkdir(path.join(tmp, 'vectra'), { recursive: true });
-    await writeFile(path.join(tmp, 'vectra', `index${codec.extension}`), codec.serializeIndex({ version: 1, metadata_config: {}, items }));
-  }
-  // The manifest goes last: a snapshot folder without one was never finished.
-  await writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(data.manifest, null, 2));
-  await rename(tmp, path.join(root, name));
+  const final = path.join(root, name);
   const pointerTmp = path.join(indexDir, `${CURRENT}.tmp-${process.pid}`);
-  await writeFile(pointerTmp, name);
-  await rename(pointerTmp, path.join(indexDir, CURRENT));
+  try {
+    await mkdir(tmp, { recursive: true });
+    await writeFile(path.join(tmp, 'passages.json'), JSON.stringify(data.passages));
+    await writeFile(path.join(tmp, 'bodies.json'), JSON.stringify(data.bodies));
+    if (data.vectors) {
+      // Serialised with vectra's own codec into vectra's file layout (LocalIndex reads it back), but
+      // in one pass: LocalIndex.insertItem checks ids with a linear scan, quadratic at 100k items.
+      const items = data.passages.map((p, i) => ({ id: p.id, vector: Array.from(data.vectors![i]!), norm: 1, metadata: { docId: p.docId } }));
+      await mkdir(path.join(tmp, 'vectra'), { recursive: true });
+      await writeFile(path.join(tmp, 'vectra', `index${codec.extension}`), codec.serializeIndex({ version: 1, metadata_config: {}, items }));
+    }
+    // The manifest goes last: a snapshot folder without one was never finished.
+    await writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(data.manifest, null, 2));
+    await rename(tmp, final);
+    await writeFile(pointerTmp, name);
+    await rename(pointerTmp, path.join(indexDir, CURRENT));
+  } catch (error) {
+    // CURRENT still names the previous snapshot; what was written would only fill the disk (after
+    // ENOSPC, it is what keeps every later ingest failing).
+    await Promise.all([tmp, final, pointerTmp].map((p) => rm(p, { recursive: true, force: true })));
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOSPC' ? 'the disk is full (ENOSPC)' : (code ?? (error as Error).message);
+    throw new Error(`The new index could not be written to ${indexDir}: ${why}. The previous index is still in use and nothing was left behind.`, { cause: error });
+  }
   await pruneSnapshots(indexDir, name);
   return name;
 }
 
-/** Removes unfinished temporary folders and all but the newest finished snapshots. */
-export async function pruneSnapshots(indexDir: string, live: string | null): Promise<void> {
+const processAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Removes the temporary folders and pointer files of writers that are gone (killed, or failed
+ * before they could clean up). Ingest holds a lock, so a temporary named after this very process
+ * is left from an earlier failed write, never one in progress.
+ */
+export async function removeStaleTemporaries(indexDir: string): Promise<void> {
+  const stale = (entry: string, prefix: string) => {
+    if (!entry.startsWith(prefix)) return false;
+    const pid = Number(entry.split('-').at(-1));
+    return pid === process.pid || !processAlive(pid);
+  };
   const root = path.join(indexDir, SNAPSHOTS);
+  for (const entry of await readdir(root).catch(() => [])) {
+    if (stale(entry, '.tmp-')) await rm(path.join(root, entry), { recursive: true, force: true });
+  }
+  for (const file of await readdir(indexDir).catch(() => [])) {
+    if (stale(file, `${CURRENT}.tmp-`)) await rm(path.join(indexDir, file), { force: true });
+  }
+}
+
+/** Removes stale temporaries and all but the newest finished snapshots. */
+async function pruneSnapshots(indexDir: string, live: string | null): Promise<void> {
+  await removeStaleTemporaries(indexDir);
   let entries: string[];
   try {
-    entries = await readdir(root);
+    entries = await readdir(path.join(indexDir, SNAPSHOTS));
   } catch {
     return;
   }
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return pid !== process.pid;
-    } catch {
-      return false;
-    }
-  };
-  for (const entry of entries.filter((e) => e.startsWith('.tmp-'))) {
-    const pid = Number(entry.split('-').at(-1));
-    if (!alive(pid)) await rm(path.join(root, entry), { recursive: true, force: true });
-  }
   const finished = entries.filter((e) => e.startsWith('snap-') && e !== live).sort((a, b) => Number(b.split('-')[1]) - Number(a.split('-')[1]));
-  for (const old of finished.slice(KEEP_SNAPSHOTS - 1)) await rm(path.join(root, old), { recursive: true, force: true });
-  for (const file of await readdir(indexDir)) {
-    const pid = Number(file.split('-').at(-1));
-    if (file.startsWith(`${CURRENT}.tmp-`) && !alive(pid)) await rm(path.join(indexDir, file), { force: true });
-  }
+  for (const old of finished.slice(KEEP_SNAPSHOTS - 1)) await rm(path.join(indexDir, SNAPSHOTS, old), { recursive: true, force: true });
 }

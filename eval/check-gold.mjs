@@ -2,8 +2,17 @@
 // Validates the evaluation gold sets in eval/ against the source articles.
 //
 //   node eval/check-gold.mjs [--articles DIR] [--notes]
+//   node eval/check-gold.mjs --collection news-2022 [--notes]
 //
-// Checks gold.jsonl, paraphrase.jsonl and briefing-topics.jsonl:
+// Without --collection it checks the seed sets gold.jsonl, paraphrase.jsonl and
+// briefing-topics.jsonl against --articles. With --collection NAME it checks that
+// collection's question and briefing files from eval/collections.json against its
+// corpus, as a dev set: every question has a "kind" and a "style", tags are optional,
+// the mix rules below are the dev-set ones, and each unanswerable question gets a
+// report of which of its names and numbers do occur in the corpus (to review by
+// hand that the collection really does not answer it).
+//
+// Checks:
 //  - every line parses as JSON and has the required fields with the right types
 //  - ids are unique across all three files
 //  - every evidence snippet occurs verbatim (exact substring) in the body of at
@@ -20,7 +29,7 @@
 // No dependencies; plain Node (>= 18).
 
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,8 +38,25 @@ const argVal = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const ARTICLES = argVal('--articles') ?? process.env.DOSSIER_ARTICLES ?? '/work/shared/articles';
+const root = resolve(here, '..');
+const COLLECTION_NAME = argVal('--collection');
+const collection = COLLECTION_NAME ? loadCollection(COLLECTION_NAME) : undefined;
+const ARTICLES = collection
+  ? resolve(root, collection.corpus)
+  : (argVal('--articles') ?? process.env.DOSSIER_ARTICLES ?? '/work/shared/articles');
 const SHOW_NOTES = args.includes('--notes');
+const KINDS = ['who', 'where', 'when', 'how-many', 'how-much', 'which-org', 'which-work', 'what', 'yes-no', 'why', 'how'];
+const STYLES = ['plain', 'quiz', 'paraphrase'];
+
+function loadCollection(name) {
+  const all = JSON.parse(readFileSync(join(here, 'collections.json'), 'utf8')).collections;
+  const found = all.find((c) => c.name === name);
+  if (!found) {
+    console.error(`no collection "${name}" in eval/collections.json (have: ${all.map((c) => c.name).join(', ')})`);
+    process.exit(1);
+  }
+  return found;
+}
 
 const problems = [];
 const notes = [];
@@ -85,7 +111,7 @@ if (articles.length === 0) {
 
 // ---------- loading ----------
 function loadJsonl(name) {
-  const path = join(here, name);
+  const path = collection ? resolve(root, name) : join(here, name);
   if (!existsSync(path)) {
     problem(name, 'file missing');
     return [];
@@ -117,9 +143,13 @@ function checkId(row, where) {
 const isStrArray = (v) => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 // ---------- questions ----------
-function checkQuestions(name, { requireTag } = {}) {
+function checkQuestions(name, { requireTag, dev = false } = {}) {
   const rows = loadJsonl(name);
   const tagCounts = {};
+  const kindCounts = {};
+  const styleCounts = {};
+  const articlesHit = new Set();
+  const unanswerableReport = [];
   let answerable = 0;
   for (const { row, where: w0 } of rows) {
     const where = `${w0} [${row?.id ?? '?'}]`;
@@ -128,13 +158,23 @@ function checkQuestions(name, { requireTag } = {}) {
       continue;
     }
     checkId(row, where);
-    const allowed = new Set(['id', 'question', 'answers', 'evidence', 'answerable', 'tags']);
+    const allowed = new Set(['id', 'question', 'answers', 'evidence', 'answerable', 'tags', ...(dev ? ['kind', 'style'] : [])]);
     for (const k of Object.keys(row)) if (!allowed.has(k)) problem(where, `unexpected field "${k}"`);
+    if (dev) {
+      if (!KINDS.includes(row.kind)) problem(where, `kind must be one of ${KINDS.join(', ')}`);
+      if (!STYLES.includes(row.style)) problem(where, `style must be one of ${STYLES.join(', ')}`);
+      const key = row.answerable === false ? 'unanswerable' : 'answerable';
+      kindCounts[row.kind] ??= { answerable: 0, unanswerable: 0 };
+      styleCounts[row.style] ??= { answerable: 0, unanswerable: 0 };
+      if (kindCounts[row.kind]) kindCounts[row.kind][key]++;
+      if (styleCounts[row.style]) styleCounts[row.style][key]++;
+    }
     if (typeof row.question !== 'string' || row.question.trim() === '') problem(where, 'question must be a non-empty string');
     if (!isStrArray(row.answers)) problem(where, 'answers must be an array of strings');
     if (!isStrArray(row.evidence)) problem(where, 'evidence must be an array of strings');
     if (typeof row.answerable !== 'boolean') problem(where, 'answerable must be a boolean');
-    if (!isStrArray(row.tags) || row.tags.length === 0) problem(where, 'tags must be a non-empty array of strings');
+    if (dev ? row.tags !== undefined && !isStrArray(row.tags) : !isStrArray(row.tags) || row.tags.length === 0)
+      problem(where, dev ? 'tags must be an array of strings' : 'tags must be a non-empty array of strings');
     const tags = isStrArray(row.tags) ? row.tags : [];
     for (const t of tags) tagCounts[t] = (tagCounts[t] ?? 0) + 1;
     if (new Set(tags).size !== tags.length) problem(where, 'duplicate tags');
@@ -147,12 +187,17 @@ function checkQuestions(name, { requireTag } = {}) {
     if (row.answerable === false) {
       if (answers.length) problem(where, 'unanswerable question must have answers []');
       if (evidence.length) problem(where, 'unanswerable question must have evidence []');
-      if (!tags.includes('unanswerable')) problem(where, 'unanswerable question must be tagged "unanswerable"');
+      if (!dev && !tags.includes('unanswerable')) problem(where, 'unanswerable question must be tagged "unanswerable"');
+      if (dev && typeof row.question === 'string') unanswerableReport.push({ id: row.id, question: row.question, found: namesInCorpus(row.question) });
       continue;
     }
     if (row.answerable !== true) continue;
     answerable++;
     if (tags.includes('unanswerable')) problem(where, 'answerable question tagged "unanswerable"');
+    if (dev && typeof row.question === 'string') {
+      // A question that quotes its own evidence is not a retrieval test.
+      for (const ev of evidence) if (norm(row.question).includes(norm(ev))) problem(where, `question contains its evidence verbatim: "${ev}"`);
+    }
     if (answers.length === 0) problem(where, 'answerable question needs >= 1 answer');
     if (evidence.length === 0) problem(where, 'answerable question needs >= 1 evidence snippet');
 
@@ -174,6 +219,7 @@ function checkQuestions(name, { requireTag } = {}) {
         }
         found = true;
         filesHit.add(a.file);
+        articlesHit.add(a.file);
         for (const p of a.paragraphs) {
           if (!p.includes(ev)) continue;
           evidenceParas.push({ file: a.file, p });
@@ -216,12 +262,24 @@ function checkQuestions(name, { requireTag } = {}) {
       }
     }
   }
-  return { name, total: rows.length, answerable, tagCounts };
+  return { name, total: rows.length, answerable, tagCounts, kindCounts, styleCounts, articles: articlesHit.size, unanswerableReport };
+}
+
+// Names and numbers in a question (capitalised words after the first, figures), with the
+// number of articles holding each: a reviewer's aid for unanswerable questions, since a
+// question about a person the corpus covers, but an event it does not, is the hard case.
+function namesInCorpus(question) {
+  const words = question.replace(/[?.,!"“”]/g, ' ').split(/\s+/).filter(Boolean).slice(1);
+  const names = [...new Set(words.filter((w) => /^(\p{Lu}|\d)/u.test(w) && w.length > 1).map((w) => w.replace(/[’']s$/, '')))];
+  return names
+    .map((n) => ({ n, count: articles.filter((a) => norm(a.body).includes(norm(n))).length }))
+    .filter((x) => x.count > 0);
 }
 
 // ---------- briefing topics ----------
 function checkBriefings(name) {
   const rows = loadJsonl(name);
+  const articlesHit = new Set();
   let wholeCollection = 0;
   let factCount = 0;
   for (const { row, where: w0 } of rows) {
@@ -249,41 +307,72 @@ function checkBriefings(name) {
         if (norm(s) === '') problem(where, `fact ${i + 1} has an empty alternative`);
         if (wordCount(s) > 4) problem(where, `fact ${i + 1} alternative longer than 4 words: "${s}"`);
       }
-      const inCorpus = alts.some((s) => articles.some((a) => norm(a.body).includes(norm(s))));
-      if (!inCorpus) problem(where, `fact ${i + 1} (${JSON.stringify(alts)}) occurs in no article body`);
+      const holding = articles.filter((a) => alts.some((s) => norm(a.body).includes(norm(s))));
+      for (const a of holding) articlesHit.add(a.file);
+      if (!holding.length) problem(where, `fact ${i + 1} (${JSON.stringify(alts)}) occurs in no article body`);
     });
   }
-  return { name, total: rows.length, wholeCollection, factCount };
+  return { name, total: rows.length, wholeCollection, factCount, articles: articlesHit.size };
 }
 
 // ---------- run ----------
-const gold = checkQuestions('gold.jsonl');
-const para = checkQuestions('paraphrase.jsonl', { requireTag: 'paraphrase' });
-const brief = checkBriefings('briefing-topics.jsonl');
-
 const need = (cond, msg) => {
   if (!cond) problem('mix', msg);
 };
-const g = gold.tagCounts;
-need(gold.total >= 44, `gold.jsonl needs >= 44 questions (has ${gold.total})`);
-need((g.accent ?? 0) >= 6, `gold.jsonl needs >= 6 "accent" questions (has ${g.accent ?? 0})`);
-need((g.multi ?? 0) >= 8, `gold.jsonl needs >= 8 "multi" questions (has ${g.multi ?? 0})`);
-need((g.figure ?? 0) + (g.date ?? 0) >= 10, `gold.jsonl needs >= 10 "figure"/"date" questions`);
-need((g.unanswerable ?? 0) >= 8, `gold.jsonl needs >= 8 "unanswerable" questions (has ${g.unanswerable ?? 0})`);
-need(para.answerable >= 16, `paraphrase.jsonl needs >= 16 answerable questions (has ${para.answerable})`);
-need(para.answerable === para.total, 'paraphrase.jsonl questions must all be answerable');
-need(brief.total >= 5, `briefing-topics.jsonl needs >= 5 topics (has ${brief.total})`);
-need(brief.wholeCollection >= 1, 'briefing-topics.jsonl needs one topic "" (whole collection)');
-
-console.log(`articles: ${articles.length} in ${ARTICLES}`);
-for (const r of [gold, para]) {
-  const tags = Object.entries(r.tagCounts)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([t, n]) => `${t}=${n}`)
+const countLine = (counts) =>
+  Object.entries(counts)
+    .sort((a, b) => b[1].answerable + b[1].unanswerable - (a[1].answerable + a[1].unanswerable) || a[0].localeCompare(b[0]))
+    .map(([k, c]) => `${k}=${c.answerable}${c.unanswerable ? `+${c.unanswerable}u` : ''}`)
     .join(' ');
-  console.log(`${r.name}: ${r.total} questions (${r.answerable} answerable, ${r.total - r.answerable} unanswerable) | ${tags}`);
+
+if (collection) {
+  const sets = collection.questions.map((f) => checkQuestions(f, { dev: true }));
+  const briefs = (collection.briefs ?? []).map((f) => checkBriefings(f));
+  const total = sets.reduce((a, r) => a + r.total, 0);
+  const answerable = sets.reduce((a, r) => a + r.answerable, 0);
+  const topics = briefs.reduce((a, r) => a + r.total, 0);
+  // The dev-set mix asked for in issue 9 ("Your own yardstick").
+  need(total >= 120, `${collection.name} needs >= 120 questions (has ${total})`);
+  need(total - answerable >= 25, `${collection.name} needs >= 25 unanswerable questions (has ${total - answerable})`);
+  need(sets.every((r) => r.articles >= 80), `${collection.name} questions should draw on >= 80 distinct articles (${sets.map((r) => r.articles).join(', ')})`);
+  need(topics >= 5, `${collection.name} needs >= 5 briefing topics (has ${topics})`);
+  console.log(`articles: ${articles.length} in ${ARTICLES}`);
+  for (const r of sets) {
+    console.log(`${r.name}: ${r.total} questions (${r.answerable} answerable, ${r.total - r.answerable} unanswerable), evidence from ${r.articles} distinct articles`);
+    console.log(`  kind (answerable+unanswerable): ${countLine(r.kindCounts)}`);
+    console.log(`  style: ${countLine(r.styleCounts)}`);
+  }
+  for (const b of briefs) console.log(`${b.name}: ${b.total} topics, ${b.factCount} facts, facts found in ${b.articles} distinct articles`);
+  const report = sets.flatMap((r) => r.unanswerableReport);
+  if (report.length) {
+    console.log(`\nunanswerable questions: names and numbers that do occur in the corpus (check by hand that the answer does not):`);
+    for (const u of report) console.log(`  ${u.id}: ${u.found.length ? u.found.map((f) => `${f.n} (${f.count})`).join(', ') : '-'}  | ${u.question}`);
+  }
+} else {
+  const gold = checkQuestions('gold.jsonl');
+  const para = checkQuestions('paraphrase.jsonl', { requireTag: 'paraphrase' });
+  const brief = checkBriefings('briefing-topics.jsonl');
+  const g = gold.tagCounts;
+  need(gold.total >= 44, `gold.jsonl needs >= 44 questions (has ${gold.total})`);
+  need((g.accent ?? 0) >= 6, `gold.jsonl needs >= 6 "accent" questions (has ${g.accent ?? 0})`);
+  need((g.multi ?? 0) >= 8, `gold.jsonl needs >= 8 "multi" questions (has ${g.multi ?? 0})`);
+  need((g.figure ?? 0) + (g.date ?? 0) >= 10, `gold.jsonl needs >= 10 "figure"/"date" questions`);
+  need((g.unanswerable ?? 0) >= 8, `gold.jsonl needs >= 8 "unanswerable" questions (has ${g.unanswerable ?? 0})`);
+  need(para.answerable >= 16, `paraphrase.jsonl needs >= 16 answerable questions (has ${para.answerable})`);
+  need(para.answerable === para.total, 'paraphrase.jsonl questions must all be answerable');
+  need(brief.total >= 5, `briefing-topics.jsonl needs >= 5 topics (has ${brief.total})`);
+  need(brief.wholeCollection >= 1, 'briefing-topics.jsonl needs one topic "" (whole collection)');
+
+  console.log(`articles: ${articles.length} in ${ARTICLES}`);
+  for (const r of [gold, para]) {
+    const tags = Object.entries(r.tagCounts)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([t, n]) => `${t}=${n}`)
+      .join(' ');
+    console.log(`${r.name}: ${r.total} questions (${r.answerable} answerable, ${r.total - r.answerable} unanswerable) | ${tags}`);
+  }
+  console.log(`${brief.name}: ${brief.total} topics, ${brief.factCount} facts, ${brief.wholeCollection} whole-collection topic(s)`);
 }
-console.log(`${brief.name}: ${brief.total} topics, ${brief.factCount} facts, ${brief.wholeCollection} whole-collection topic(s)`);
 
 if (notes.length) {
   console.log(`\nnotes (${notes.length}):`);

@@ -8,6 +8,9 @@ export const questionSchema = z.object({
   evidence: z.array(z.string().min(1)).default([]),
   answerable: z.boolean().default(true),
   tags: z.array(z.string()).default([]),
+  /** Expected answer type (who, where, how-many, which-work, why…) and phrasing (plain, quiz, paraphrase), for breakdowns. */
+  kind: z.string().optional(),
+  style: z.string().optional(),
 });
 export type GoldQuestion = z.infer<typeof questionSchema>;
 

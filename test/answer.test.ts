@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { answer, answerOnce, NOT_COVERED } from '../lib/answer/answer';
 import { isFollowUp, standaloneQuestion } from '../lib/answer/conversation';
-import { questionType } from '../lib/answer/question';
+import { analyzeQuestion } from '../lib/answer/question';
 import type { Answer, AnswerEvent, ChatMessage } from '../lib/answer/types';
 import type { Config } from '../lib/config';
 import { loadJsonl, questionSchema } from '../lib/eval/gold';
@@ -61,7 +61,14 @@ type Sentence = { body: string; claim: string; markers: number[] };
  * `claim` is the article text the sentence states: the quoted part of a "The articles differ"
  * framing, the sentence itself otherwise.
  */
-function sentencesOf(text: string): Sentence[] {
+/** The bold short answer a factual answer opens with ("**1973.** "), and the text after it. */
+function splitShort(text: string): { short: string | null; rest: string } {
+  const m = /^\*\*([^*]{1,300})\.\*\* /.exec(text);
+  return m ? { short: m[1]!, rest: text.slice(m[0].length) } : { short: null, rest: text };
+}
+
+function sentencesOf(answerText: string): Sentence[] {
+  const text = splitShort(answerText).rest;
   const re = /\s*(.+?) ((?:\[\d+\])+)([.!?]["'”’)]*)(?=\s|$)/suy;
   const out: Sentence[] = [];
   let at = 0;
@@ -94,6 +101,16 @@ async function assertWellFormed(cfg: Config, a: Answer): Promise<Sentence[]> {
   assert.equal(a.refused, false, `refused: ${a.query}`);
   const sentences = sentencesOf(a.text);
   assert.ok(sentences.length >= 1 && sentences.length <= 4, `${sentences.length} sentences: ${a.text}`);
+  // The short answer is verbatim: in the first sentence, and at its offsets in the article.
+  const { short } = splitShort(a.text);
+  assert.equal(short !== null, a.short !== null, 'a bold opening comes with the short-answer field');
+  if (short && a.short) {
+    assert.ok(a.short.text.startsWith(short), `${a.short.text} / ${short}`);
+    assert.ok(sentences[0]!.claim.includes(short), `"${short}" is in the sentence it opens: ${sentences[0]!.claim}`);
+    const body = await bodyOf(cfg, a.short.docId);
+    assert.ok(normalizeDisplay(body.slice(a.short.start, a.short.end)).includes(normalizeDisplay(short)), 'the offsets hold the short answer');
+    assert.equal(a.citations.find((c) => c.n === a.short!.n)?.passageId, a.short.passageId);
+  }
   const byN = new Map(a.citations.map((c) => [c.n, c]));
   const used = new Set<number>();
   for (const s of sentences) {
@@ -134,8 +151,8 @@ const NUMBER = /\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
 const gold = await loadJsonl(path.join(ROOT, 'eval', 'gold.jsonl'), questionSchema);
 
 test('sentence selection: "when" answers lead with a date, "how many/much" with a number; answers are short, cited and extractive', async () => {
-  const when = gold.filter((g) => g.answerable && questionType(g.question) === 'when');
-  const quantity = gold.filter((g) => g.answerable && questionType(g.question) === 'quantity');
+  const when = gold.filter((g) => g.answerable && analyzeQuestion(g.question).type === 'date');
+  const quantity = gold.filter((g) => g.answerable && ['number', 'money', 'percent', 'quantity'].includes(analyzeQuestion(g.question).type));
   assert.ok(when.length >= 5 && quantity.length >= 5, 'the gold set has questions of both kinds');
   for (const [name, cfg] of CONFIGS) {
     let answered = 0;
@@ -146,7 +163,7 @@ test('sentence selection: "when" answers lead with a date, "how many/much" with 
       const [lead] = await assertWellFormed(cfg, a);
       // The hashing embedder's "similarity" is hash collisions: it checks the plumbing, not the choice.
       if (cfg === hashed) continue;
-      if (questionType(g.question) === 'when') {
+      if (analyzeQuestion(g.question).type === 'date') {
         // A question about a year is not answered by "on Monday".
         const wanted = /\b(what|which) year\b/i.test(g.question) ? YEAR : DATE;
         assert.match(lead!.claim, wanted, `${name}: the lead of "${g.question}" states no ${wanted === YEAR ? 'year' : 'date'}: ${lead!.claim}`);
@@ -192,7 +209,7 @@ test('a fact several articles report is stated once, with a citation for each ar
 
 test('no answer repeats itself, and every corroborating citation names the same answer', async () => {
   // Factual questions over facts that several outlets report, each with its own wording.
-  const multi = gold.filter((g) => g.answerable && g.tags.includes('multi') && questionType(g.question) !== 'other');
+  const multi = gold.filter((g) => g.answerable && g.tags.includes('multi') && analyzeQuestion(g.question).factual);
   assert.ok(multi.length >= 5);
   for (const g of multi) {
     const a = await ask(lexical, [user(g.question)]);

@@ -8,7 +8,8 @@ import { answerOnce } from '../lib/answer/answer';
 import { CitationRegistry, MarkerRewriter, citedSentences, lexicalSupport } from '../lib/answer/citations';
 import { isFollowUp, standaloneQuestion } from '../lib/answer/conversation';
 import { withMarkers } from '../lib/answer/local';
-import { answerValues, hasAnswerShape, questionType, type QuestionType } from '../lib/answer/question';
+import { analyzeQuestion } from '../lib/answer/question';
+import { analyze } from '../lib/nlp/analyze';
 import { brief } from '../lib/brief/brief';
 import { chunkDocument, splitSentences } from '../lib/corpus/chunk';
 import { cleanBody, datelineLength, stripInlineMarkdown } from '../lib/corpus/clean';
@@ -109,17 +110,15 @@ const PATHOLOGICAL: Record<string, string> = {
   emDashes: 'A — '.repeat(N / 4),
 };
 
-const TYPES: QuestionType[] = ['when', 'quantity', 'who', 'where', 'why', 'yesno', 'other'];
-
 /** Each function under test, over one input. */
 const FUNCTIONS: Record<string, (text: string) => unknown> = {
-  fold, normalizeDisplay, terms, words, stripInlineMarkdown, neutraliseMarkers, questionType, isFollowUp,
+  fold, normalizeDisplay, terms, words, stripInlineMarkdown, neutraliseMarkers, isFollowUp,
+  analyzeQuestion: (t) => analyzeQuestion(t.slice(0, 2000)),
+  analyze,
   datelineLength: (t) => datelineLength(t, 'Some Outlet'),
   cleanBody: (t) => cleanBody(t, { title: 'Title', outlet: 'Outlet' }),
   splitSentences: (t) => splitSentences({ start: 0, end: t.length, text: t }),
   chunkDocument: (t) => chunkDocument('d', [{ start: 0, end: t.length, text: t }], { maxTokens: 160, overlapSentences: 1 }),
-  answerValues: (t) => TYPES.map((type) => answerValues(t.slice(0, 2000), type, 'when how many who where')),
-  hasAnswerShape: (t) => TYPES.map((type) => hasAnswerShape(t.slice(0, 2000), type, t.slice(0, 2000))),
   withMarkers: (t) => withMarkers(t, ['a#1']),
   citedSentences, lexicalSupport: (t) => lexicalSupport(t, t),
   markerRewriter: (t) => { const r = new MarkerRewriter(new CitationRegistry(() => undefined)); return r.push(t) + r.flush(); },

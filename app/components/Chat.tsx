@@ -27,7 +27,7 @@ function AssistantMessage({ message, streaming, pageWarnings }: { message: Dossi
       )}
       {warnings.map((w) => <div key={w} className="banner" role="status">{w}</div>)}
       <div className={`answer${meta?.refused ? ' refused' : ''}`} data-testid="answer-text">
-        <CitedText text={text} citations={citations} weak={weak} />
+        <CitedText text={text} citations={citations} weak={weak} short={meta?.short} />
         {streaming && !text && <span className="hint">Searching the articles…</span>}
       </div>
       {meta && meta.removedMarkers > 0 && <div className="hint">{meta.removedMarkers} citation(s) pointed at no source and were removed.</div>}

@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { useId, useLayoutEffect, useRef, useState } from 'react';
-import type { Citation, SentenceCheck } from '../../lib/answer/types';
+import type { Citation, SentenceCheck, ShortAnswer } from '../../lib/answer/types';
 
 /** Link to the source viewer with the cited sentences highlighted and the passage marked. */
 export function sourceHref(c: Pick<Citation, 'docId' | 'start' | 'end' | 'spans'>): string {
@@ -76,12 +76,24 @@ export function CitationChip({ n, citation, weak }: { n: number; citation?: Cita
   );
 }
 
-/** Text with [n] markers rendered as chips. Everything is rendered as text; nothing as HTML. */
-export function CitedText({ text, citations, weak }: { text: string; citations: Citation[]; weak: Set<number> }) {
+/**
+ * Text with [n] markers rendered as chips. Everything is rendered as text; nothing as HTML. A
+ * factual answer opens with its short answer in bold ("**Portugal.**"), which links to the exact
+ * words in the article.
+ */
+export function CitedText({ text, citations, weak, short }: { text: string; citations: Citation[]; weak: Set<number>; short?: ShortAnswer | null }) {
   const byN = new Map(citations.map((c) => [c.n, c]));
-  const parts = text.split(/(\[\d+\])/g);
+  const close = text.startsWith('**') ? text.indexOf('**', 2) : -1;
+  const lead = close > 2 && close < 300 ? text.slice(2, close) : null;
+  const parts = (lead === null ? text : text.slice(close + 2)).split(/(\[\d+\])/g);
+  const source = short && byN.get(short.n);
   return (
     <>
+      {lead !== null && (
+        <strong className="short-answer" data-testid="short-answer">
+          {source ? <Link href={sourceHref({ ...source, spans: [[short.start, short.end]] })}>{lead}</Link> : lead}
+        </strong>
+      )}
       {parts.map((part, i) => {
         const m = /^\[(\d+)\]$/.exec(part);
         if (!m) return <span key={i}>{part}</span>;

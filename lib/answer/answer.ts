@@ -5,7 +5,7 @@ import { CitationRegistry, MarkerRewriter, checkCitations, type CitablePassage }
 import { standaloneQuestion } from './conversation';
 import { llmOutput, rewriteWithLlm } from './llm';
 import { composeLocalAnswer } from './local';
-import type { Answer, AnswerEngine, AnswerEvent, ChatMessage, Citation } from './types';
+import type { Answer, AnswerEngine, AnswerEvent, ChatMessage, Citation, ShortAnswer } from './types';
 
 export type AnswerOptions = { engine?: AnswerEngine; k?: number; filter?: DocumentFilter; signal?: AbortSignal };
 
@@ -23,7 +23,13 @@ export type Turn = {
 };
 
 /** Text produced by an engine, as chunks that may split markers anywhere. */
-export type EngineOutput = { chunks: AsyncIterable<string>; refused: () => boolean; spans?: (passageId: string) => [number, number][] | undefined };
+export type EngineOutput = {
+  chunks: AsyncIterable<string>;
+  refused: () => boolean;
+  spans?: (passageId: string) => [number, number][] | undefined;
+  /** The short answer the text opens with, where the engine knows it. */
+  short?: () => Omit<ShortAnswer, 'n'> | null;
+};
 
 const byIdCache = new WeakMap<Searcher, Map<string, number>>();
 
@@ -77,7 +83,7 @@ async function* inPieces(text: string): AsyncGenerator<string> {
 async function localOutput(turn: Turn): Promise<EngineOutput> {
   const local = await composeLocalAnswer(turn.searcher, turn.query, turn.passages, turn.signal);
   const text = local.refused ? `${NOT_COVERED} The closest passages I found are listed below.` : local.text;
-  return { chunks: inPieces(text), refused: () => local.refused, spans: (id) => local.spans.get(id) };
+  return { chunks: inPieces(text), refused: () => local.refused, spans: (id) => local.spans.get(id), short: () => local.short };
 }
 
 /**
@@ -161,8 +167,11 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   const vectors = passageVectorLookup(searcher);
   const checks = refused ? [] : await checkCitations(text, registry, searcher.embedder ? { embedder: searcher.embedder, passageVector: vectors } : null, options.signal);
   const total = performance.now() - started;
+  const shortAnswer = refused ? null : output.short?.() ?? null;
+  const shortN = shortAnswer ? registry.resolve(shortAnswer.passageId) : null;
   const result: Answer = {
     text: text.trim(),
+    short: shortAnswer && shortN !== null ? { ...shortAnswer, n: shortN } : null,
     citations: registry.list(),
     refused,
     engine,

@@ -114,7 +114,9 @@ const DISPLAY_MARKER = /\[(\d+)\]/g;
 /** Answer sentences with the display numbers they cite (markers just after a full stop belong to the sentence before). */
 export function citedSentences(text: string): { sentence: string; citations: number[] }[] {
   const out: { sentence: string; citations: number[] }[] = [];
-  for (const { segment } of segmenter.segment(text)) {
+  // A bold short answer ("**1973.** ") is a span of the sentence after it, which carries its citation.
+  const body = text.startsWith('**') ? text.replace(/^\*\*[^*\n]{1,300}\*\*\s?/, '') : text;
+  for (const { segment } of segmenter.segment(body)) {
     let s = segment.trim();
     if (!s) continue;
     const lead = /^((?:\[\d+\]\s*)+)/.exec(s);

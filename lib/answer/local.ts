@@ -1,12 +1,16 @@
 import type { RetrievedPassage } from '../retrieve/retrieve';
 import type { Searcher } from '../retrieve/searcher';
+import { analyze, type Span } from '../nlp/analyze';
+import { REASON_CUES } from '../nlp/lexicon';
 import { neutraliseMarkers } from '../text/markers';
 import { fold, normalizeDisplay, terms, trimEndOf, words } from '../text/normalize';
-import { answerValues, hasAnswerShape, questionType, valueKey, type QuestionType } from './question';
+import { analyzeQuestion, spanFit, type QuestionAnalysis } from './question';
 
 /**
  * The local engine: an extractive answer composed from sentences of the retrieved passages,
- * cited by passage id. No model is needed; one is used for sentence similarity when loaded.
+ * cited by passage id. For a factual question it opens with the short answer itself, a span of
+ * the cited sentence of the kind asked for (a name, a date, a figure). No model is needed; one
+ * is used for sentence similarity when loaded.
  */
 
 export type Candidate = {
@@ -18,32 +22,54 @@ export type Candidate = {
   terms: Set<string>;
   coverage: number;
   semantic: number | null;
-  shape: boolean;
-  /** How closely the sentence matches the question, before the answer-shape bonus. */
+  /** The best span of the kind asked for and how well it fits, when the question wants a value. */
+  answer: ScoredSpan | null;
+  /** For a "why" question: the sentence gives a reason or cause. */
+  cue: boolean;
+  /** How closely the sentence matches the question, before the answer-span bonus. */
   relevance: number;
   score: number;
 };
 
-export type LocalAnswer = { text: string; refused: boolean; evidence: number; spans: Map<string, [number, number][]> };
+/**
+ * A span that could be the short answer: of the candidate sentence, or (for a sentence that says
+ * "the company" or "she") of the sentence before it, whose body range is then `origin`.
+ */
+export type ScoredSpan = Span & { fit: number; score: number; origin?: { start: number; end: number; text: string } };
 
+/** The short answer as the API returns it: verbatim text and where it is in the article. */
+export type ShortAnswer = { text: string; passageId: string; docId: string; start: number; end: number };
+
+export type LocalAnswer = { text: string; refused: boolean; evidence: number; spans: Map<string, [number, number][]>; short: ShortAnswer | null };
+
+/** Named weights of the scoring, so a change is one edit with a reason. */
+const WEIGHTS = {
+  /** Sentence score: relevance to the question, retrieval rank, and holding an answer of the right kind. */
+  relevance: 0.75, prior: 0.1, answerSpan: 0.15,
+  /** Relevance: term coverage and, with a model, embedding similarity. */
+  coverage: 0.55, semantic: 0.45,
+  /** Terms of the article's title and the preceding sentence count for a sentence that says "the company". */
+  contextCoverage: 0.3,
+  /** Span score: fit to the kind asked for, closeness to the question's words, sources agreeing. */
+  fit: 0.5, proximity: 0.3, headNearby: 0.2, agreement: 0.1,
+  /** A span taken from the sentence before, for a sentence that does not name its subject. */
+  fromContext: 0.7,
+  /** The question's own sentence counts more than the context sentences before it. */
+  focus: 0.75,
+};
 /** Below this evidence score the engine says the articles do not cover the question (see eval: `npm run eval`). */
 export const REFUSAL_THRESHOLD = 0.36;
-const MAX_SENTENCES = 4;
 /** An answer-bearing sentence must be nearly as relevant as the most relevant sentence. */
 const ALIGNMENT = 0.75;
-
-/** Words the collection uses in lower case somewhere: capitalised, they are ordinary words, not names. */
-const commonWords = new WeakMap<Searcher, Set<string>>();
-function commonWordTest(searcher: Searcher): (w: string) => boolean {
-  let set = commonWords.get(searcher);
-  if (!set) {
-    set = new Set();
-    for (const p of searcher.snapshot.passages) for (const m of p.text.matchAll(/(?<![\p{L}])\p{Ll}[\p{L}\p{M}]+/gu)) set.add(m[0]);
-    commonWords.set(searcher, set);
-  }
-  const words = set;
-  return (w) => words.has(w.toLowerCase());
-}
+/** A sentence holding an answer of the kind asked for may be somewhat less relevant than the best sentence. */
+const ANSWER_ALIGNMENT = 0.6;
+/** Sentences per answer: a factual answer is the short answer and its sentence, plus one more at most. */
+const MAX_FACTUAL = 2;
+const MAX_OPEN = 3;
+/** Answers stop growing past this many words (the short answer and one sentence always stay). */
+const MAX_WORDS = 45;
+/** Term overlap above which two sentences giving different values are read as disagreeing about one event. */
+const SAME_EVENT = 0.3;
 
 /** Idf-weighted share of the question's terms that a sentence contains. */
 function coverage(searcher: Searcher, queryTerms: string[], sentenceTerms: Set<string>): number {
@@ -57,22 +83,72 @@ function coverage(searcher: Searcher, queryTerms: string[], sentenceTerms: Set<s
   return total ? hit / total : 0;
 }
 
-export async function sentenceCandidates(searcher: Searcher, question: string, passages: RetrievedPassage[], type: QuestionType, queryVector: Float32Array | null, signal?: AbortSignal): Promise<Candidate[]> {
-  const queryTerms = terms(question);
-  const isCommon = commonWordTest(searcher);
+/** Word index of each character offset's token, to measure distances in words. */
+function wordDistance(text: string, a: number, b: number): number {
+  const [from, to] = a < b ? [a, b] : [b, a];
+  return (text.slice(from, to).match(/\s+/g) ?? []).length;
+}
+
+/**
+ * The spans of a sentence that could answer the question, scored: the kind asked for, near the
+ * question's own words in the sentence, not already said in the question.
+ */
+function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>): ScoredSpan[] {
+  if (!q.factual) return [];
+  const { tokens, spans } = analyze(sentence);
+  const askedTerms = new Set(terms(`${q.question} ${q.context}`));
+  const focus = new Set(q.focus);
+  const anchors = tokens.filter((t) => terms(t.text).some((x) => focus.has(x))).map((t) => t.start);
+  const headAt = q.head ? tokens.filter((t) => t.lemma === q.head).map((t) => t.start) : [];
+  const dates = spans.filter((x) => x.kind === 'date');
+  const out: ScoredSpan[] = [];
+  for (const span of spans) {
+    // A value the question already states is not its answer (nor the outlet's own name); a
+    // "name" that is a date is a date.
+    const spanTerms = terms(span.text);
+    if (exclude.has(fold(span.text)) || (spanTerms.length > 0 && spanTerms.filter((t) => askedTerms.has(t)).length * 2 >= spanTerms.length)) continue;
+    if (span.kind === 'name' && dates.some((d) => d.start <= span.start && d.end >= span.end)) continue;
+    const fit = spanFit(span, q.type, q.head);
+    if (fit === 0) continue;
+    const near = anchors.length ? Math.min(...anchors.map((a) => wordDistance(sentence, a, span.start))) : 10;
+    // "Uzhhorod, a small city": the noun the question asks about stands right next to the span.
+    const head = headAt.some((h) => wordDistance(sentence, h, span.start) <= 3 || wordDistance(sentence, span.end, h) <= 3) ? 1 : 0;
+    const score = WEIGHTS.fit * fit + WEIGHTS.proximity / (1 + near / 4) + WEIGHTS.headNearby * head;
+    out.push({ ...span, fit, score });
+  }
+  return out.sort((a, b) => b.score - a.score);
+}
+
+export async function sentenceCandidates(searcher: Searcher, q: QuestionAnalysis, passages: RetrievedPassage[], queryVector: Float32Array | null, signal?: AbortSignal): Promise<Candidate[]> {
   const seen = new Set<string>();
+  const relevanceOf = (t: Set<string>) => q.contextTerms.length
+    ? WEIGHTS.focus * coverage(searcher, q.focus, t) + (1 - WEIGHTS.focus) * coverage(searcher, [...q.focus, ...q.contextTerms], t)
+    : coverage(searcher, q.focus, t);
   const out: Candidate[] = [];
   const maxPassage = Math.max(...passages.map((p) => p.score), 1e-9);
   passages.forEach((p, rank) => {
     for (const member of [p, ...p.corroborating]) {
-      for (const s of member.sentences) {
+      const title = new Set(terms(member.doc.title));
+      const exclude = new Set([member.doc.outlet, member.doc.author].filter((x): x is string => !!x).map(fold));
+      member.sentences.forEach((s, i) => {
         const key = `${member.docId}:${s.start}`;
-        if (seen.has(key)) continue;
+        if (seen.has(key)) return;
         seen.add(key);
         const t = new Set(terms(s.text));
+        const around = new Set([...t, ...title, ...(i > 0 ? terms(member.sentences[i - 1]!.text) : [])]);
+        const cov = (1 - WEIGHTS.contextCoverage) * relevanceOf(t) + WEIGHTS.contextCoverage * relevanceOf(around);
         const prior = (member.score / maxPassage) * (1 - rank * 0.04);
-        out.push({ passageId: member.id, docId: member.docId, start: s.start, end: s.end, text: s.text, terms: t, coverage: coverage(searcher, queryTerms, t), semantic: null, shape: hasAnswerShape(s.text, type, question, isCommon), relevance: 0, score: prior });
-      }
+        let answer = answerSpans(s.text, q, exclude)[0] ?? null;
+        const prev = member.sentences[i - 1];
+        if (q.factual && prev && (!answer || answer.fit < 1) && namesNoSubject(s.text)) {
+          const inherited = answerSpans(prev.text, q, exclude)[0];
+          if (inherited && (!answer || inherited.score * WEIGHTS.fromContext > answer.score)) {
+            answer = { ...inherited, score: inherited.score * WEIGHTS.fromContext, origin: { start: prev.start, end: prev.end, text: prev.text } };
+          }
+        }
+        const cue = q.type === 'reason' && analyze(s.text).tokens.some((tok) => REASON_CUES.has(tok.lemma));
+        out.push({ passageId: member.id, docId: member.docId, start: s.start, end: s.end, text: s.text, terms: t, coverage: cov, semantic: null, answer, cue, relevance: 0, score: prior });
+      });
     }
   });
   if (queryVector && searcher.embedder) {
@@ -87,9 +163,13 @@ export async function sentenceCandidates(searcher: Searcher, question: string, p
   }
   for (const c of out) {
     const sem = c.semantic === null ? null : Math.max(0, Math.min(1, (c.semantic - 0.15) / 0.55));
-    c.relevance = sem === null ? c.coverage : 0.55 * c.coverage + 0.45 * sem;
-    c.score = 0.75 * c.relevance + 0.1 * c.score + (c.shape ? 0.15 : 0);
+    c.relevance = sem === null ? c.coverage : WEIGHTS.coverage * c.coverage + WEIGHTS.semantic * sem;
+    c.score = WEIGHTS.relevance * c.relevance + WEIGHTS.prior * c.score + (c.answer ? WEIGHTS.answerSpan * c.answer.fit : c.cue ? WEIGHTS.answerSpan : 0);
   }
+  // The same value in several articles' sentences is corroborated: each answer span gains from it.
+  const values = new Map<string, Set<string>>();
+  for (const c of out) if (c.answer) values.set(fold(c.answer.text), (values.get(fold(c.answer.text)) ?? new Set()).add(c.docId));
+  for (const c of out) if (c.answer) c.answer.score += WEIGHTS.agreement * Math.min(3, values.get(fold(c.answer.text))!.size - 1);
   return out.sort((a, b) => b.score - a.score);
 }
 
@@ -170,14 +250,6 @@ function describeSource(searcher: Searcher, docId: string): string {
   return neutraliseMarkers(d.outlet ?? `"${short}"`);
 }
 
-/** Is the value stated about what the question asks, i.e. next to one of its specific words? */
-function answersInContext(sentence: string, value: string, specific: Set<string>): boolean {
-  const at = sentence.indexOf(value);
-  if (at < 0) return false;
-  const window = sentence.slice(Math.max(0, at - 60), at + value.length + 60);
-  return terms(window).some((t) => specific.has(t));
-}
-
 /** Names and numbers in the question that occur nowhere in the collection: the articles cannot be about them. */
 export function unknownSpecifics(searcher: Searcher, question: string): string[] {
   const out: string[] = [];
@@ -191,57 +263,84 @@ export function unknownSpecifics(searcher: Searcher, question: string): string[]
   return out;
 }
 
-export type Evidence = { score: number; lead: Candidate | undefined; unknown: string[]; type: QuestionType };
+export type Evidence = { score: number; lead: Candidate | undefined; unknown: string[]; q: QuestionAnalysis };
 
 /**
- * How well the best sentence answers the question. A factual question (when, how many, who) is
+ * How well the best sentence answers the question. A factual question (who, when, how many) is
  * only answered by a sentence holding a value of that kind, and a question about a name or number
  * the articles never mention is not answered at all, however similar the wording.
  */
-export function assessEvidence(searcher: Searcher, question: string, ranked: Candidate[], type: QuestionType): Evidence {
-  const unknown = unknownSpecifics(searcher, question);
-  const needsShape = type === 'when' || type === 'quantity' || type === 'who' || type === 'where';
-  const lead = needsShape ? ranked.find((c) => c.shape) : ranked[0];
+export function assessEvidence(searcher: Searcher, q: QuestionAnalysis, ranked: Candidate[]): Evidence {
+  const unknown = unknownSpecifics(searcher, q.question);
+  const lead = q.factual ? bestAnswer(ranked) : ranked[0];
   let score = lead?.score ?? 0;
   // The sentences closest to the question lack the kind of value asked for: the answer is not here.
   const best = Math.max(0, ...ranked.map((c) => c.relevance));
-  if (lead && lead.relevance < ALIGNMENT * best) score = 0;
+  if (lead && lead.relevance < (q.factual ? ANSWER_ALIGNMENT : ALIGNMENT) * best) score = 0;
   // A yes/no question about something the articles never name cannot be confirmed from them.
-  if (unknown.length) score *= type === 'yesno' ? 0 : 0.75;
-  return { score, lead, unknown, type };
+  if (unknown.length) score *= q.type === 'yesno' ? 0 : 0.75;
+  return { score, lead, unknown, q };
+}
+
+/** The candidate whose answer span scores best, among sentences nearly as relevant as the best. */
+function bestAnswer(ranked: Candidate[]): Candidate | undefined {
+  const best = Math.max(0, ...ranked.map((c) => c.relevance));
+  let pick: Candidate | undefined;
+  let pickScore = -1;
+  for (const c of ranked) {
+    if (!c.answer || c.relevance < ANSWER_ALIGNMENT * best) continue;
+    const value = c.score + c.answer.score;
+    if (value > pickScore) { pick = c; pickScore = value; }
+  }
+  return pick;
 }
 
 export async function rankSentences(searcher: Searcher, question: string, passages: RetrievedPassage[], signal?: AbortSignal) {
-  const type = questionType(question);
+  const q = analyzeQuestion(question);
   const queryVector = searcher.embedder && question.trim() ? await searcher.embedder.embedQuery(question, signal) : null;
-  return { type, ranked: await sentenceCandidates(searcher, question, passages, type, queryVector, signal) };
+  return { q, ranked: await sentenceCandidates(searcher, q, passages, queryVector, signal) };
+}
+
+const wordCount = (text: string) => (text.match(/\S+/g) ?? []).length;
+
+/** Where the short answer is in the article: its exact characters if the body has them, else its sentence. */
+function locate(searcher: Searcher, c: Candidate, span: ScoredSpan): ShortAnswer {
+  const range = span.origin ?? c;
+  const raw = searcher.snapshot.bodies[c.docId]?.slice(range.start, range.end) ?? '';
+  const at = raw.indexOf(span.text);
+  return at >= 0
+    ? { text: span.text, passageId: c.passageId, docId: c.docId, start: range.start + at, end: range.start + at + span.text.length }
+    : { text: span.text, passageId: c.passageId, docId: c.docId, start: range.start, end: range.end };
+}
+
+/** "The former guerrilla won …", "She said …": a sentence whose subject is a pronoun or a description. */
+function namesNoSubject(sentence: string): boolean {
+  const [first, second] = analyze(sentence).tokens;
+  return !!first && (first.pos === 'PRON' || (first.lemma === 'the' && second?.pos !== 'PROPN'));
 }
 
 export async function composeLocalAnswer(searcher: Searcher, question: string, passages: RetrievedPassage[], signal?: AbortSignal): Promise<LocalAnswer> {
-  const { type, ranked } = await rankSentences(searcher, question, passages, signal);
-  const { score: evidence, lead } = assessEvidence(searcher, question, ranked, type);
-  if (!lead || evidence < REFUSAL_THRESHOLD) return { text: '', refused: true, evidence, spans: new Map() };
+  const { q, ranked } = await rankSentences(searcher, question, passages, signal);
+  const { score: evidence, lead } = assessEvidence(searcher, q, ranked);
+  if (!lead || evidence < REFUSAL_THRESHOLD) return { text: '', refused: true, evidence, spans: new Map(), short: null };
 
-  const factual = type !== 'other' && type !== 'why' && type !== 'yesno';
-  const limit = factual ? 3 : MAX_SENTENCES;
-  const isCommon = commonWordTest(searcher);
-  // The question's most specific words ("ambassador"), not the ones every article repeats ("Japan").
-  const specific = new Set([...new Set(terms(question))].filter((t) => searcher.bm25.idf(t) >= 1).sort((a, b) => searcher.bm25.idf(b) - searcher.bm25.idf(a)).slice(0, 2));
-  /** The values a sentence gives in answer to the question ("1973" for "when were relations established"). */
-  const keys = (c: Candidate) => new Set(answerValues(c.text, type, question, isCommon).filter((v) => answersInContext(c.text, v, specific)).map((v) => valueKey(v, type)));
-  const sameAnswer = (a: Candidate, b: Candidate) => { const kb = keys(b); return [...keys(a)].some((v) => kb.has(v)); };
+  const limit = q.factual ? MAX_FACTUAL : MAX_OPEN;
+  const value = (c: Candidate) => (c.answer ? fold(c.answer.text) : '');
   const chosen: { c: Candidate; support: Candidate[] }[] = [];
   const used = new Set<Candidate>();
+  let words = 0;
   for (const c of [lead, ...ranked.filter((r) => r !== lead)]) {
     if (chosen.length >= limit) break;
     if (used.has(c)) continue;
     if (chosen.length > 0) {
       if (c.score < Math.max(REFUSAL_THRESHOLD, lead.score * 0.75)) break;
-      // A factual question is answered by values of its kind: a sentence without one is filler.
-      if (factual && !c.shape) continue;
-      // Adds only what is new: a restatement of a chosen sentence corroborates it instead.
-      // For a factual question, another sentence giving the same answer is the same fact in other words.
-      const dup = chosen.find((x) => sameFact(x.c, c) || jaccard(x.c.terms, c.terms) > 0.6 || (factual && sameAnswer(x.c, c)));
+      if (words + wordCount(c.text) > MAX_WORDS) continue;
+      // A factual answer adds a sentence only when it gives a value of the kind asked for.
+      if (q.factual && !c.answer) continue;
+      // Adds only what is new: a restatement, or the same answer in other words, corroborates instead.
+      // Another sentence with the same answer adds nothing; it corroborates only if it states the same fact.
+      if (q.factual && chosen.some((x) => value(x.c) === value(c))) { used.add(c); continue; }
+      const dup = chosen.find((x) => sameFact(x.c, c) || jaccard(x.c.terms, c.terms) > 0.6);
       if (dup) { if (c.docId !== dup.c.docId && !dup.support.some((s) => s.docId === c.docId)) dup.support.push(c); used.add(c); continue; }
     }
     const support = ranked.filter((o) => o !== c && !used.has(o) && o.docId !== c.docId && sameFact(c, o));
@@ -250,6 +349,7 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
     for (const s of perDoc.values()) used.add(s);
     used.add(c);
     chosen.push({ c, support: [...perDoc.values()] });
+    words += wordCount(c.text);
   }
 
   const spans = new Map<string, [number, number][]>();
@@ -260,25 +360,23 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
     return c.passageId;
   };
   const sentences = chosen.map(({ c, support }) => withMarkers(c.text, [cite(c), ...support.map(cite)]));
+  const short = q.factual && lead.answer ? locate(searcher, lead, lead.answer) : null;
+  if (short && short.end - short.start < lead.end - lead.start) spans.get(lead.passageId)!.push([short.start, short.end]);
+  const opening = short ? `**${neutraliseMarkers(trimEndOf(short.text, '.,;:'))}.** ` : '';
 
   // Disagreement: another article gives a different value in answer to the same question.
-  if (factual && chosen.length > 1) {
-    const leadKeys = keys(chosen[0]!.c);
-    const rivalIndex = chosen.findIndex(({ c }, i) => {
-      if (i === 0 || c.docId === chosen[0]!.c.docId || c.relevance < chosen[0]!.c.relevance * 0.8) return false;
-      const k = keys(c);
-      return leadKeys.size > 0 && k.size > 0 && ![...k].some((v) => leadKeys.has(v));
-    });
+  if (q.factual && chosen.length > 1) {
+    // Only sentences about the same event disagree: most of their terms are shared.
+    const rivalIndex = chosen.findIndex(({ c }, i) => i > 0 && c.docId !== chosen[0]!.c.docId && c.relevance >= chosen[0]!.c.relevance * 0.8 && !!c.answer && value(c) !== value(chosen[0]!.c) && jaccard(c.terms, chosen[0]!.c.terms) >= SAME_EVENT);
     if (rivalIndex > 0) {
       const [first, rival] = [chosen[0]!, chosen[rivalIndex]!];
       const quote = (x: typeof first) => withMarkers(`"${trimEndOf(x.c.text, '.!?')}"`, [x.c.passageId, ...x.support.map((o) => o.passageId)]);
-      const rest = sentences.filter((_, i) => i !== 0 && i !== rivalIndex);
       const framed = [
         `The articles differ: according to ${describeSource(searcher, first.c.docId)}, ${quote(first)}`,
         `But ${describeSource(searcher, rival.c.docId)} says ${quote(rival)}`,
       ];
-      return { text: [...framed, ...rest].join(' '), refused: false, evidence, spans };
+      return { text: opening + framed.join(' '), refused: false, evidence, spans, short };
     }
   }
-  return { text: sentences.join(' '), refused: false, evidence, spans };
+  return { text: opening + sentences.join(' '), refused: false, evidence, spans, short };
 }

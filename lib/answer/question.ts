@@ -1,71 +1,157 @@
-import { fold, trimEndOf } from '../text/normalize';
+import { analyze, type Span, type Token } from '../nlp/analyze';
+import {
+  DATE_NOUNS, MONEY_NOUNS, NUMBER_NOUNS, ORG_NOUNS, PERCENT_NOUNS, PERSON_NOUNS, PLACE_NOUNS, WH_WORDS, WORK_NOUNS, YES_NO_OPENERS,
+} from '../nlp/lexicon';
+import { nameType } from '../nlp/names';
+import { fold, terms } from '../text/normalize';
 
-/** What kind of answer a question wants, and how to spot one in a sentence. */
-export type QuestionType = 'when' | 'quantity' | 'who' | 'where' | 'why' | 'yesno' | 'other';
+/** What a question asks for: a value of some kind (a short answer exists) or an explanation. */
+export type AnswerType =
+  | 'person' | 'place' | 'org' | 'work' | 'name' // a proper name of some kind ("name": any)
+  | 'date' | 'number' | 'money' | 'percent' | 'quantity' // a value
+  | 'yesno' | 'reason' | 'open';
 
-export function questionType(question: string): QuestionType {
-  const q = fold(question);
-  if (/\b(when|what (year|date|month|day)|which (year|date|month)|since when|how long ago)\b/.test(q)) return 'when';
-  if (/\b(how (many|much|large|big|high|long)|what (is|was|were) (the )?(total|number|amount|value|share|size|cost|price|figure)|what percentage|what share)\b/.test(q)) return 'quantity';
-  if (/\b(who|whom|whose|what (is|was) (the )?name|which (\w+ )?(official|minister|leader|president|ambassador|envoy|person|company|companies|firm|retailer|chain|group|organi[sz]ation|agency))\b/.test(q)) return 'who';
-  if (/\b(where|which (\w+ )?(city|country|province|place|prefecture|port|region))\b/.test(q)) return 'where';
-  if (/\b(why|for what (purpose|reason))\b/.test(q)) return 'why';
-  if (/^(did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)\b/.test(q)) return 'yesno';
-  return 'other';
+export type QuestionAnalysis = {
+  /** The question itself, without the sentences of context that may come before it. */
+  question: string;
+  /** "Heavy rain flooded towns along the coast this week." before "Which country declared …?" */
+  context: string;
+  wh: string | null;
+  /** The noun the question is about: "bank" in "Which bank lent the money?". */
+  head: string | null;
+  type: AnswerType;
+  /** A short answer (a name, a date, a number) can open the reply. */
+  factual: boolean;
+  /** Index terms of the question sentence, question words left out. */
+  focus: string[];
+  contextTerms: string[];
+};
+
+const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
+
+/** The last sentence that asks something is the question; what comes before it is context. */
+function splitContext(text: string): { question: string; context: string } {
+  const parts = [...segmenter.segment(text.slice(0, 2000))].map((s) => s.segment.trim()).filter(Boolean);
+  if (parts.length <= 1) return { question: text.trim(), context: '' };
+  let at = parts.length - 1;
+  for (let i = parts.length - 1; i >= 0; i--) if (parts[i]!.endsWith('?')) { at = i; break; }
+  return { question: parts.slice(at).join(' '), context: parts.slice(0, at).join(' ') };
 }
 
-const MONTHS = 'January|February|March|April|May|June|July|August|September|October|November|December';
-const DATE = new RegExp(`\\b((?:${MONTHS})(?:\\s+\\d{1,2}(?:\\s*[-–]\\s*\\d{1,2})?,?)?\\s+\\d{4}|\\d{1,2}\\s+(?:${MONTHS})\\s+\\d{4}|(?:${MONTHS})(?:\\s+\\d{1,2})?|(?:19|20)\\d{2}|(?:this|last|next) (?:year|month|week)|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\\b`, 'g');
-// Lower-case only: "Group of Seven" is a name, not a count.
-const NUMBER_WORDS = /\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|dozens?|half|a third|a quarter|double|twice|triple)\b/g;
-const isNumberWord = (v: string) => new RegExp(`^(?:${NUMBER_WORDS.source})$`, 'i').test(v);
-const QUANTITY = /(?:US\$|\$|JPY|VND|¥|€)?\s?\d[\d,.]*\s?(?:%|percent|per cent|million|billion|trillion|thousand|yen|dollars?|USD|projects?|stores?|vessels?|people|workers|tourists|prefectures|fields)?/gi;
-const PLACE = /(?<=\b(?:in|at|to|from|of|near)\s+)\p{Lu}[\p{L}\p{M}'-]+(?:\s+\p{Lu}[\p{L}\p{M}'-]+){0,3}/gu;
-const NAME = /(?<![\p{L}\p{M}'-])\p{Lu}[\p{L}\p{M}'-]+(?: \p{Lu}[\p{L}\p{M}'-]+){1,5}(?![\p{L}\p{M}'-])/gu;
+const HOW_QUANTITY = new Set(['long', 'old', 'far', 'big', 'large', 'tall', 'high', 'fast', 'deep', 'heavy', 'wide']);
 
-/**
- * Values in a sentence that could answer a question of this type ("September 1973", "100 billion
- * yen", "Ito Naoki"). `isCommonWord` tells names from capitalised ordinary words ("Strategic").
- */
-export function answerValues(sentence: string, type: QuestionType, question: string, isCommonWord: (w: string) => boolean = () => false): string[] {
-  const q = fold(question);
-  const qWords = new Set(q.match(/[\p{L}\p{N}]+/gu) ?? []);
-  const notInQuestion = (v: string) => !q.includes(fold(v));
-  const clean = (v: string) => trimEndOf(v.trim(), ',.;:');
-  switch (type) {
-    case 'when':
-      // "In what year" is not answered by "on Monday" or "in September".
-      return [...sentence.matchAll(DATE)].map((m) => clean(m[0])).filter(notInQuestion).filter((v) => !/\b(what|which) year\b/.test(q) || /\b(19|20)\d{2}\b/.test(v));
-    case 'quantity':
-      // A bare year or a day of the month is a date, not an amount.
-      return [...sentence.matchAll(QUANTITY)]
-        .filter((m) => !new RegExp(`(${MONTHS})\\s*$`).test(sentence.slice(Math.max(0, m.index - 12), m.index)))
-        .map((m) => clean(m[0]))
-        .filter((v) => /\d/.test(v) && !/^(19|20)\d{2}$/.test(v) && !/^\d+(st|nd|rd|th)$/.test(v) && notInQuestion(v))
-        .concat([...sentence.matchAll(NUMBER_WORDS)].map((m) => m[0]).filter(notInQuestion));
-    case 'who':
-    case 'where':
-      return [...sentence.matchAll(type === 'who' ? NAME : PLACE)]
-        // Keep only the name-like words the question does not already contain.
-        .map((m) => m[0].split(/\s+/).filter((w) => !isCommonWord(w) && !qWords.has(fold(w))).join(' '))
-        // A lone nationality word ("Japanese") describes someone; it does not name them.
-        .filter((v) => v && !new RegExp(`^(${MONTHS})$`).test(v) && !isNumberWord(v) && !/^\p{Lu}\p{Ll}+(ese|ian|ean|ish)$/u.test(v));
-    default:
-      return [];
+function typeOfHead(head: string): AnswerType | null {
+  if (DATE_NOUNS.has(head)) return 'date';
+  if (PERCENT_NOUNS.has(head)) return 'percent';
+  if (MONEY_NOUNS.has(head)) return 'money';
+  if (NUMBER_NOUNS.has(head)) return 'number';
+  if (PERSON_NOUNS.has(head)) return 'person';
+  if (PLACE_NOUNS.has(head)) return 'place';
+  if (ORG_NOUNS.has(head)) return 'org';
+  if (WORK_NOUNS.has(head)) return 'work';
+  return null;
+}
+
+/** The first common noun within a few words after `from`, past determiners, adjectives and names ("which Daily Harvest product"). */
+function nounAfter(tokens: Token[], from: number): number {
+  for (let i = from; i < Math.min(tokens.length, from + 6); i++) {
+    const t = tokens[i]!;
+    if (t.pos === 'NOUN') return i;
+    if (!['DET', 'ADJ', 'NUM', 'PROPN', 'ADV'].includes(t.pos)) return -1;
   }
+  return -1;
 }
 
-/** Does the sentence contain the kind of thing the question asks for? */
-export function hasAnswerShape(sentence: string, type: QuestionType, question: string, isCommonWord?: (w: string) => boolean): boolean {
-  if (type === 'when' || type === 'quantity' || type === 'who' || type === 'where') return answerValues(sentence, type, question, isCommonWord).length > 0;
-  if (type === 'why') return /\b(because|due to|in order to|to (help|ensure|support|boost|promote|strengthen)|aim(s|ed)? to|for the purpose|so that|as part of)\b/i.test(sentence);
-  return true;
+/** "the name of the ship" asks about the ship. */
+function resolveHead(tokens: Token[], at: number): string {
+  const head = tokens[at]!.lemma;
+  if (['name', 'kind', 'type', 'sort'].includes(head) && tokens[at + 1]?.lemma === 'of') {
+    const next = nounAfter(tokens, at + 2);
+    if (next >= 0) return tokens[next]!.lemma;
+  }
+  return head;
 }
 
-/** Comparable core of a value: the year of a date, the digits of an amount, the folded name. */
-export function valueKey(value: string, type: QuestionType): string {
-  const f = fold(value);
-  if (type === 'when') return f.match(/\b(19|20)\d{2}\b/)?.[0] ?? f;
-  if (type === 'quantity') return f.match(/\d[\d.,]*/)?.[0]?.replace(/,/g, '') ?? f;
-  return f;
+export function analyzeQuestion(text: string): QuestionAnalysis {
+  const { question, context } = splitContext(text);
+  const tokens = analyze(question).tokens.filter((t) => t.pos !== 'PUNCT');
+  const whAt = tokens.slice(0, 6).findIndex((t) => WH_WORDS.has(t.lemma) || t.text.toLowerCase() === 'whom' || t.text.toLowerCase() === 'whose');
+  const wh = whAt >= 0 ? tokens[whAt]!.text.toLowerCase() : null;
+  let head: string | null = null;
+  let type: AnswerType = 'open';
+  const first = tokens[0]?.text.toLowerCase() ?? '';
+
+  if (wh === 'who' || wh === 'whom' || wh === 'whose') type = 'person';
+  else if (wh === 'where') type = 'place';
+  else if (wh === 'when') type = 'date';
+  else if (wh === 'why') type = 'reason';
+  else if (wh === 'how') {
+    const next = tokens[whAt + 1]?.lemma ?? '';
+    const noun = nounAfter(tokens, whAt + 2);
+    head = noun >= 0 ? tokens[noun]!.lemma : null;
+    if (next === 'many') type = 'number';
+    else if (next === 'much') type = head && !MONEY_NOUNS.has(head) && head !== 'money' ? 'quantity' : 'money';
+    else if (HOW_QUANTITY.has(next)) type = 'quantity';
+    else type = 'open';
+  } else if (wh === 'what' || wh === 'which') {
+    let noun = nounAfter(tokens, whAt + 1);
+    // "What is the capital of …", "Which was the first …": the noun after the verb.
+    if (noun < 0 && tokens[whAt + 1]?.pos === 'AUX') noun = nounAfter(tokens, whAt + 2);
+    if (noun >= 0) {
+      head = resolveHead(tokens, noun);
+      // A noun right after "which/what" names the kind of answer; one after the verb only when it is a kind we know.
+      type = typeOfHead(head) ?? (noun === whAt + 1 || wh === 'which' ? 'name' : 'open');
+    }
+    if (['reason', 'cause', 'purpose', 'motive'].includes(head ?? '')) type = 'reason';
+  } else if (YES_NO_OPENERS.has(first)) type = 'yesno';
+  // "What is his name?", "What is it called?": a name, whatever the noun.
+  if (type === 'open' && (wh === 'what' || wh === 'which') && tokens.some((t) => t.lemma === 'name' || t.lemma === 'call')) type = 'name';
+  else if (first === 'name') {
+    const noun = nounAfter(tokens, 1);
+    head = noun >= 0 ? resolveHead(tokens, noun) : null;
+    type = (head ? typeOfHead(head) : null) ?? 'name';
+  }
+
+  const asked = new Set(tokens.filter((t) => WH_WORDS.has(t.lemma) || t.pos === 'AUX').map((t) => fold(t.text)));
+  const focus = terms(question).filter((t) => !asked.has(t));
+  return {
+    question, context, wh, head, type,
+    factual: !['yesno', 'reason', 'open'].includes(type),
+    focus, contextTerms: terms(context),
+  };
+}
+
+/** How well a span of a sentence fits the kind of answer asked for (0: not at all). */
+export function spanFit(span: Span, type: AnswerType, head: string | null): number {
+  switch (type) {
+    case 'date':
+      // "since November 2012" comes tagged as a duration; with a year or month in it, it dates something.
+      if (span.kind === 'duration') return /\d/.test(span.text) ? 0.8 : 0;
+      if (span.kind !== 'date') return 0;
+      // "In what year" wants a year, not "Monday".
+      return head === 'year' && !/\d{4}/.test(span.text) ? 0 : /\d/.test(span.text) ? 1 : 0.7;
+    case 'money':
+      return span.kind === 'money' ? 1 : span.kind === 'number' ? 0.3 : 0;
+    case 'percent':
+      return span.kind === 'percent' ? 1 : 0;
+    case 'number':
+      // A year is not a count, and "one" is more often a pronoun ("one of the …") than a number.
+      if (span.kind === 'number') return /^(1[89]|20)\d{2}$/.test(span.text) ? 0.1 : /^one$/i.test(span.text) ? 0.2 : 1;
+      return span.kind === 'money' || span.kind === 'percent' ? 0.4 : 0;
+    case 'quantity':
+      return ['number', 'money', 'percent', 'duration'].includes(span.kind) ? 1 : 0;
+    case 'work':
+      return span.kind === 'title' ? 1 : span.kind === 'name' ? 0.5 : 0;
+    case 'person': case 'place': case 'org': case 'name': {
+      if (span.kind !== 'name') return span.kind === 'title' && type === 'name' ? 0.6 : 0;
+      if (type === 'name') return 0.8;
+      const kind = nameType(span.text);
+      if (kind === type) return 1;
+      if (kind === 'unknown') return 0.6;
+      // Organisations and places are easily confused ("Bank of England"); people and organisations less so.
+      return (type === 'org' && kind === 'place') || (type === 'place' && kind === 'org') ? 0.4 : type === 'person' && kind === 'org' ? 0.3 : 0.15;
+    }
+    default:
+      return 0;
+  }
 }

@@ -36,9 +36,13 @@ export type SentenceCheck = {
 
 export type AnswerEngine = 'local' | 'llm';
 
+/** The short answer that opens a factual answer: verbatim from a cited sentence, with its place in the article. */
+export type ShortAnswer = { text: string; n: number; passageId: string; docId: string; start: number; end: number };
+
 export type Answer = {
-  /** Answer text with `[n]` markers. */
+  /** Answer text with `[n]` markers; a factual answer opens with its short answer in bold. */
   text: string;
+  short: ShortAnswer | null;
   citations: Citation[];
   refused: boolean;
   engine: AnswerEngine;

@@ -11,7 +11,7 @@ export type RemovedBlock = Block & { reason: string };
 export type CleanResult = { blocks: Block[]; removed: RemovedBlock[] };
 
 // Version of the cleaning and sentence rules: stored in the manifest, so changing them re-indexes everything.
-export const CLEANER_VERSION = 5;
+export const CLEANER_VERSION = 6;
 
 const wordCount = (s: string) => (s.match(/\p{L}[\p{L}\p{N}'’-]*|\p{N}+/gu) ?? []).length;
 
@@ -42,6 +42,14 @@ const isHeadlineLike = (text: string) => wordCount(text) <= 18 && !/[.!?:"”’
  */
 const isPhotoCaption = (folded: string) =>
   wordCount(folded) <= 70 && /(?:\(?(?:photo|photograph|image|picture|file photo)(?: courtesy of| by|:) ?[^.]{0,80}\.?\)?|\bphoto ?: ?[^.]{0,60}) ?$/.test(folded.slice(-120));
+
+/**
+ * A photo credit, "Omar Torres/AFP/Getty Images": a person's name (two words or more), a slash and
+ * an agency, after a sentence end or at the start of the block, and closing it or followed by the
+ * next caption. Captions describe pictures, not the story; galleries glue many of them together.
+ */
+const PHOTO_CREDIT =
+  /(?:^|[.!?"”’)] )\p{Lu}[\p{L}'’.-]{0,30}(?: \p{Lu}[\p{L}'’.-]{0,30}){1,3}\/\p{Lu}[\p{L}&.-]{0,30}(?: \p{Lu}[\p{L}&.-]{0,30}){0,3}(?:\/\p{Lu}[\p{L}&.-]{0,30}(?: \p{Lu}[\p{L}&.-]{0,30}){0,3}){0,3}(?:$| \p{Lu})/u;
 
 /** Site furniture lines that may appear anywhere: share buttons, print, skip links, subscribe prompts. */
 const isFurniture = (folded: string) =>
@@ -148,7 +156,7 @@ export function cleanBody(body: string, context: CleanContext = {}): CleanResult
     if (isFurniture(f)) { drop('site furniture'); continue; }
     if (seen.has(f)) { drop('repeated paragraph'); continue; }
     seen.add(f);
-    if (isPhotoCaption(f)) { drop('photo caption'); continue; }
+    if (isPhotoCaption(f) || PHOTO_CREDIT.test(block.text)) { drop('photo caption'); continue; }
     if (kept.length === 0) {
       const meta = LEADING_METADATA.exec(block.text);
       if (meta) trim(meta[0].length, 'metadata prefix');

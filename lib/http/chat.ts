@@ -10,7 +10,7 @@ export type DossierDataParts = {
   status: { query: string; engine: AnswerEngine; retrieval: 'hybrid' | 'lexical' | 'dense' };
   warning: { message: string };
   citations: Citation[];
-  answer: Pick<Answer, 'refused' | 'checks' | 'related' | 'removedMarkers' | 'timings' | 'engine'>;
+  answer: Pick<Answer, 'refused' | 'short' | 'checks' | 'related' | 'removedMarkers' | 'timings' | 'engine'>;
 };
 export type DossierUIMessage = UIMessage<never, DossierDataParts>;
 
@@ -62,7 +62,7 @@ export function chatResponse(cfg: Config, conversation: ChatMessage[], options: 
             const a = event.answer;
             // Final numbering (spans gathered while streaming) replaces the provisional list.
             writer.write({ type: 'data-citations', id: 'citations', data: a.citations });
-            writer.write({ type: 'data-answer', id: 'answer-meta', data: { refused: a.refused, checks: a.checks, related: a.related, removedMarkers: a.removedMarkers, timings: a.timings, engine: a.engine } });
+            writer.write({ type: 'data-answer', id: 'answer-meta', data: { refused: a.refused, short: a.short, checks: a.checks, related: a.related, removedMarkers: a.removedMarkers, timings: a.timings, engine: a.engine } });
             break;
           }
         }

@@ -12,6 +12,7 @@ export const POST = handler(async (req: Request) => {
   const a = await answerOnce(getConfig(), [{ role: 'user', content: question }], { k, engine, signal: req.signal });
   return jsonResponse({
     answer: a.text,
+    short: a.short,
     citations: a.citations.map((c) => ({ n: c.n, docId: c.docId, passageId: c.passageId, title: c.title, outlet: c.outlet ?? null, date: c.published ?? null, text: c.text, start: c.start, end: c.end, spans: c.spans })),
     refused: a.refused,
     related: a.related,

@@ -1,0 +1,108 @@
+import winkNLP from 'wink-nlp';
+import model from 'wink-eng-lite-web-model';
+
+/**
+ * Tokens, parts of speech and typed spans of one sentence, from wink-nlp's English model
+ * (about 0.2 ms a sentence). Offsets index into the text given, so a span can be highlighted in
+ * the article it came from.
+ */
+
+export type Token = { text: string; start: number; end: number; pos: string; lemma: string };
+
+/** What a span of a sentence is: the values questions ask for. */
+export type SpanKind = 'date' | 'money' | 'percent' | 'number' | 'ordinal' | 'duration' | 'name' | 'title';
+export type Span = { kind: SpanKind; text: string; start: number; end: number };
+export type Analysis = { tokens: Token[]; spans: Span[] };
+
+const nlp = winkNLP(model);
+const its = nlp.its;
+
+/** Longer texts are analysed up to this length: sentences are bounded far below it at ingest. */
+const MAX_CHARS = 4000;
+
+const ENTITY_KINDS: Record<string, SpanKind> = {
+  DATE: 'date', TIME: 'date', MONEY: 'money', PERCENT: 'percent', CARDINAL: 'number', ORDINAL: 'ordinal', DURATION: 'duration',
+};
+
+/** Joiners allowed inside a name: "Bank of England", "Securities and Exchange Commission". */
+const NAME_JOINERS = new Set(['of', 'and', '&', 'de', 'du', 'la', 'von', 'van', 'al', 'bin']);
+const QUOTES = new Set(['"', '“', '”', "'", '‘', '’']);
+
+const cache = new Map<string, Analysis>();
+const CACHE_SIZE = 5000;
+
+export function analyze(input: string): Analysis {
+  const text = input.length > MAX_CHARS ? input.slice(0, MAX_CHARS) : input;
+  const hit = cache.get(text);
+  if (hit) return hit;
+  const doc = nlp.readDoc(text);
+  const values = doc.tokens().out(its.value) as string[];
+  const pos = doc.tokens().out(its.pos) as string[];
+  // The lemma accessor's type asks for model add-ons that the English model provides itself.
+  const lemmas = doc.tokens().out(its.lemma as unknown as typeof its.value) as string[];
+  const tokens: Token[] = [];
+  let cursor = 0;
+  values.forEach((value, i) => {
+    // wink keeps each token's characters; find it from where the previous one ended.
+    const at = text.indexOf(value, cursor);
+    const start = at >= 0 && at - cursor < 64 ? at : cursor;
+    const end = Math.min(text.length, start + value.length);
+    tokens.push({ text: value, start, end, pos: pos[i] ?? 'X', lemma: (lemmas[i] ?? value).toLowerCase() });
+    cursor = end;
+  });
+
+  const spans: Span[] = [];
+  const entitySpans = doc.entities().out(its.span) as [number, number][];
+  const entityTypes = (doc.entities().out(its.type) as string[]);
+  entitySpans.forEach(([a, b], i) => {
+    const kind = ENTITY_KINDS[entityTypes[i]!];
+    // "since November 2012", "by 2045": the value without its preposition.
+    while (a < b && tokens[a]!.pos === 'ADP') a++;
+    if (kind && tokens[a] && tokens[b]) spans.push({ kind, text: text.slice(tokens[a].start, tokens[b].end), start: tokens[a].start, end: tokens[b].end });
+  });
+  spans.push(...names(text, tokens), ...quotedTitles(text, tokens));
+  const out = { tokens, spans };
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(text, out);
+  return out;
+}
+
+const isProper = (t: Token | undefined) => !!t && t.pos === 'PROPN' && /^[\p{Lu}\d]/u.test(t.text);
+
+/** Maximal runs of proper nouns, joined across "of"/"and" when a proper noun follows. */
+function names(text: string, tokens: Token[]): Span[] {
+  const out: Span[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isProper(tokens[i])) continue;
+    let j = i;
+    for (;;) {
+      if (isProper(tokens[j + 1])) j++;
+      else if (NAME_JOINERS.has(tokens[j + 1]?.lemma ?? '') && isProper(tokens[j + 2])) j += 2;
+      else break;
+    }
+    // The tokenizer splits a word at some accented letters ("Tomljanovi" + "ć"): the name goes on to the word's end.
+    let end = tokens[j]!.end;
+    while (j + 1 < tokens.length && tokens[j + 1]!.start === end && /^[\p{L}\p{M}]/u.test(tokens[j + 1]!.text)) end = tokens[++j]!.end;
+    out.push({ kind: 'name', text: text.slice(tokens[i]!.start, end), start: tokens[i]!.start, end });
+    i = j;
+  }
+  return out;
+}
+
+/** A short quoted run that opens with a capital: the title of a show, film, book or song. */
+function quotedTitles(text: string, tokens: Token[]): Span[] {
+  const out: Span[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (!QUOTES.has(tokens[i]!.text)) continue;
+    const first = tokens[i + 1];
+    if (!first || !/^[\p{Lu}\d]/u.test(first.text)) continue;
+    for (let j = i + 1; j < Math.min(tokens.length, i + 12); j++) {
+      if (QUOTES.has(tokens[j]!.text)) {
+        if (j > i + 1) out.push({ kind: 'title', text: text.slice(first.start, tokens[j - 1]!.end), start: first.start, end: tokens[j - 1]!.end });
+        i = j;
+        break;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,23 @@
+import nlp from 'compromise';
+
+/**
+ * What kind of thing a proper name names, from compromise's lexicon of given names, places and
+ * organisation patterns ("Bank", "Inc", "University"). About 1 ms a name, so names are typed
+ * only when a question needs it, and remembered.
+ */
+export type NameType = 'person' | 'place' | 'org' | 'unknown';
+
+const cache = new Map<string, NameType>();
+const CACHE_SIZE = 20_000;
+
+export function nameType(name: string): NameType {
+  const key = name.slice(0, 200);
+  let type = cache.get(key);
+  if (type) return type;
+  const doc = nlp(key);
+  // Organisations first: "Bank of England" also holds a place.
+  type = doc.organizations().found ? 'org' : doc.people().found ? 'person' : doc.places().found ? 'place' : 'unknown';
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(key, type);
+  return type;
+}

@@ -61,11 +61,7 @@ export function proxy(request: NextRequest): NextResponse {
     return refuse(421, 'This server does not answer to that host name. Open it by the address it was started on, or add the name to DOSSIER_ALLOWED_HOSTS.');
   }
   const path = request.nextUrl.pathname;
-  if (!wellEncoded(path)) {
-    if (path.startsWith('/api/')) return refuse(400, 'The address is not valid: a % in it must start an escape such as %20.');
-    // The page's own 404, as for any other address that names nothing.
-    return secured(NextResponse.rewrite(new URL('/_not-found', request.url)), contentSecurityPolicy(nonce(), false));
-  }
+  if (!wellEncoded(path) && path.startsWith('/api/')) return refuse(400, 'The address is not valid: a % in it must start an escape such as %20.');
   const denied = checkToken(request, server);
   if (denied) return denied;
   if (request.method === 'POST' && !/^application\/json\s*(;|$)/i.test(request.headers.get('content-type') ?? '')) {
@@ -75,5 +71,9 @@ export function proxy(request: NextRequest): NextResponse {
   const policy = contentSecurityPolicy(nonce(), process.env.NODE_ENV === 'development');
   const headers = new Headers(request.headers);
   headers.set('content-security-policy', policy);
-  return secured(NextResponse.next({ request: { headers } }), policy);
+  // A page address with a broken escape names nothing: the app's own 404 page, as for any other.
+  const response = wellEncoded(path)
+    ? NextResponse.next({ request: { headers } })
+    : NextResponse.rewrite(new URL('/_not-found', request.url), { request: { headers } });
+  return secured(response, policy);
 }

@@ -255,6 +255,7 @@ describe('a production server with default settings and an LLM URL holding crede
       const r = await get(pathname);
       assert.equal(r.status, 404, pathname);
       assert.match(r.text, /Not found/);
+      assertNoncePolicy(r, pathname);
     }
   });
 

@@ -1,6 +1,10 @@
 import Link from 'next/link';
+import { connection } from 'next/server';
 
-export default function NotFound() {
+export default async function NotFound() {
+  // Rendered per request, not prerendered: only then does Next.js give its scripts the nonce that
+  // the Content-Security-Policy asks for.
+  await connection();
   return (
     <div className="doc">
       <h1>Not found</h1>

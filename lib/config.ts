@@ -11,6 +11,14 @@ const bool = z
 const positiveInt = (max: number) =>
   z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
 
+/** A host name or address to bind: localhost, 127.0.0.1, 0.0.0.0, ::1, :: or a machine name. */
+const bindHost = z.string()
+  .regex(/^([\w.-]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$/, 'must be a host name or address such as 127.0.0.1, localhost, ::1 or 0.0.0.0 (no port: use PORT)')
+  .transform((h) => h.toLowerCase());
+
+/** `Host` header values: a name or address with an optional port, IPv6 in brackets. */
+const hostHeader = /^(\[[0-9a-f:.]+\]|[\w.-]+)(:\d{1,5})?$/;
+
 const envSchema = z.object({
   DOSSIER_CORPUS_DIR: z.string().min(1).default('corpus'),
   DOSSIER_INDEX_DIR: z.string().min(1).default('.dossier'),
@@ -34,6 +42,20 @@ const envSchema = z.object({
   DOSSIER_LLM_API_KEY: z.string().min(1).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   DOSSIER_LLM_TIMEOUT_MS: positiveInt(600_000).default(30_000),
+  // HOST is what most hosting set-ups use; DOSSIER_HOST wins when both are set.
+  DOSSIER_HOST: bindHost.optional(),
+  HOST: bindHost.optional(),
+  // Set by scripts/start.mjs and by `next start` itself once it listens.
+  PORT: positiveInt(65_535).optional(),
+  DOSSIER_ALLOWED_HOSTS: z.string()
+    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .refine((hosts) => hosts.every((h) => hostHeader.test(h)), 'must be a comma-separated list of host names, each with an optional port (dossier.example.org,10.0.0.5:3000)')
+    .optional(),
+  DOSSIER_ACCESS_TOKEN: z.string()
+    .min(16, 'must be at least 16 characters long (for example the output of `openssl rand -hex 32`)')
+    .max(512, 'must be at most 512 characters long')
+    .regex(/^[\x21-\x7E]+$/, 'must be printable ASCII without spaces')
+    .optional(),
 });
 
 export type LlmConfig = {
@@ -42,6 +64,16 @@ export type LlmConfig = {
   model: string;
   apiKey?: string;
   timeoutMs: number;
+};
+
+export type ServerConfig = {
+  /** The address `npm start` binds; loopback unless HOST or DOSSIER_HOST says otherwise. */
+  host: string;
+  /** The port the server listens on, when known (not in the CLI scripts). */
+  port?: number;
+  /** Extra `Host` header values accepted besides the bound address (a reverse proxy's name). */
+  allowedHosts: string[];
+  accessToken?: string;
 };
 
 export type Config = {
@@ -59,6 +91,7 @@ export type Config = {
   topK: number;
   engine: 'local' | 'llm';
   llm?: LlmConfig;
+  server: ServerConfig;
 };
 
 export class ConfigError extends Error {
@@ -109,6 +142,12 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     topK: e.DOSSIER_TOP_K,
     engine: e.DOSSIER_ENGINE ?? (llm ? 'llm' : 'local'),
     llm,
+    server: {
+      host: e.DOSSIER_HOST ?? e.HOST ?? '127.0.0.1',
+      port: e.PORT,
+      allowedHosts: e.DOSSIER_ALLOWED_HOSTS ?? [],
+      accessToken: e.DOSSIER_ACCESS_TOKEN,
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { answer } from '../lib/answer/answer';
 import type { Answer, Citation } from '../lib/answer/types';
 import { cliArgs, runCli } from '../lib/cli/args';
+import { questionText } from '../lib/http/schemas';
 import { getConfig } from '../lib/config';
 import { getSearcher } from '../lib/retrieve/searcher';
 import { normalizeDisplay } from '../lib/text/normalize';
@@ -14,7 +15,7 @@ const args = cliArgs(
   usage,
   { engine: { type: 'string' }, k: { type: 'string' }, json: { type: 'boolean' } },
   z.object({
-    positionals: z.array(z.string()).min(1, 'missing: give a question in quotes').transform((p) => p.join(' ').trim()).pipe(z.string().min(1, 'must not be empty').max(2000, 'is too long (2000 characters at most)')),
+    positionals: z.array(z.string()).min(1, 'missing: give a question in quotes').transform((p) => p.join(' ').trim()).pipe(questionText()),
     engine: z.enum(['local', 'llm'], { message: 'must be "local" or "llm"' }).optional(),
     k: z.coerce.number().int().min(1).max(50).optional(),
     json: z.boolean().default(false),

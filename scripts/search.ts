@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cliArgs, runCli } from '../lib/cli/args';
+import { questionText } from '../lib/http/schemas';
 import { getConfig } from '../lib/config';
 import { retrieve } from '../lib/retrieve/retrieve';
 import { getSearcher } from '../lib/retrieve/searcher';
@@ -12,7 +13,7 @@ const args = cliArgs(
   usage,
   { k: { type: 'string' }, mode: { type: 'string' }, outlet: { type: 'string', multiple: true }, from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
   z.object({
-    positionals: z.array(z.string()).min(1, 'missing: give a question in quotes').transform((p) => p.join(' ').trim()).pipe(z.string().min(1, 'must not be empty').max(2000, 'is too long (2000 characters at most)')),
+    positionals: z.array(z.string()).min(1, 'missing: give a question in quotes').transform((p) => p.join(' ').trim()).pipe(questionText()),
     k: z.coerce.number().int().min(1).max(100).optional(),
     mode: z.enum(['hybrid', 'lexical', 'dense']).default('hybrid'),
     outlet: z.array(z.string()).optional(),

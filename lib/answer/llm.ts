@@ -1,5 +1,6 @@
 import { generateText, streamText, type ModelMessage } from 'ai';
 import { languageModel } from '../ai/provider';
+import { redactUrl } from '../http/redact';
 import { answerInstructions, rewriteInstructions, sourcesBlock, withPassageIds } from '../ai/prompts';
 import type { LlmConfig } from '../config';
 import type { EngineOutput, Turn } from './answer';
@@ -22,7 +23,11 @@ export async function rewriteWithLlm(llm: LlmConfig, messages: ChatMessage[], si
 
 type CallError = { statusCode?: number; message?: string; name?: string; url?: string; cause?: { code?: string; message?: string; cause?: { code?: string } } };
 
-/** A short reason for a failed model call, without the provider's error body (which may echo the API key). */
+/**
+ * A short reason for a failed model call, built only from its status, error code and kind: never
+ * the provider's message or body, which may echo the request and its API key, and never a URL with
+ * its credentials.
+ */
 export function describeError(error: unknown): string {
   const e = error as CallError;
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'it did not answer in time';
@@ -31,8 +36,9 @@ export function describeError(error: unknown): string {
   if (e?.statusCode && e.statusCode >= 400) return `it answered HTTP ${e.statusCode}`;
   const code = e?.cause?.code ?? e?.cause?.cause?.code;
   if (code === 'UND_ERR_SOCKET' || e?.cause?.message === 'terminated') return 'the connection closed before the answer was complete';
-  if (code) return e.url ? `${code} at ${e.url}` : code;
-  return (e?.message ?? String(error)).split('\n')[0]!.slice(0, 200);
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return e.url ? `${code} at ${redactUrl(e.url)}` : code;
+  if (e?.name === 'AI_JSONParseError' || e?.name === 'AI_TypeValidationError' || e?.name === 'AI_InvalidResponseDataError') return 'its reply was not in the expected format';
+  return `the call failed${typeof e?.name === 'string' && /^\w{1,60}$/.test(e.name) && e.name !== 'Error' ? ` (${e.name})` : ''}`;
 }
 
 /**

@@ -2,8 +2,8 @@ import { createUIMessageStream, createUIMessageStreamResponse, type UIMessage } 
 import { answer } from '../answer/answer';
 import type { Answer, AnswerEngine, ChatMessage, Citation } from '../answer/types';
 import type { Config } from '../config';
-import { HttpError, publicError } from './request';
-import { MAX_QUESTION, citationsDataSchema, withoutControlCharacters, type ChatRequest } from './schemas';
+import { HttpError, parseWith, publicError } from './request';
+import { citationsDataSchema, questionText, withoutControlCharacters, type ChatRequest } from './schemas';
 
 /** The typed parts a Dossier chat message carries besides its text. */
 export type DossierDataParts = {
@@ -26,8 +26,7 @@ export function toConversation(messages: ChatRequest['messages']): ChatMessage[]
   }
   const last = turns.at(-1);
   if (!last || last.role !== 'user') throw new HttpError(400, 'The last message must be a question from the user.');
-  if (!last.content) throw new HttpError(400, 'The question must not be empty.');
-  if (last.content.length > MAX_QUESTION) throw new HttpError(400, `The question is too long (${MAX_QUESTION} characters at most).`);
+  last.content = parseWith(questionText('question'), last.content);
   return turns;
 }
 

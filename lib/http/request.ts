@@ -92,6 +92,13 @@ export function errorResponse(error: unknown): Response {
   return response;
 }
 
+/**
+ * The handler for the method a route does not take: Next.js would answer an empty 405, this one
+ * says which method to use.
+ */
+export const onlyAllows = (method: 'GET' | 'POST') => async () =>
+  errorResponse(new HttpError(405, `This address only answers ${method} requests.`, { allow: method === 'GET' ? 'GET, HEAD' : 'POST' }));
+
 /** Wraps a route handler so every failure becomes a JSON error response. */
 export function handler<A extends unknown[]>(fn: (...args: A) => Promise<Response>): (...args: A) => Promise<Response> {
   return async (...args) => {

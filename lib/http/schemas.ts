@@ -11,15 +11,23 @@ export const MAX_MESSAGES = 100;
  */
 export const withoutControlCharacters = (s: string) => s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '');
 
-const text = (name: string, max: number) =>
-  z.string({ error: `${name} must be text` })
+/**
+ * A question or query: control characters dropped, blank refused, and at least one letter or digit
+ * in any script, so a question of only zero-width characters, punctuation or emoji is refused as
+ * saying nothing rather than answered. `name` starts the messages (the CLI reads them without one).
+ */
+export const questionText = (name?: string, max = MAX_QUESTION) => {
+  const subject = name ? `${name} ` : '';
+  return z.string({ error: `${subject}must be text` })
     .overwrite(withoutControlCharacters)
-    .trim().min(1, `${name} must not be empty`).max(max, `${name} is too long (${max} characters at most)`);
+    .trim().min(1, `${subject}must not be empty`).max(max, `${subject}is too long (${max} characters at most)`)
+    .refine((s) => /[\p{L}\p{N}]/u.test(s), `${subject}must contain a letter or a digit`);
+};
 
 const k = z.coerce.number({ error: 'k must be a number' }).int('k must be a whole number').min(1, 'k must be at least 1').max(20, 'k must be at most 20');
 
 export const askSchema = z.strictObject({
-  question: text('question', MAX_QUESTION),
+  question: questionText('question'),
   k: k.optional(),
   engine: z.enum(['local', 'llm'], { error: 'engine must be "local" or "llm"' }).optional(),
 });
@@ -30,7 +38,7 @@ export const briefSchema = z.strictObject({
 });
 
 export const searchSchema = z.strictObject({
-  q: text('q', MAX_QUESTION),
+  q: questionText('q'),
   k: k.optional(),
   mode: z.enum(['hybrid', 'lexical', 'dense'], { error: 'mode must be hybrid, lexical or dense' }).optional(),
 });

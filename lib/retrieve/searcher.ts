@@ -22,6 +22,9 @@ export class NoIndexError extends Error {
   override name = 'NoIndexError';
 }
 
+// No folder in the message: it reaches HTTP clients, who have no business knowing the server's paths.
+const noIndex = () => new NoIndexError('No index found. Run `npm run ingest` to build it.');
+
 export async function buildSearcher(snapshot: Snapshot, cfg: Config['embedding'], embedder?: Embedder | null): Promise<Searcher> {
   const warnings = [...snapshot.manifest.warnings.filter((w) => w.startsWith('Semantic search is off'))];
   let loaded = embedder ?? null;
@@ -50,7 +53,7 @@ const cache = globalThis as typeof globalThis & { __dossierSearcher?: Map<string
  */
 export async function getSearcher(cfg: Config): Promise<Searcher> {
   const name = await currentSnapshotName(cfg.indexDir);
-  if (!name) throw new NoIndexError(`No index found in ${cfg.indexDir}. Run \`npm run ingest\` to build it.`);
+  if (!name) throw noIndex();
   cache.__dossierSearcher ??= new Map();
   const key = `${cfg.indexDir}:${name}`;
   let entry = cache.__dossierSearcher.get(key);
@@ -58,7 +61,7 @@ export async function getSearcher(cfg: Config): Promise<Searcher> {
     const previous = [...cache.__dossierSearcher.entries()].find(([k]) => k.startsWith(`${cfg.indexDir}:`));
     entry = (async () => {
       const snapshot = await loadSnapshot(cfg.indexDir);
-      if (!snapshot) throw new NoIndexError(`No index found in ${cfg.indexDir}. Run \`npm run ingest\` to build it.`);
+      if (!snapshot) throw noIndex();
       // Reuse the loaded model when the new snapshot was built with the same one.
       const prior = previous ? await previous[1].catch(() => null) : null;
       const reuse = prior && prior.embedder && prior.embedder.id === snapshot.manifest.embedder?.id ? prior.embedder : undefined;

@@ -32,7 +32,12 @@ export type Reply =
   /** Accepts the request and never answers (until the server closes). */
   | { kind: 'hang' }
   /** Starts streaming `chunks`, then destroys the connection without finishing. */
-  | { kind: 'drop'; chunks: string[] };
+  | { kind: 'drop'; chunks: string[] }
+  /**
+   * A broken gateway: 200 with a body that is not JSON and repeats the request's headers, API key
+   * included (as an SSE `data:` line when streaming, so the client tries to parse it).
+   */
+  | { kind: 'echo' };
 
 export type Script = (request: RecordedRequest, index: number) => Reply;
 
@@ -134,6 +139,12 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     if (reply.kind === 'hang') return; // never answers; the socket is destroyed on close()
     if (reply.kind === 'error') {
       res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body ?? openAiError(reply.status)));
+      return;
+    }
+
+    if (reply.kind === 'echo') {
+      const echoed = `Received ${req.method} ${path} with authorization: ${req.headers.authorization ?? 'none'}`;
+      res.writeHead(200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json' }).end(body.stream ? `data: ${echoed}\n\n` : echoed);
       return;
     }
 

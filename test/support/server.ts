@@ -12,7 +12,7 @@ function sourcesHash(): string {
   const hash = createHash('sha256');
   const files = ['app', 'lib'].flatMap((d) => readdirSync(path.join(ROOT, d), { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)));
-  for (const f of [...files, path.join(ROOT, 'next.config.js'), path.join(ROOT, 'package-lock.json')].sort()) {
+  for (const f of [...files, ...['next.config.js', 'proxy.ts', 'package-lock.json'].map((f) => path.join(ROOT, f))].sort()) {
     hash.update(f).update(readFileSync(f));
   }
   return hash.digest('hex');
@@ -58,14 +58,15 @@ export type RunningServer = { url: string; child: ChildProcess; output: () => st
 
 /**
  * `next start` on a free loopback port with the given environment (index folder, LLM settings),
- * resolved once `/api/status` answers.
+ * resolved once `/api/status` answers. The bound address and port go into the environment too, as
+ * `npm start` passes them, so the proxy's host check knows the names it answers to.
  */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
   await ensureProductionBuild();
   const port = await freePort();
   const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'next'), ['start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: ROOT,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env },
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', DOSSIER_HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

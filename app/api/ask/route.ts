@@ -1,6 +1,6 @@
 import { answerOnce } from '../../../lib/answer/answer';
 import { getConfig } from '../../../lib/config';
-import { handler, jsonResponse, readJson } from '../../../lib/http/request';
+import { handler, jsonResponse, readJson, onlyAllows } from '../../../lib/http/request';
 import { askSchema } from '../../../lib/http/schemas';
 
 export const runtime = 'nodejs';
@@ -23,3 +23,5 @@ export const POST = handler(async (req: Request) => {
     timings: a.timings,
   });
 });
+
+export const GET = onlyAllows('POST');

@@ -1,6 +1,6 @@
 import { brief } from '../../../lib/brief/brief';
 import { getConfig } from '../../../lib/config';
-import { handler, jsonResponse, readJson } from '../../../lib/http/request';
+import { handler, jsonResponse, readJson, onlyAllows } from '../../../lib/http/request';
 import { briefSchema } from '../../../lib/http/schemas';
 
 export const runtime = 'nodejs';
@@ -23,3 +23,5 @@ export const POST = handler(async (req: Request) => {
     ms: Math.round(b.ms),
   });
 });
+
+export const GET = onlyAllows('POST');

@@ -1,6 +1,6 @@
 import { getConfig } from '../../../lib/config';
 import { chatResponse, toConversation } from '../../../lib/http/chat';
-import { handler, readJson } from '../../../lib/http/request';
+import { handler, readJson, onlyAllows } from '../../../lib/http/request';
 import { chatSchema } from '../../../lib/http/schemas';
 import { getSearcher } from '../../../lib/retrieve/searcher';
 
@@ -16,3 +16,5 @@ export const POST = handler(async (req: Request) => {
   await getSearcher(cfg);
   return chatResponse(cfg, toConversation(body.messages), { engine: body.engine, signal: req.signal });
 });
+
+export const GET = onlyAllows('POST');

@@ -1,5 +1,5 @@
 import { getConfig } from '../../../lib/config';
-import { handler, jsonResponse, parseWith } from '../../../lib/http/request';
+import { handler, jsonResponse, parseWith, onlyAllows } from '../../../lib/http/request';
 import { searchSchema } from '../../../lib/http/schemas';
 import { retrieve } from '../../../lib/retrieve/retrieve';
 import { getSearcher } from '../../../lib/retrieve/searcher';
@@ -23,3 +23,5 @@ export const GET = handler(async (req: Request) => {
     })),
   });
 });
+
+export const POST = onlyAllows('GET');

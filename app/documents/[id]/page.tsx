@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { getConfig } from '../../../lib/config';
+import { publicError } from '../../../lib/http/request';
 import { getDocument } from '../../../lib/library';
 import { ScrollToCited } from './ScrollToCited';
 
@@ -34,7 +35,15 @@ function segments(text: string, indexed: Range[], passage: Range[], highlight: R
 export default async function DocumentPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { id } = await params;
   const query = await searchParams;
-  const doc = await getDocument(getConfig(), decodeURIComponent(id));
+  let doc: Awaited<ReturnType<typeof getDocument>>;
+  try {
+    doc = await getDocument(getConfig(), decodeURIComponent(id));
+  } catch (error) {
+    // A missing or damaged index gets its sentence (what /api answers with 503), not a crash page.
+    const { status, message } = publicError(error);
+    if (status !== 503) throw error;
+    return <div className="doc"><p><Link href="/">← Back to the conversation</Link></p><div className="banner" role="alert">{message}</div></div>;
+  }
   if (!doc) notFound();
   const highlight = parseRanges(query.highlight, doc.text.length);
   const passage = parseRanges(query.passage, doc.text.length);

@@ -1,5 +1,5 @@
 import { getConfig } from '../../../../lib/config';
-import { HttpError, handler, jsonResponse } from '../../../../lib/http/request';
+import { HttpError, handler, jsonResponse, onlyAllows } from '../../../../lib/http/request';
 import { getDocument } from '../../../../lib/library';
 
 export const runtime = 'nodejs';
@@ -13,3 +13,5 @@ export const GET = handler(async (_req: Request, { params }: { params: Promise<{
   if (!doc) throw new HttpError(404, `No document with id "${id}" is in the index.`);
   return jsonResponse(doc);
 });
+
+export const POST = onlyAllows('GET');

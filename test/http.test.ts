@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { httpLoad } from '../lib/bench/http-load';
@@ -584,6 +585,7 @@ describe('one production server over a private keyword index', () => {
       ['truncated passages', async () => truncate(path.join((await loadSnapshot(cfg.indexDir))!.dir, 'passages.json'), 100)],
       ['corrupt manifest', async () => writeFile(path.join((await loadSnapshot(cfg.indexDir))!.dir, 'manifest.json'), '{"format": 2, "oops"')],
       ['no index at all', async () => rm(path.join(cfg.indexDir, 'CURRENT'))],
+      ['garbage pointer', async () => writeFile(path.join(cfg.indexDir, 'CURRENT'), '../../etc')],
     ];
     for (const [what, damage] of damages) {
       // A fresh snapshot the server has not loaded yet, then damaged.
@@ -592,6 +594,7 @@ describe('one production server over a private keyword index', () => {
       for (const [route, init] of [['/api/ask', postInit({ question: QUESTION })], ['/api/search?q=Kishida', undefined], ['/api/status', undefined], ['/api/brief', postInit({})], ['/api/documents/thuong-kishida-talks-in-tokyo', undefined]] as const) {
         const r = await call(url(route), init);
         assertErrorSentence(r, 503, /`npm run ingest/);
+        assert.ok(!r.text.includes(cfg.indexDir) && !r.text.includes(tmpdir()), `${what}: the reply names no server path: ${r.text}`);
       }
       // Chat checks the index before its stream starts, so it too answers 503 with the sentence.
       assertErrorSentence(await call(url('/api/chat'), postInit({ messages: [userMessage(QUESTION)] })), 503, /`npm run ingest/);

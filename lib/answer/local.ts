@@ -42,8 +42,17 @@ export type ShortAnswer = { text: string; passageId: string; docId: string; star
 
 export type LocalAnswer = { text: string; refused: boolean; evidence: number; spans: Map<string, [number, number][]>; short: ShortAnswer | null };
 
-/** Named weights of the scoring, so a change is one edit with a reason. */
-const WEIGHTS = {
+/**
+ * Named weights and thresholds of the scoring, so a change is one edit with a reason. Calibrated on
+ * the dev sets as a whole (`npm run eval`), never on single questions.
+ */
+export const WEIGHTS = {
+  /** Below this evidence score the engine says the articles do not cover the question. */
+  refusal: 0.36,
+  /** A sentence that answers must be nearly as relevant as the most relevant sentence… */
+  alignment: 0.75,
+  /** …though one holding a value of the kind asked for may be somewhat less so. */
+  answerAlignment: 0.6,
   /** Sentence score: relevance to the question, retrieval rank, and holding an answer of the right kind. */
   relevance: 0.75, prior: 0.1, answerSpan: 0.15,
   /** Relevance: term coverage and, with a model, embedding similarity. */
@@ -57,12 +66,6 @@ const WEIGHTS = {
   /** The question's own sentence counts more than the context sentences before it. */
   focus: 0.75,
 };
-/** Below this evidence score the engine says the articles do not cover the question (see eval: `npm run eval`). */
-export const REFUSAL_THRESHOLD = 0.36;
-/** An answer-bearing sentence must be nearly as relevant as the most relevant sentence. */
-const ALIGNMENT = 0.75;
-/** A sentence holding an answer of the kind asked for may be somewhat less relevant than the best sentence. */
-const ANSWER_ALIGNMENT = 0.6;
 /** Sentences per answer: a factual answer is the short answer and its sentence, plus one more at most. */
 const MAX_FACTUAL = 2;
 const MAX_OPEN = 3;
@@ -121,8 +124,10 @@ function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>
 
 export async function sentenceCandidates(searcher: Searcher, q: QuestionAnalysis, passages: RetrievedPassage[], queryVector: Float32Array | null, signal?: AbortSignal): Promise<Candidate[]> {
   const seen = new Set<string>();
+  // A question of a word or two ("What was her name?") is about its context.
+  const focusWeight = q.focus.length >= 3 ? WEIGHTS.focus : 0;
   const relevanceOf = (t: Set<string>) => q.contextTerms.length
-    ? WEIGHTS.focus * coverage(searcher, q.focus, t) + (1 - WEIGHTS.focus) * coverage(searcher, [...q.focus, ...q.contextTerms], t)
+    ? focusWeight * coverage(searcher, q.focus, t) + (1 - focusWeight) * coverage(searcher, [...q.focus, ...q.contextTerms], t)
     : coverage(searcher, q.focus, t);
   const out: Candidate[] = [];
   const maxPassage = Math.max(...passages.map((p) => p.score), 1e-9);
@@ -250,7 +255,23 @@ function describeSource(searcher: Searcher, docId: string): string {
   return neutraliseMarkers(d.outlet ?? `"${short}"`);
 }
 
-/** Names and numbers in the question that occur nowhere in the collection: the articles cannot be about them. */
+const foldedCollections = new WeakMap<Searcher, string>();
+
+/** The whole collection's passages, folded and joined once per loaded index, to look up phrases. */
+function foldedCollection(searcher: Searcher): string {
+  let text = foldedCollections.get(searcher);
+  if (text === undefined) {
+    text = ` ${searcher.snapshot.passages.map((p) => words(p.text).join(' ')).join(' \n ')} `;
+    foldedCollections.set(searcher, text);
+  }
+  return text;
+}
+
+/**
+ * Names and numbers in the question that occur nowhere in the collection: the articles cannot be
+ * about them. A name of several words counts only as a phrase ("Tour de France" is not "tour" in
+ * one article and "France" in another).
+ */
 export function unknownSpecifics(searcher: Searcher, question: string): string[] {
   const out: string[] = [];
   const tokens = [...question.matchAll(/[\p{L}\p{N}][\p{L}\p{M}\p{N}'’.-]*/gu)].map((m) => trimEndOf(m[0], ".’'"));
@@ -260,6 +281,11 @@ export function unknownSpecifics(searcher: Searcher, question: string): string[]
     const t = terms(tok);
     if (t.length && t.every((x) => searcher.bm25.idf(x) >= searcher.bm25.idf('\u0000never'))) out.push(tok);
   });
+  const collection = foldedCollection(searcher);
+  for (const name of analyze(question).spans.filter((sp) => sp.kind === 'name')) {
+    const phrase = words(name.text);
+    if (phrase.length >= 2 && !out.includes(name.text) && !collection.includes(` ${phrase.join(' ')} `)) out.push(name.text);
+  }
   return out;
 }
 
@@ -276,7 +302,7 @@ export function assessEvidence(searcher: Searcher, q: QuestionAnalysis, ranked: 
   let score = lead?.score ?? 0;
   // The sentences closest to the question lack the kind of value asked for: the answer is not here.
   const best = Math.max(0, ...ranked.map((c) => c.relevance));
-  if (lead && lead.relevance < (q.factual ? ANSWER_ALIGNMENT : ALIGNMENT) * best) score = 0;
+  if (lead && lead.relevance < (q.factual ? WEIGHTS.answerAlignment : WEIGHTS.alignment) * best) score = 0;
   // A yes/no question about something the articles never name cannot be confirmed from them.
   if (unknown.length) score *= q.type === 'yesno' ? 0 : 0.75;
   return { score, lead, unknown, q };
@@ -288,7 +314,7 @@ function bestAnswer(ranked: Candidate[]): Candidate | undefined {
   let pick: Candidate | undefined;
   let pickScore = -1;
   for (const c of ranked) {
-    if (!c.answer || c.relevance < ANSWER_ALIGNMENT * best) continue;
+    if (!c.answer || c.relevance < WEIGHTS.answerAlignment * best) continue;
     const value = c.score + c.answer.score;
     if (value > pickScore) { pick = c; pickScore = value; }
   }
@@ -322,7 +348,7 @@ function namesNoSubject(sentence: string): boolean {
 export async function composeLocalAnswer(searcher: Searcher, question: string, passages: RetrievedPassage[], signal?: AbortSignal): Promise<LocalAnswer> {
   const { q, ranked } = await rankSentences(searcher, question, passages, signal);
   const { score: evidence, lead } = assessEvidence(searcher, q, ranked);
-  if (!lead || evidence < REFUSAL_THRESHOLD) return { text: '', refused: true, evidence, spans: new Map(), short: null };
+  if (!lead || evidence < WEIGHTS.refusal) return { text: '', refused: true, evidence, spans: new Map(), short: null };
 
   const limit = q.factual ? MAX_FACTUAL : MAX_OPEN;
   const value = (c: Candidate) => (c.answer ? fold(c.answer.text) : '');
@@ -333,7 +359,7 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
     if (chosen.length >= limit) break;
     if (used.has(c)) continue;
     if (chosen.length > 0) {
-      if (c.score < Math.max(REFUSAL_THRESHOLD, lead.score * 0.75)) break;
+      if (c.score < Math.max(WEIGHTS.refusal, lead.score * 0.75)) break;
       if (words + wordCount(c.text) > MAX_WORDS) continue;
       // A factual answer adds a sentence only when it gives a value of the kind asked for.
       if (q.factual && !c.answer) continue;

@@ -1,6 +1,6 @@
 import { analyze, type Span, type Token } from '../nlp/analyze';
 import {
-  DATE_NOUNS, MONEY_NOUNS, NUMBER_NOUNS, ORG_NOUNS, PERCENT_NOUNS, PERSON_NOUNS, PLACE_NOUNS, WH_WORDS, WORK_NOUNS, YES_NO_OPENERS,
+  DATE_NOUNS, MONEY_NOUNS, MONEY_VERBS, NUMBER_NOUNS, ORG_NOUNS, PERCENT_NOUNS, PERSON_NOUNS, PLACE_NOUNS, WH_WORDS, WORK_NOUNS, YES_NO_OPENERS,
 } from '../nlp/lexicon';
 import { nameType } from '../nlp/names';
 import { fold, terms } from '../text/normalize';
@@ -90,7 +90,8 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
     const noun = nounAfter(tokens, whAt + 2);
     head = noun >= 0 ? tokens[noun]!.lemma : null;
     if (next === 'many') type = 'number';
-    else if (next === 'much') type = head && !MONEY_NOUNS.has(head) && head !== 'money' ? 'quantity' : 'money';
+    // "How much is the deal worth" asks for money; "how much water", "by how much did prices rise" for an amount.
+    else if (next === 'much') type = (head && (MONEY_NOUNS.has(head) || head === 'money')) || tokens.some((t) => MONEY_VERBS.has(t.lemma)) ? 'money' : 'quantity';
     else if (HOW_QUANTITY.has(next)) type = 'quantity';
     else type = 'open';
   } else if (wh === 'what' || wh === 'which') {
@@ -112,7 +113,7 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
     type = (head ? typeOfHead(head) : null) ?? 'name';
   }
 
-  const asked = new Set(tokens.filter((t) => WH_WORDS.has(t.lemma) || t.pos === 'AUX').map((t) => fold(t.text)));
+  const asked = new Set(tokens.filter((t) => WH_WORDS.has(t.lemma) || t.pos === 'AUX' || ['name', 'call', 'much', 'many'].includes(t.lemma)).map((t) => fold(t.text)));
   const focus = terms(question).filter((t) => !asked.has(t));
   return {
     question, context, wh, head, type,
@@ -144,8 +145,9 @@ export function spanFit(span: Span, type: AnswerType, head: string | null): numb
       return span.kind === 'title' ? 1 : span.kind === 'name' ? 0.5 : 0;
     case 'person': case 'place': case 'org': case 'name': {
       if (span.kind !== 'name') return span.kind === 'title' && type === 'name' ? 0.6 : 0;
-      if (type === 'name') return 0.8;
       const kind = nameType(span.text);
+      if (kind === 'descriptor') return 0;
+      if (type === 'name') return 0.8;
       if (kind === type) return 1;
       if (kind === 'unknown') return 0.6;
       // Organisations and places are easily confused ("Bank of England"); people and organisations less so.

@@ -45,7 +45,7 @@ const KEEP_SNAPSHOTS = 2; // the live one and its predecessor, which a server ma
 export async function currentSnapshotName(indexDir: string): Promise<string | null> {
   try {
     const name = (await readFile(path.join(indexDir, CURRENT), 'utf8')).trim();
-    if (!/^snap-[\w-]+$/.test(name)) throw new IndexError(`The index at ${indexDir} is damaged (its CURRENT file is unreadable). ${rebuildHint}`);
+    if (!/^snap-[\w-]+$/.test(name)) throw new IndexError(`The index is damaged (its CURRENT file is unreadable). ${rebuildHint}`);
     return name;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -78,7 +78,8 @@ async function readVectors(dir: string, manifest: Manifest, passages: Passage[])
   try {
     items = await vectorStore(dir).listItems();
   } catch (error) {
-    throw new IndexError(`The index is damaged: its vector store cannot be read (${(error as Error).message.split('\n')[0]}). ${rebuildHint}`);
+    // The library's message names the file's absolute path, which is not for the people asking.
+    throw new IndexError(`The index is damaged: its vector store cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}). ${rebuildHint}`);
   }
   const row = new Map(passages.map((p, i) => [p.id, i]));
   const vectors = allocateMatrix(passages.length, dims);

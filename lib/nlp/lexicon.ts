@@ -47,6 +47,9 @@ export const PERCENT_NOUNS = new Set('percentage percent proportion share rate'.
 /** Nouns that make a "what X" question ask for an amount of money. */
 export const MONEY_NOUNS = new Set('cost price amount sum salary fine value budget revenue profit loss fee bill debt wage'.split(' '));
 
+/** Verbs that make "how much" ask for money: "how much is it worth", "how much did it cost". */
+export const MONEY_VERBS = new Set('cost pay spend worth earn charge sell buy fund fine owe lend borrow invest donate raise price bill'.split(' '));
+
 /** Nouns that make a "what X" question ask for a count or measure. */
 export const NUMBER_NOUNS = new Set('number total count figure age population toll height length size score'.split(' '));
 

@@ -5,7 +5,8 @@ import nlp from 'compromise';
  * organisation patterns ("Bank", "Inc", "University"). About 1 ms a name, so names are typed
  * only when a question needs it, and remembered.
  */
-export type NameType = 'person' | 'place' | 'org' | 'unknown';
+/** "descriptor": a nationality or adjective written with a capital ("Iranian", "Kurdish"), not a name. */
+export type NameType = 'person' | 'place' | 'org' | 'descriptor' | 'unknown';
 
 const cache = new Map<string, NameType>();
 const CACHE_SIZE = 20_000;
@@ -15,8 +16,10 @@ export function nameType(name: string): NameType {
   let type = cache.get(key);
   if (type) return type;
   const doc = nlp(key);
+  const tags = doc.terms().json() as { terms: { tags: string[] }[] }[];
+  const describing = tags.length > 0 && tags.every((t) => t.terms.every((x) => x.tags.includes('Demonym') || x.tags.includes('Adjective')));
   // Organisations first: "Bank of England" also holds a place.
-  type = doc.organizations().found ? 'org' : doc.people().found ? 'person' : doc.places().found ? 'place' : 'unknown';
+  type = describing ? 'descriptor' : doc.organizations().found ? 'org' : doc.people().found ? 'person' : doc.places().found ? 'place' : 'unknown';
   if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(key, type);
   return type;

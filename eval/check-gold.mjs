@@ -164,10 +164,8 @@ function checkQuestions(name, { requireTag, dev = false } = {}) {
       if (!KINDS.includes(row.kind)) problem(where, `kind must be one of ${KINDS.join(', ')}`);
       if (!STYLES.includes(row.style)) problem(where, `style must be one of ${STYLES.join(', ')}`);
       const key = row.answerable === false ? 'unanswerable' : 'answerable';
-      kindCounts[row.kind] ??= { answerable: 0, unanswerable: 0 };
-      styleCounts[row.style] ??= { answerable: 0, unanswerable: 0 };
-      if (kindCounts[row.kind]) kindCounts[row.kind][key]++;
-      if (styleCounts[row.style]) styleCounts[row.style][key]++;
+      (kindCounts[row.kind] ??= { answerable: 0, unanswerable: 0 })[key]++;
+      (styleCounts[row.style] ??= { answerable: 0, unanswerable: 0 })[key]++;
     }
     if (typeof row.question !== 'string' || row.question.trim() === '') problem(where, 'question must be a non-empty string');
     if (!isStrArray(row.answers)) problem(where, 'answers must be an array of strings');

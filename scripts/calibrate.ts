@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { composeLocalAnswer, WEIGHTS } from '../lib/answer/local';
 import { cliArgs, runCli } from '../lib/cli/args';
 import { getConfig } from '../lib/config';
+import { median } from '../lib/eval/answer-text';
 import { scoreText } from '../lib/eval/answers';
 import { loadCollections } from '../lib/eval/collections';
 import { loadJsonl, questionSchema, type GoldQuestion } from '../lib/eval/gold';
@@ -17,11 +18,12 @@ import { getSearcher, type Searcher } from '../lib/retrieve/searcher';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const list = (max: number) => z.string().transform((s) => s.split(',').map(Number)).pipe(z.array(z.number().min(0).max(max)).min(1));
 const args = cliArgs(
-  'Usage: npm run calibrate [-- --refusal 0.3,0.36,0.4] [--answer-alignment 0.5,0.6] [--collection NAME ...]',
-  { refusal: { type: 'string' }, 'answer-alignment': { type: 'string' }, collection: { type: 'string', multiple: true } },
+  'Usage: npm run calibrate [-- --refusal 0.3,0.36,0.4] [--answer-alignment 0.5,0.6] [--answer-choice 0.3,1] [--collection NAME ...]',
+  { refusal: { type: 'string' }, 'answer-alignment': { type: 'string' }, 'answer-choice': { type: 'string' }, collection: { type: 'string', multiple: true } },
   z.object({
     refusal: list(2).default([0.28, 0.32, 0.36, 0.4, 0.44]),
     'answer-alignment': list(1).default([0.5, 0.6, 0.7]),
+    'answer-choice': list(5).default([WEIGHTS.answerChoice]),
     collection: z.array(z.string()).default([]),
     positionals: z.array(z.string()).max(0, 'takes no arguments'),
   }),
@@ -44,29 +46,30 @@ runCli(async () => {
   }
 
   const pct = (x: number) => x.toFixed(3);
-  console.log(`\n${['refusal', 'align', ...runs.flatMap((r) => [`${r.name} correct`, 'first', 'refuses', 'false ref.'])].join('\t')}`);
-  for (const refusal of args.refusal) {
-    for (const alignment of args['answer-alignment']) {
-      Object.assign(WEIGHTS, { refusal, answerAlignment: alignment });
-      const cells: string[] = [String(refusal), String(alignment)];
-      for (const r of runs) {
-        let correct = 0, first = 0, answerable = 0, refusedUnanswerable = 0, unanswerable = 0, falseRefusals = 0;
-        for (const { q, retrieved } of r.cases) {
-          const a = await composeLocalAnswer(r.searcher, q.question, retrieved.passages);
-          const s = scoreText(q, a.text, a.refused);
-          if (q.answerable) {
-            answerable++;
-            correct += Number(s.correct);
-            first += Number(s.firstSentenceCorrect);
-            falseRefusals += Number(a.refused);
-          } else {
-            unanswerable++;
-            refusedUnanswerable += Number(a.refused);
-          }
+  console.log(`\n${['refusal', 'align', 'choice', ...runs.flatMap((r) => [`${r.name} correct`, 'first', 'refuses', 'false ref.', 'words'])].join('\t')}`);
+  const grid = args.refusal.flatMap((refusal) => args['answer-alignment'].flatMap((answerAlignment) => args['answer-choice'].map((answerChoice) => ({ refusal, answerAlignment, answerChoice }))));
+  for (const setting of grid) {
+    Object.assign(WEIGHTS, setting);
+    const cells: string[] = [setting.refusal, setting.answerAlignment, setting.answerChoice].map(String);
+    for (const r of runs) {
+      let correct = 0, first = 0, answerable = 0, refusedUnanswerable = 0, unanswerable = 0, falseRefusals = 0;
+      const lengths: number[] = [];
+      for (const { q, retrieved } of r.cases) {
+        const a = await composeLocalAnswer(r.searcher, q.question, retrieved.passages);
+        const s = scoreText(q, a.text, a.refused);
+        if (q.answerable) {
+          answerable++;
+          correct += Number(s.correct);
+          first += Number(s.firstSentenceCorrect);
+          falseRefusals += Number(a.refused);
+          if (!a.refused) lengths.push(s.words);
+        } else {
+          unanswerable++;
+          refusedUnanswerable += Number(a.refused);
         }
-        cells.push(pct(correct / answerable), pct(first / answerable), unanswerable ? pct(refusedUnanswerable / unanswerable) : '—', pct(falseRefusals / answerable));
       }
-      console.log(cells.join('\t'));
+      cells.push(pct(correct / answerable), pct(first / answerable), unanswerable ? pct(refusedUnanswerable / unanswerable) : '—', pct(falseRefusals / answerable), String(median(lengths)));
     }
+    console.log(cells.join('\t'));
   }
 });

@@ -53,6 +53,12 @@ export const WEIGHTS = {
   alignment: 0.75,
   /** …though one holding a value of the kind asked for may be somewhat less so. */
   answerAlignment: 0.6,
+  /** How much a better-fitting answer span may outweigh a more relevant sentence when choosing the lead. */
+  answerChoice: 0.3,
+  /** Evidence kept when the answering sentence has no value of the kind asked for… */
+  noAnswer: 0.8,
+  /** …or the question names something the collection never mentions. */
+  unknownName: 0.75,
   /** Sentence score: relevance to the question, retrieval rank, and holding an answer of the right kind. */
   relevance: 0.75, prior: 0.1, answerSpan: 0.15,
   /** Relevance: term coverage and, with a model, embedding similarity. */
@@ -67,10 +73,10 @@ export const WEIGHTS = {
   focus: 0.75,
 };
 /** Sentences per answer: a factual answer is the short answer and its sentence, plus one more at most. */
-const MAX_FACTUAL = 2;
+const MAX_FACTUAL = 3;
 const MAX_OPEN = 3;
 /** Answers stop growing past this many words (the short answer and one sentence always stay). */
-const MAX_WORDS = 45;
+const MAX_WORDS = 50;
 /** Term overlap above which two sentences giving different values are read as disagreeing about one event. */
 const SAME_EVENT = 0.3;
 
@@ -298,24 +304,26 @@ export type Evidence = { score: number; lead: Candidate | undefined; unknown: st
  */
 export function assessEvidence(searcher: Searcher, q: QuestionAnalysis, ranked: Candidate[]): Evidence {
   const unknown = unknownSpecifics(searcher, q.question);
-  const lead = q.factual ? bestAnswer(ranked) : ranked[0];
+  const lead = chooseLead(ranked, q);
   let score = lead?.score ?? 0;
-  // The sentences closest to the question lack the kind of value asked for: the answer is not here.
-  const best = Math.max(0, ...ranked.map((c) => c.relevance));
-  if (lead && lead.relevance < (q.factual ? WEIGHTS.answerAlignment : WEIGHTS.alignment) * best) score = 0;
+  // No sentence close to the question holds a value of the kind asked for: probably not here.
+  if (lead && q.factual && !lead.answer) score *= WEIGHTS.noAnswer;
   // A yes/no question about something the articles never name cannot be confirmed from them.
-  if (unknown.length) score *= q.type === 'yesno' ? 0 : 0.75;
+  if (unknown.length) score *= q.type === 'yesno' ? 0 : WEIGHTS.unknownName;
   return { score, lead, unknown, q };
 }
 
-/** The candidate whose answer span scores best, among sentences nearly as relevant as the best. */
-function bestAnswer(ranked: Candidate[]): Candidate | undefined {
+/**
+ * The sentence to answer with: among those nearly as relevant as the best, the most relevant,
+ * where for a factual question a span of the kind asked for counts in its favour.
+ */
+function chooseLead(ranked: Candidate[], q: QuestionAnalysis): Candidate | undefined {
   const best = Math.max(0, ...ranked.map((c) => c.relevance));
   let pick: Candidate | undefined;
   let pickScore = -1;
   for (const c of ranked) {
-    if (!c.answer || c.relevance < WEIGHTS.answerAlignment * best) continue;
-    const value = c.score + c.answer.score;
+    if (c.relevance < (q.factual ? WEIGHTS.answerAlignment : WEIGHTS.alignment) * best) continue;
+    const value = c.score + (q.factual && c.answer ? WEIGHTS.answerChoice * c.answer.score : 0);
     if (value > pickScore) { pick = c; pickScore = value; }
   }
   return pick;

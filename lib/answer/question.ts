@@ -8,7 +8,7 @@ import { fold, terms } from '../text/normalize';
 /** What a question asks for: a value of some kind (a short answer exists) or an explanation. */
 export type AnswerType =
   | 'person' | 'place' | 'org' | 'work' | 'name' // a proper name of some kind ("name": any)
-  | 'date' | 'number' | 'money' | 'percent' | 'quantity' // a value
+  | 'date' | 'number' | 'money' | 'percent' | 'amount' | 'quantity' // a value ("amount": how much; "quantity": how long, how far)
   | 'yesno' | 'reason' | 'open';
 
 export type QuestionAnalysis = {
@@ -91,7 +91,7 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
     head = noun >= 0 ? tokens[noun]!.lemma : null;
     if (next === 'many') type = 'number';
     // "How much is the deal worth" asks for money; "how much water", "by how much did prices rise" for an amount.
-    else if (next === 'much') type = (head && (MONEY_NOUNS.has(head) || head === 'money')) || tokens.some((t) => MONEY_VERBS.has(t.lemma)) ? 'money' : 'quantity';
+    else if (next === 'much') type = tokens.some((t) => MONEY_NOUNS.has(t.lemma) || MONEY_VERBS.has(t.lemma)) ? 'money' : 'amount';
     else if (HOW_QUANTITY.has(next)) type = 'quantity';
     else type = 'open';
   } else if (wh === 'what' || wh === 'which') {
@@ -141,6 +141,8 @@ export function spanFit(span: Span, type: AnswerType, head: string | null): numb
       return span.kind === 'money' || span.kind === 'percent' ? 0.4 : 0;
     case 'quantity':
       return ['number', 'money', 'percent', 'duration'].includes(span.kind) ? 1 : 0;
+    case 'amount':
+      return span.kind === 'money' || span.kind === 'percent' ? 1 : span.kind === 'number' ? 0.8 : 0;
     case 'work':
       return span.kind === 'title' ? 1 : span.kind === 'name' ? 0.5 : 0;
     case 'person': case 'place': case 'org': case 'name': {

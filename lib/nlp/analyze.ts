@@ -24,8 +24,11 @@ const ENTITY_KINDS: Record<string, SpanKind> = {
   DATE: 'date', TIME: 'date', MONEY: 'money', PERCENT: 'percent', CARDINAL: 'number', ORDINAL: 'ordinal', DURATION: 'duration',
 };
 
-/** Joiners allowed inside a name: "Bank of England", "Securities and Exchange Commission". */
-const NAME_JOINERS = new Set(['of', 'and', '&', 'de', 'du', 'la', 'von', 'van', 'al', 'bin']);
+/**
+ * Joiners allowed inside a name: "Bank of England", "Charles de Gaulle". Not "and": "Vo Van Thuong
+ * and Kishida Fumio" are two people far more often than one name.
+ */
+const NAME_JOINERS = new Set(['of', 'de', 'du', 'la', 'von', 'van', 'al', 'bin']);
 const QUOTES = new Set(['"', '“', '”', "'", '‘', '’']);
 
 const cache = new Map<string, Analysis>();

@@ -19,7 +19,7 @@ export const PERSON_NOUNS = new Set(
 /** Nouns whose instances are places. */
 export const PLACE_NOUNS = new Set(
   ('place country nation state city town village capital province region county district island continent ' +
-    'territory neighborhood neighbourhood area location site venue port harbor harbour airport stadium arena ' +
+    'territory neighborhood neighbourhood location site venue port harbor harbour airport stadium arena ' +
     'street border coast river lake sea ocean mountain park prison hospital building').split(' '),
 );
 
@@ -45,7 +45,9 @@ export const DATE_NOUNS = new Set('year date month day time week decade century 
 export const PERCENT_NOUNS = new Set('percentage percent proportion share rate'.split(' '));
 
 /** Nouns that make a "what X" question ask for an amount of money. */
-export const MONEY_NOUNS = new Set('cost price amount sum salary fine value budget revenue profit loss fee bill debt wage'.split(' '));
+export const MONEY_NOUNS = new Set(
+  'cost price amount sum salary fine value budget revenue profit loss fee bill debt wage money fund funding loan aid investment capital dollar yen euro pound cent'.split(' '),
+);
 
 /** Verbs that make "how much" ask for money: "how much is it worth", "how much did it cost". */
 export const MONEY_VERBS = new Set('cost pay spend worth earn charge sell buy fund fine owe lend borrow invest donate raise price bill'.split(' '));

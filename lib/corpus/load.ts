@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { normalizeDisplay } from '../text/normalize';
 import { LEADING_METADATA, stripDateline } from './clean';
+import { FORMAT_EXTENSIONS, SIDECAR_SUFFIX, UnusableFile, parseProvenance, readFormatted } from './formats';
 
 /** A corpus file as received: metadata plus the body text byte-for-byte (after any front matter). */
 export type SourceDocument = {
@@ -18,12 +19,17 @@ export type SourceDocument = {
   body: string;
   bodyOffset: number; // where `body` starts in the file, so body offsets map to file offsets
   hash: string;
+  /** Set for HTML, PDF and feed files: `body` is the text extracted from the file, not the file. */
+  format?: 'html' | 'pdf' | 'feed';
+  /** PDFs: where each page starts in `body`. */
+  pages?: number[];
 };
 
 export type SkippedFile = { file: string; reason: string };
 
-export const SUPPORTED_EXTENSIONS = ['.md', '.markdown', '.txt'];
-export const MAX_FILE_BYTES = 2 * 1024 * 1024;
+export const SUPPORTED_EXTENSIONS = ['.md', '.markdown', '.txt', ...FORMAT_EXTENSIONS];
+export const MAX_FILE_BYTES = 20 * 1024 * 1024; // the largest any format allows; text is held to TEXT_MAX_BYTES
+const TEXT_MAX_BYTES = 2 * 1024 * 1024;
 
 const isoDate = z
   .union([z.string(), z.date()])
@@ -91,6 +97,7 @@ function titleFrom(body: string): string {
 }
 
 export function parseDocument(file: string, bytes: Buffer): SourceDocument {
+  if (bytes.length > TEXT_MAX_BYTES) throw new BadFile(`it is ${(bytes.length / 1048576).toFixed(1)} MB, over the ${TEXT_MAX_BYTES / 1048576} MB limit for a text article`);
   const text = decodeText(bytes);
   const ext = path.extname(file).toLowerCase();
   const { data, body, bodyOffset } = ext === '.txt' ? { data: {}, body: text, bodyOffset: 0 } : splitFrontMatter(text);
@@ -115,6 +122,36 @@ export function parseDocument(file: string, bytes: Buffer): SourceDocument {
   };
 }
 
+/**
+ * The one place a file's bytes become articles: HTML, PDF and feeds (recognised by content) through
+ * their readers, with the provenance recorded when the file was fetched; anything else as text.
+ */
+export async function readDocuments(file: string, bytes: Buffer, sidecar: string | null = null): Promise<SourceDocument[]> {
+  let formatted;
+  try {
+    formatted = await readFormatted(file, bytes, parseProvenance(sidecar));
+  } catch (error) {
+    if (error instanceof UnusableFile) throw new BadFile(error.message);
+    throw error;
+  }
+  if (!formatted) return [parseDocument(file, bytes)];
+  const fileHash = createHash('sha256').update(bytes).update(sidecar ?? '').digest('hex');
+  return formatted.documents.map((d) => ({
+    id: d.key ? `${docIdFor(file)}-${docIdFor(d.key)}` : docIdFor(file),
+    file,
+    title: d.title ?? titleFrom(d.body),
+    outlet: d.outlet,
+    published: d.published,
+    author: d.author,
+    url: d.url,
+    body: d.body,
+    bodyOffset: 0,
+    hash: d.key ? createHash('sha256').update(fileHash).update(d.key).update(d.body).digest('hex') : fileHash,
+    format: formatted.format.name,
+    ...(d.pages && { pages: d.pages }),
+  }));
+}
+
 /** Reads every supported file in the corpus folder; bad files are reported, never fatal. */
 export async function loadCorpus(dir: string): Promise<{ documents: SourceDocument[]; skipped: SkippedFile[] }> {
   let entries: string[];
@@ -128,7 +165,7 @@ export async function loadCorpus(dir: string): Promise<{ documents: SourceDocume
   const byHash = new Map<string, string>();
   const byId = new Map<string, string>();
   for (const file of entries) {
-    if (file.split(path.sep).some((part) => part.startsWith('.'))) continue;
+    if (file.split(path.sep).some((part) => part.startsWith('.')) || file.endsWith(SIDECAR_SUFFIX)) continue;
     const full = path.join(dir, file);
     let info;
     try {
@@ -147,20 +184,21 @@ export async function loadCorpus(dir: string): Promise<{ documents: SourceDocume
       continue;
     }
     try {
-      const doc = parseDocument(file, await readFile(full));
-      const sameContent = byHash.get(doc.hash);
-      if (sameContent) {
-        skipped.push({ file, reason: `it is identical to ${sameContent}, which is indexed` });
-        continue;
+      for (const doc of await readDocuments(file, await readFile(full), await readFile(full + SIDECAR_SUFFIX, 'utf8').catch(() => null))) {
+        const sameContent = byHash.get(doc.hash);
+        if (sameContent) {
+          skipped.push({ file, reason: `it is identical to ${sameContent}, which is indexed` });
+          continue;
+        }
+        const sameId = byId.get(doc.id);
+        if (sameId) {
+          skipped.push({ file, reason: `its id "${doc.id}" clashes with ${sameId}; rename one of them` });
+          continue;
+        }
+        byHash.set(doc.hash, file);
+        byId.set(doc.id, file);
+        documents.push(doc);
       }
-      const sameId = byId.get(doc.id);
-      if (sameId) {
-        skipped.push({ file, reason: `its id "${doc.id}" clashes with ${sameId}; rename one of them` });
-        continue;
-      }
-      byHash.set(doc.hash, file);
-      byId.set(doc.id, file);
-      documents.push(doc);
     } catch (error) {
       if (error instanceof BadFile) skipped.push({ file, reason: error.message });
       else skipped.push({ file, reason: `it cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });

@@ -34,6 +34,13 @@ const envSchema = z.object({
   DOSSIER_LLM_API_KEY: z.string().min(1).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   DOSSIER_LLM_TIMEOUT_MS: positiveInt(600_000).default(30_000),
+  // Adding and removing articles from the app: open without a token only on a loopback-bound server.
+  DOSSIER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  DOSSIER_HOST: z.string().min(1).optional(),
+  HOST: z.string().min(1).optional(),
+  // For tests whose fixture server runs on 127.0.0.1; other private addresses stay refused.
+  DOSSIER_FETCH_ALLOW_LOOPBACK: bool.default(false),
+  DOSSIER_FETCH_TIMEOUT_MS: positiveInt(120_000).default(15_000),
 });
 
 export type LlmConfig = {
@@ -59,6 +66,12 @@ export type Config = {
   topK: number;
   engine: 'local' | 'llm';
   llm?: LlmConfig;
+  library: {
+    adminToken?: string;
+    /** The address the server is bound to, when stated (DOSSIER_HOST or HOST). */
+    boundHost?: string;
+    fetch: { allowLoopback: boolean; timeoutMs: number };
+  };
 };
 
 export class ConfigError extends Error {
@@ -109,6 +122,11 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     topK: e.DOSSIER_TOP_K,
     engine: e.DOSSIER_ENGINE ?? (llm ? 'llm' : 'local'),
     llm,
+    library: {
+      adminToken: e.DOSSIER_ADMIN_TOKEN,
+      boundHost: e.DOSSIER_HOST ?? e.HOST,
+      fetch: { allowLoopback: e.DOSSIER_FETCH_ALLOW_LOOPBACK, timeoutMs: e.DOSSIER_FETCH_TIMEOUT_MS },
+    },
   };
 }
 

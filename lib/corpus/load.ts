@@ -127,15 +127,18 @@ export function parseDocument(file: string, bytes: Buffer): SourceDocument {
  * their readers, with the provenance recorded when the file was fetched; anything else as text.
  */
 export async function readDocuments(file: string, bytes: Buffer, sidecar: string | null = null): Promise<SourceDocument[]> {
+  const provenance = parseProvenance(sidecar);
   let formatted;
   try {
-    formatted = await readFormatted(file, bytes, parseProvenance(sidecar));
+    formatted = await readFormatted(file, bytes, provenance);
   } catch (error) {
     if (error instanceof UnusableFile) throw new BadFile(error.message);
     throw error;
   }
   if (!formatted) return [parseDocument(file, bytes)];
-  const fileHash = createHash('sha256').update(bytes).update(sidecar ?? '').digest('hex');
+  // A re-fetch of an unchanged page changes only the fetch time: not a reason to re-index it.
+  const { fetchedAt: _fetchedAt, ...stated } = provenance ?? {};
+  const fileHash = createHash('sha256').update(bytes).update(JSON.stringify(stated)).digest('hex');
   return formatted.documents.map((d) => ({
     id: d.key ? `${docIdFor(file)}-${docIdFor(d.key)}` : docIdFor(file),
     file,

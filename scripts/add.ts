@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { cliArgs, runCli } from '../lib/cli/args';
 import { getConfig } from '../lib/config';
-import { describe, indexAndDescribe, saveFeedUrl, saveUrl, type Failed, type Saved } from '../lib/fetch/library';
+import { describe, indexAndDescribe, saveLink, type Failed, type Saved } from '../lib/fetch/library';
 
 const usage = `Usage: npm run add -- <url>… [--feed <url>]… [--json]
 
-Fetches each web page or PDF (and, with --feed, every article a feed links to), keeps it in the
+Fetches each web page or PDF (and, for a feed, every article it links to), keeps it in the
 corpus folder as received under outlet/date-slug with a .source.json note of where it came from,
 then updates the index. Adding a link again updates its file.
 --describe <file> (repeatable) reports on files already put in the corpus folder (the app's uploads).`;
@@ -29,8 +29,8 @@ runCli(async () => {
       results.push({ source, error: describe(error) });
     }
   };
-  for (const url of args.positionals) await attempt(url, async () => [await saveUrl(cfg, url)]);
-  for (const url of args.feed) await attempt(url, () => saveFeedUrl(cfg, url));
+  for (const url of args.positionals) await attempt(url, () => saveLink(cfg, url));
+  for (const url of args.feed) await attempt(url, () => saveLink(cfg, url, 'feed'));
   if (!args.json) console.log('Indexing…');
   const { outcomes, report } = await indexAndDescribe(cfg, results);
   if (args.json) {

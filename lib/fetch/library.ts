@@ -6,7 +6,7 @@ import { SIDECAR_SUFFIX, UnusableFile, parseProvenance, readFormatted, sniffForm
 import { parseFeed } from '../corpus/formats/feed';
 import { ingest, type IngestReport } from '../ingest';
 import { loadSnapshot } from '../index/store';
-import { fetchDocument, FetchError } from './fetch';
+import { fetchDocument, FetchError, type Fetched } from './fetch';
 
 /** Putting articles into the corpus folder and taking them out: fetched links, uploads, removal. */
 
@@ -50,12 +50,11 @@ async function freeName(corpusDir: string, base: string, ext: string): Promise<s
 }
 
 /**
- * Fetches a link and keeps the bytes as received under outlet/date-slug, with a sidecar recording
- * the URL and fetch time. The page must yield an article before anything is written.
+ * Keeps a fetched page or PDF as received under outlet/date-slug, with a sidecar recording the URL
+ * and fetch time. The file must yield an article before anything is written.
  */
-export async function saveUrl(cfg: Config, url: string, from: Partial<Provenance> = {}): Promise<Saved> {
-  const fetched = await fetchDocument(url, cfg.library.fetch);
-  if (fetched.format.name === 'feed') throw new FetchError('it is a feed; add it with --feed (or as a feed link) to fetch its articles');
+async function savePage(cfg: Config, fetched: Fetched, from: Partial<Provenance> = {}): Promise<Saved> {
+  const url = fetched.url;
   const provenance: Provenance = { ...from, url, fetchedAt: fetched.fetchedAt, contentType: fetched.contentType };
   const probe = `page${fetched.format.extensions[0]}`;
   const [article] = (await readFormatted(probe, fetched.bytes, provenance))!.documents;
@@ -70,21 +69,29 @@ export async function saveUrl(cfg: Config, url: string, from: Partial<Provenance
   return { source: url, file, updated: previous !== null };
 }
 
-/** Fetches a feed and then each item's page; the feed's title, date and author fill in what a page lacks. */
-export async function saveFeedUrl(cfg: Config, url: string): Promise<(Saved | Failed)[]> {
-  const fetched = await fetchDocument(url, cfg.library.fetch);
-  if (fetched.format.name !== 'feed') throw new FetchError(`it is ${fetched.format.name === 'pdf' ? 'a PDF' : 'a web page'}, not a feed`);
+/** Each item's page of a fetched feed; the feed's title, date and author fill in what a page lacks. */
+async function saveFeedItems(cfg: Config, fetched: Fetched): Promise<(Saved | Failed)[]> {
   const feed = await parseFeed(new TextDecoder('utf-8').decode(fetched.bytes));
   const out: (Saved | Failed)[] = [];
   for (const entry of feed.entries) {
-    if (!entry.link) { out.push({ source: entry.title ?? url, error: 'the feed item has no link' }); continue; }
+    if (!entry.link) { out.push({ source: entry.title ?? fetched.url, error: 'the feed item has no link' }); continue; }
     try {
-      out.push(await saveUrl(cfg, entry.link, { title: entry.title, published: entry.published, author: entry.author, outlet: feed.title }));
+      const page = await fetchDocument(entry.link, cfg.library.fetch);
+      if (page.format.name === 'feed') throw new FetchError('it is another feed');
+      out.push(await savePage(cfg, page, { title: entry.title, published: entry.published, author: entry.author, outlet: feed.title }));
     } catch (error) {
       out.push({ source: entry.link, error: describe(error) });
     }
   }
   return out;
+}
+
+/** Fetches a link: a page or PDF is kept; a feed brings in the pages of its items. `expect` insists on one kind. */
+export async function saveLink(cfg: Config, url: string, expect?: 'feed' | 'page'): Promise<(Saved | Failed)[]> {
+  const fetched = await fetchDocument(url, cfg.library.fetch);
+  const isFeed = fetched.format.name === 'feed';
+  if (expect === 'feed' && !isFeed) throw new FetchError(`it is ${fetched.format.name === 'pdf' ? 'a PDF' : 'a web page'}, not a feed`);
+  return isFeed ? saveFeedItems(cfg, fetched) : [await savePage(cfg, fetched)];
 }
 
 /** A sentence from an error met while adding: ours are already sentences, others get a prefix. */

@@ -44,13 +44,14 @@ function limitFor(bytes: Buffer): number {
 }
 
 export async function readAddRequest(req: Request): Promise<AddRequest> {
-  const type = (req.headers.get('content-type') ?? '').toLowerCase();
+  const header = req.headers.get('content-type') ?? '';
+  const type = header.toLowerCase();
   if (type.startsWith('application/json')) return { kind: 'links', urls: (await readJson(req, linksSchema, 64 * 1024)).urls };
   if (!type.startsWith('multipart/form-data')) throw new HttpError(415, 'Send files as multipart/form-data, or links as JSON {"urls": [...]}.');
   const body = await readBody(req);
   let form: FormData;
   try {
-    form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData();
+    form = await new Response(new Uint8Array(body), { headers: { 'content-type': header } }).formData();
   } catch {
     throw new HttpError(400, 'The upload could not be read as multipart form data.');
   }

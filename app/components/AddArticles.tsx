@@ -58,45 +58,54 @@ export function AddArticles({ access }: { access: LibraryAccess }) {
 
   const update = (key: number, patch: Partial<Item>) => setItems((all) => all.map((i) => (i.key === key ? { ...i, ...patch } : i)));
 
-  function enqueue(name: string, firstPhase: string, body: () => FormData | string) {
-    const key = nextKey.current++;
-    setItems((all) => [{ key, name, phase: firstPhase }, ...all].slice(0, 30));
-    // One at a time: the server indexes one batch after another anyway.
+  /** Sends one request for a batch of items (a drop of files, or one link) and gives each its outcome. */
+  function enqueue(names: string[], firstPhase: string, body: () => FormData | string) {
+    const keys = names.map(() => nextKey.current++);
+    setItems((all) => [...names.map((name, i) => ({ key: keys[i]!, name, phase: firstPhase })), ...all].slice(0, 30));
+    const each = (patch: (i: number) => Partial<Item>) => keys.forEach((key, i) => update(key, patch(i)));
+    // One batch at a time: the server indexes one after another anyway.
     queue.current = queue.current.then(async () => {
       try {
-        const { status, json } = await send(body(), token, (f) => update(key, f < 1 ? { progress: f } : { progress: undefined, phase: 'reading and indexing…' }));
-        const { ok, message } = status === 200 ? summary(json.outcomes ?? [], 'Nothing was added.') : { ok: false, message: json.error ?? `The server answered ${status}.` };
-        update(key, { done: true, ok, message, phase: ok ? 'done' : 'not added' });
-        if (ok) router.refresh();
+        const { status, json } = await send(body(), token, (f) => each(() => (f < 1 ? { progress: f } : { progress: undefined, phase: 'reading and indexing…' })));
+        const outcomes = json.outcomes ?? [];
+        let any = false;
+        each((i) => {
+          // A link that is a feed answers with its items' pages, not with itself.
+          const mine = names.length === 1 ? outcomes : outcomes.filter((o) => o.source === names[i]);
+          const { ok, message } = status === 200 ? summary(mine, 'Nothing was added.') : { ok: false, message: json.error ?? `The server answered ${status}.` };
+          any ||= ok;
+          return { done: true, ok, message, phase: ok ? 'done' : 'not added' };
+        });
+        if (any) router.refresh();
       } catch (error) {
-        update(key, { done: true, ok: false, message: (error as Error).message, phase: 'not added' });
+        each(() => ({ done: true, ok: false, message: (error as Error).message, phase: 'not added' }));
       }
     });
   }
 
-  function addFiles(files: FileList | null) {
-    for (const file of Array.from(files ?? [])) {
-      enqueue(file.name, 'uploading…', () => {
-        const form = new FormData();
-        form.append('files', file);
-        return form;
-      });
-    }
+  function addFiles(list: FileList | null) {
+    const files = Array.from(list ?? []);
+    if (files.length === 0) return;
+    enqueue(files.map((f) => f.name), 'uploading…', () => {
+      const form = new FormData();
+      for (const file of files) form.append('files', file);
+      return form;
+    });
   }
 
   function addLinks(e: React.FormEvent) {
     e.preventDefault();
     const urls = links.split(/\s+/).filter(Boolean);
-    for (const url of urls) enqueue(url, 'fetching…', () => JSON.stringify({ urls: [url] }));
+    for (const url of urls) enqueue([url], 'fetching…', () => JSON.stringify({ urls: [url] }));
     setLinks('');
   }
 
   if (access === 'closed') {
-    return <p className="hint" data-testid="add-closed">Adding articles from the app is turned off on this server. Set DOSSIER_ADMIN_TOKEN, or serve on 127.0.0.1 (DOSSIER_HOST=127.0.0.1); or put files in corpus/ and run npm run ingest.</p>;
+    return <p className="add-note" data-testid="add-closed">Adding articles from the app is turned off on this server. Set DOSSIER_ADMIN_TOKEN, or serve on 127.0.0.1 (DOSSIER_HOST=127.0.0.1); or put files in corpus/ and run npm run ingest.</p>;
   }
   return (
     <section className="add" data-testid="add-articles" aria-label="Add articles">
-      <p className="hint" data-testid="add-access">{access === 'open' ? 'Open: this server only listens on this computer, so no token is needed.' : 'Needs the access token (DOSSIER_ADMIN_TOKEN).'}</p>
+      <p className="add-note" data-testid="add-access">{access === 'open' ? 'Open: this server only listens on this computer, so no token is needed.' : 'Needs the access token (DOSSIER_ADMIN_TOKEN).'}</p>
       {access === 'token' && (
         <input type="password" placeholder="Access token" aria-label="Access token" value={token} autoComplete="off"
           onChange={(e) => { setToken(e.target.value); sessionStorage.setItem(TOKEN_KEY, e.target.value); }} />

@@ -50,7 +50,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
-  await new Promise<void>((resolve) => pages?.close(() => resolve()));
+  await new Promise<void>((resolve) => { pages?.close(() => resolve()); pages?.closeAllConnections(); });
 });
 
 async function settled(page: Page, count: number) {

@@ -4,17 +4,16 @@
  * The fixture server runs on 127.0.0.1, so these tests opt in to loopback (and loopback only).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { parseConfig } from '../lib/config';
 import { isPermittedAddress } from '../lib/fetch/address';
 import { fetchDocument } from '../lib/fetch/fetch';
+import { indexAndDescribe, saveLink } from '../lib/fetch/links';
 import { ROOT, testConfig } from './helpers';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'formats');
@@ -50,7 +49,7 @@ before(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+after(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
 
 test('address policy: public unicast only; loopback only when allowed, never 10/8, 172.16/12, 192.168/16, link-local or metadata', () => {
   for (const a of ['93.184.216.34', '2606:4700::1111']) assert.equal(isPermittedAddress(a), true, a);
@@ -96,22 +95,27 @@ test('the loopback opt-in is an explicit setting, off by default', () => {
   assert.throws(() => parseConfig({ DOSSIER_FETCH_ALLOW_LOOPBACK: 'sure' }), /DOSSIER_FETCH_ALLOW_LOOPBACK must be true or false/);
 });
 
-test('npm run add: pages and feed items are kept as received under outlet/date-slug, indexed, and re-adding updates', async () => {
-  const cfg = await testConfig({}, { copyCorpus: false });
-  const env = { ...process.env, DOSSIER_CORPUS_DIR: cfg.corpusDir, DOSSIER_INDEX_DIR: cfg.indexDir, DOSSIER_EMBEDDING_MODEL: 'none', DOSSIER_FETCH_ALLOW_LOOPBACK: 'true' };
-  const add = (...args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/add.ts'), '--json', ...args], { cwd: ROOT, env });
-  const first = JSON.parse((await add(`${base}/news/harbour-bridge-reopens`, `${base}/report.pdf`, '--feed', `${base}/feed.xml`).catch((e) => e)).stdout);
-  const byStatus = (s: string) => first.outcomes.filter((o: { status: string }) => o.status === s);
+test('adding links: pages and feed items are kept as received under outlet/date-slug, indexed, and re-adding updates', async () => {
+  // What scripts/add.ts does, in process (the app's test runs the script itself).
+  const cfg = await testConfig({ DOSSIER_FETCH_ALLOW_LOOPBACK: 'true' }, { copyCorpus: false });
+  const add = async (urls: string[], feeds: string[] = []) => {
+    const results = [];
+    for (const url of urls) results.push(...(await saveLink(cfg, url)));
+    for (const url of feeds) results.push(...(await saveLink(cfg, url, 'feed')));
+    return indexAndDescribe(cfg, results);
+  };
+  const first = await add([`${base}/news/harbour-bridge-reopens`, `${base}/report.pdf`], [`${base}/feed.xml`]);
+  const byStatus = (s: string) => first.outcomes.filter((o) => o.status === s);
   assert.equal(byStatus('added').length, 3, JSON.stringify(first.outcomes));
-  assert.deepEqual(byStatus('failed').map((o: { source: string }) => new URL(o.source).pathname), ['/news/2024/04/05/oyster-harvest', '/news/2024/04/09/parking-fees'], 'feed items whose pages are missing are reported');
+  assert.deepEqual(byStatus('failed').map((o) => new URL(o.source).pathname), ['/news/2024/04/05/oyster-harvest', '/news/2024/04/09/parking-fees'], 'feed items whose pages are missing are reported');
   const files = (await readdir(cfg.corpusDir, { recursive: true })).map(String).filter((f) => f.includes('.')).sort();
   assert.deepEqual(files, [
     '127-0-0-1/2024-03-14-harbour-bridge-reopens.html', '127-0-0-1/2024-03-14-harbour-bridge-reopens.html.source.json',
     '127-0-0-1/2024-04-02-lighthouse-museum.html', '127-0-0-1/2024-04-02-lighthouse-museum.html.source.json',
     '127-0-0-1/2024-05-20-report.pdf', '127-0-0-1/2024-05-20-report.pdf.source.json',
   ]);
-  const museum = first.outcomes.find((o: { file?: string }) => o.file?.includes('lighthouse'));
-  assert.equal(museum.documents[0].title, 'Museum', 'the page title wins over the feed item title');
+  const museum = first.outcomes.find((o) => o.file?.includes('lighthouse'));
+  assert.equal(museum?.documents[0]?.title, 'Museum', 'the page title wins over the feed item title');
   const sidecar = JSON.parse(await readFile(path.join(cfg.corpusDir, '127-0-0-1/2024-04-02-lighthouse-museum.html.source.json'), 'utf8'));
   assert.equal(sidecar.published, '2024-04-02', 'the feed item date is recorded for the page');
   assert.equal(sidecar.author, 'Tomasz Keane');
@@ -119,9 +123,9 @@ test('npm run add: pages and feed items are kept as received under outlet/date-s
   assert.deepEqual(stored, await readFile(path.join(FIXTURES, 'harbour-bridge.html')), 'the page is kept byte for byte');
 
   const hits = pageHits;
-  const again = JSON.parse((await add(`${base}/news/harbour-bridge-reopens`)).stdout);
+  const again = await add([`${base}/news/harbour-bridge-reopens`]);
   assert.equal(pageHits, hits + 1);
-  assert.equal(again.outcomes[0].status, 'unchanged');
-  assert.equal(again.outcomes[0].file, '127-0-0-1/2024-03-14-harbour-bridge-reopens.html', 're-adding the same URL reuses its file');
+  assert.equal(again.outcomes[0]?.status, 'unchanged');
+  assert.equal(again.outcomes[0]?.file, '127-0-0-1/2024-03-14-harbour-bridge-reopens.html', 're-adding the same URL reuses its file');
   assert.equal((await readdir(path.join(cfg.corpusDir, '127-0-0-1'))).length, 6, 'no duplicate');
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config';
 import { SIDECAR_SUFFIX, UnusableFile, sniffFormat } from '../corpus/formats';
@@ -65,9 +65,20 @@ export async function trashFile(cfg: Config, file: string): Promise<string> {
   const trash = path.join(cfg.indexDir, 'trash', new Date().toISOString().replace(/[:.]/g, '-'));
   await mkdir(trash, { recursive: true });
   const to = path.join(trash, path.basename(file));
-  await rename(from, to);
-  await rename(from + SIDECAR_SUFFIX, to + SIDECAR_SUFFIX).catch(() => undefined);
+  await move(from, to);
+  await move(from + SIDECAR_SUFFIX, to + SIDECAR_SUFFIX).catch(() => undefined);
   return to;
+}
+
+/** rename, or copy and unlink when the trash is on another file system. */
+async function move(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    await copyFile(from, to);
+    await unlink(from);
+  }
 }
 
 export type Outcome = {

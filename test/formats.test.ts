@@ -123,4 +123,12 @@ test('ingest takes pages, PDFs and feeds side by side; citations and highlights 
   assert.equal(again.upToDate, true);
   const { documents } = await loadCorpus(cfg.corpusDir);
   assert.equal(documents.filter((d) => d.file === 'ledger-feed.xml').length, 3);
+
+  // Once an item's page is in the corpus (as `npm run add` keeps it), the page stands for the item.
+  const museum = '<html><head><title>Museum opens</title><link rel="canonical" href="https://ledger.example/news/2024/04/02/lighthouse-museum"></head><body><article><p>' +
+    'The lighthouse museum holds the logbooks of three generations of keepers, and entry is free for children. '.repeat(4) + '</p></article></body></html>';
+  await writeFile(path.join(cfg.corpusDir, 'museum.html'), museum);
+  const withPage = (await loadCorpus(cfg.corpusDir)).documents.map((d) => d.id);
+  assert.ok(withPage.includes('museum') && !withPage.includes('ledger-feed-lighthouse-museum'), withPage.join(', '));
+  assert.ok(withPage.includes('ledger-feed-oyster-harvest'));
 });

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { normalizeDisplay } from '../text/normalize';
 import { LEADING_METADATA, stripDateline } from './clean';
-import { FORMAT_EXTENSIONS, SIDECAR_SUFFIX, UnusableFile, parseProvenance, readFormatted } from './formats';
+import { FORMAT_EXTENSIONS, SIDECAR_SUFFIX, UnusableFile, parseProvenance, preferPages, readFormatted } from './formats';
 
 /** A corpus file as received: metadata plus the body text byte-for-byte (after any front matter). */
 export type SourceDocument = {
@@ -207,5 +207,5 @@ export async function loadCorpus(dir: string): Promise<{ documents: SourceDocume
       else skipped.push({ file, reason: `it cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
     }
   }
-  return { documents, skipped };
+  return { documents: preferPages(documents), skipped };
 }

@@ -92,3 +92,12 @@ export async function readFormatted(file: string, bytes: Buffer, provenance?: Pr
   if (bytes.length > format.maxBytes) throw new UnusableFile(`it is ${(bytes.length / MB).toFixed(1)} MB, over the ${format.maxBytes / MB} MB limit for a ${format.name.toUpperCase()} file`);
   return { format, documents: await format.read(bytes, provenance) };
 }
+
+/**
+ * Drops feed items whose page is in the corpus too (fetched with `npm run add`): the page has the
+ * whole article, the item only its summary.
+ */
+export function preferPages<T extends { format?: string; url?: string }>(documents: T[]): T[] {
+  const pages = new Set(documents.filter((d) => d.format !== 'feed' && d.url).map((d) => d.url));
+  return documents.filter((d) => d.format !== 'feed' || !d.url || !pages.has(d.url));
+}

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import { deflateSync } from 'node:zlib';
 import { answerOnce } from '../lib/answer/answer';
 import { extractHtml } from '../lib/corpus/formats/html';
 import { pageAt } from '../lib/corpus/formats/pdf';
@@ -55,6 +56,13 @@ test('a PDF keeps its text page by page; a scanned PDF without text is skipped w
   assert.equal(at('Orrin Point'), 3);
   assert.match(doc!.body, /completed the raising of the Elsing dam wall in November, adding 14 million cubic metres/, 'lines are joined into sentences');
   await assert.rejects(readDocuments('scan.pdf', await fixture('scanned-letter.pdf')), /no text layer/);
+});
+
+test('a PDF whose compressed streams expand past 100 MB is refused before it is decoded', async () => {
+  const bomb = deflateSync(Buffer.alloc(101 * 1024 * 1024, 32), { level: 9 });
+  const pdf = Buffer.concat([await fixture('water-report.pdf'), Buffer.from(`\n99 0 obj\n<< /Filter /FlateDecode /Length ${bomb.length} >>\nstream\n`), bomb, Buffer.from('\nendstream\nendobj\n')]);
+  assert.ok(pdf.length < 1024 * 1024, 'the file itself is small');
+  await assert.rejects(readDocuments('bomb.pdf', pdf), /compressed content expands past 100 MB/);
 });
 
 test('a feed file expands into one article per item, from the content the feed carries', async () => {

@@ -1,9 +1,35 @@
+import { inflateSync } from 'node:zlib';
 import { getDocumentProxy } from 'unpdf';
 import { UnusableFile, isoDay, tidy, type Extracted, type FormatReader } from './types';
 
 // A small PDF can inflate to gigabytes (compressed streams); these bound what one file may cost.
 const MAX_PAGES = 500;
 const MAX_TEXT_CHARS = 2_000_000;
+const MAX_INFLATED_BYTES = 100 * 1024 * 1024;
+
+/**
+ * Refuses a PDF whose Flate streams together inflate past MAX_INFLATED_BYTES (a zip bomb), before
+ * PDF.js decodes anything. Each stream is inflated with an output cap, so the check itself is
+ * bounded. Streams that are not Flate (images, other filters) fail to inflate and are left to PDF.js.
+ */
+function checkInflatedSize(bytes: Buffer): void {
+  let total = 0;
+  for (let at = bytes.indexOf('stream'); at >= 0; at = bytes.indexOf('stream', at + 6)) {
+    if (bytes.toString('latin1', Math.max(0, at - 3), at) === 'end') continue;
+    let start = at + 6;
+    if (bytes[start] === 13) start++;
+    if (bytes[start] === 10) start++;
+    const end = bytes.indexOf('endstream', start);
+    if (end < 0) break;
+    try {
+      total += inflateSync(bytes.subarray(start, end), { maxOutputLength: MAX_INFLATED_BYTES - total + 1 }).length;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') total = Infinity;
+    }
+    if (total > MAX_INFLATED_BYTES) throw new UnusableFile(`its compressed content expands past ${MAX_INFLATED_BYTES / 1048576} MB, more than any article needs`);
+    at = end;
+  }
+}
 
 type TextItem = { str?: string; hasEOL?: boolean; transform?: number[] };
 
@@ -41,6 +67,7 @@ function pageParagraphs(items: TextItem[]): string[] {
 
 /** A PDF's text page by page, with the offset where each page starts; no text layer → refused. */
 export const readPdf: FormatReader = async (bytes, provenance) => {
+  checkInflatedSize(bytes);
   let pdf;
   try {
     pdf = await getDocumentProxy(new Uint8Array(bytes), { stopAtErrors: false });

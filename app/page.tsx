@@ -1,12 +1,15 @@
 import { getConfig } from '../lib/config';
 import { publicError } from '../lib/http/request';
+import { libraryAccess } from '../lib/fetch/access';
 import { libraryStatus, type LibraryStatus } from '../lib/library';
+import { AddArticles, RemoveArticle } from './components/AddArticles';
 import { BriefPanel } from './components/Briefing';
 import { Chat } from './components/Chat';
 
 export const dynamic = 'force-dynamic';
 
 export default async function Home() {
+  const canRemove = libraryAccess(getConfig()) !== 'closed';
   let status: LibraryStatus | null = null;
   let problem: string | null = null;
   try {
@@ -28,13 +31,15 @@ export default async function Home() {
       <aside className="side" aria-label="Library">
         <h2>Briefing</h2>
         <BriefPanel />
+        <h2 style={{ marginTop: 24 }}>Add articles</h2>
+        <AddArticles access={libraryAccess(getConfig())} />
         <h2 style={{ marginTop: 24 }}>Library</h2>
         {status && (
           <ul className="library" data-testid="library">
             {status.documents.map((d) => (
               <li key={d.id}>
                 <a href={`/documents/${encodeURIComponent(d.id)}`}>{d.title}</a>
-                <div className="sub">{[d.outlet ?? 'Unknown outlet', d.published ?? 'undated', `${d.passageCount} passages`].join(' · ')}</div>
+                <div className="sub">{[d.outlet ?? 'Unknown outlet', d.published ?? 'undated', `${d.passageCount} passages`].join(' · ')}{canRemove && <RemoveArticle id={d.id} title={d.title} />}</div>
               </li>
             ))}
           </ul>

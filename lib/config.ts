@@ -56,6 +56,11 @@ const envSchema = z.object({
     .max(512, 'must be at most 512 characters long')
     .regex(/^[\x21-\x7E]+$/, 'must be printable ASCII without spaces')
     .optional(),
+  // Adding and removing articles from the app: open without a token only on a loopback-bound server.
+  DOSSIER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // For tests whose fixture server runs on 127.0.0.1; other private addresses stay refused.
+  DOSSIER_FETCH_ALLOW_LOOPBACK: bool.default(false),
+  DOSSIER_FETCH_TIMEOUT_MS: positiveInt(120_000).default(15_000),
 });
 
 export type LlmConfig = {
@@ -92,6 +97,10 @@ export type Config = {
   engine: 'local' | 'llm';
   llm?: LlmConfig;
   server: ServerConfig;
+  library: {
+    adminToken?: string;
+    fetch: { allowLoopback: boolean; timeoutMs: number };
+  };
 };
 
 export class ConfigError extends Error {
@@ -142,6 +151,10 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     topK: e.DOSSIER_TOP_K,
     engine: e.DOSSIER_ENGINE ?? (llm ? 'llm' : 'local'),
     llm,
+    library: {
+      adminToken: e.DOSSIER_ADMIN_TOKEN,
+      fetch: { allowLoopback: e.DOSSIER_FETCH_ALLOW_LOOPBACK, timeoutMs: e.DOSSIER_FETCH_TIMEOUT_MS },
+    },
     server: {
       host: e.DOSSIER_HOST ?? e.HOST ?? '127.0.0.1',
       port: e.PORT,

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { normalizeDisplay } from '../text/normalize';
 import { LEADING_METADATA, stripDateline } from './clean';
+import { FORMAT_EXTENSIONS, SIDECAR_SUFFIX, UnusableFile, parseProvenance, preferPages, readFormatted } from './formats';
 
 /** A corpus file as received: metadata plus the body text byte-for-byte (after any front matter). */
 export type SourceDocument = {
@@ -19,12 +20,17 @@ export type SourceDocument = {
   body: string;
   bodyOffset: number; // where `body` starts in the file, so body offsets map to file offsets
   hash: string;
+  /** Set for HTML, PDF and feed files: `body` is the text extracted from the file, not the file. */
+  format?: 'html' | 'pdf' | 'feed';
+  /** PDFs: where each page starts in `body`. */
+  pages?: number[];
 };
 
 export type SkippedFile = { file: string; reason: string };
 
-export const SUPPORTED_EXTENSIONS = ['.md', '.markdown', '.txt'];
-export const MAX_FILE_BYTES = 2 * 1024 * 1024;
+export const SUPPORTED_EXTENSIONS = ['.md', '.markdown', '.txt', ...FORMAT_EXTENSIONS];
+export const MAX_FILE_BYTES = 20 * 1024 * 1024; // the largest any format allows; text is held to TEXT_MAX_BYTES
+const TEXT_MAX_BYTES = 2 * 1024 * 1024;
 
 const isoDate = z
   .union([z.string(), z.date()])
@@ -93,6 +99,7 @@ function titleFrom(body: string): string {
 }
 
 export function parseDocument(file: string, bytes: Buffer): SourceDocument {
+  if (bytes.length > TEXT_MAX_BYTES) throw new BadFile(`it is ${(bytes.length / 1048576).toFixed(1)} MB, over the ${TEXT_MAX_BYTES / 1048576} MB limit for a text article`);
   const text = decodeText(bytes);
   const ext = path.extname(file).toLowerCase();
   const { data, body, bodyOffset } = ext === '.txt' ? { data: {}, body: text, bodyOffset: 0 } : splitFrontMatter(text);
@@ -197,6 +204,39 @@ function readArticle(realRoot: string, full: string): Buffer {
   }
 }
 
+/**
+ * The one place a file's bytes become articles: HTML, PDF and feeds (recognised by content) through
+ * their readers, with the provenance recorded when the file was fetched; anything else as text.
+ */
+export async function readDocuments(file: string, bytes: Buffer, sidecar: string | null = null): Promise<SourceDocument[]> {
+  const provenance = parseProvenance(sidecar);
+  let formatted;
+  try {
+    formatted = await readFormatted(file, bytes, provenance);
+  } catch (error) {
+    if (error instanceof UnusableFile) throw new BadFile(error.message);
+    throw error;
+  }
+  if (!formatted) return [parseDocument(file, bytes)];
+  // A re-fetch of an unchanged page changes only the fetch time: not a reason to re-index it.
+  const { fetchedAt: _fetchedAt, ...stated } = provenance ?? {};
+  const fileHash = createHash('sha256').update(bytes).update(JSON.stringify(stated)).digest('hex');
+  return formatted.documents.map((d) => ({
+    id: d.key ? `${docIdFor(file)}-${docIdFor(d.key)}` : docIdFor(file),
+    file,
+    title: d.title ?? titleFrom(d.body),
+    outlet: d.outlet,
+    published: d.published,
+    author: d.author,
+    url: d.url,
+    body: d.body,
+    bodyOffset: 0,
+    hash: d.key ? createHash('sha256').update(fileHash).update(d.key).update(d.body).digest('hex') : fileHash,
+    format: formatted.format.name,
+    ...(d.pages && { pages: d.pages }),
+  }));
+}
+
 /** Reads every supported file in the corpus folder; bad files are reported, never fatal. */
 export async function loadCorpus(
   dir: string,
@@ -204,20 +244,26 @@ export async function loadCorpus(
 ): Promise<{ documents: SourceDocument[]; skipped: SkippedFile[] }> {
   const { files, skipped } = await listCorpus(dir);
   const realRoot = await realpath(dir);
+  const listed = new Set(files);
   const supported = files.filter((file) => {
+    // A fetched file's provenance sidecar is read with its file, not as an article.
+    if (file.endsWith(SIDECAR_SUFFIX)) return false;
     if (SUPPORTED_EXTENSIONS.includes(path.extname(file).toLowerCase())) return true;
     skipped.push({ file, reason: `unsupported file type (use ${SUPPORTED_EXTENSIONS.join(', ')})` });
     return false;
   });
-  const parsed = supported.map((file, i): SourceDocument | SkippedFile => {
+  const parsed: (SourceDocument | SkippedFile)[] = [];
+  for (const [i, file] of supported.entries()) {
     onProgress?.(i, supported.length);
     try {
-      return parseDocument(file, readArticle(realRoot, path.join(dir, file)));
+      const full = path.join(dir, file);
+      const sidecar = listed.has(file + SIDECAR_SUFFIX) ? readArticle(realRoot, full + SIDECAR_SUFFIX).toString('utf8') : null;
+      parsed.push(...(await readDocuments(file, readArticle(realRoot, full), sidecar)));
     } catch (error) {
-      if (error instanceof BadFile) return { file, reason: error.message };
-      return { file, reason: `it cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+      if (error instanceof BadFile) parsed.push({ file, reason: error.message });
+      else parsed.push({ file, reason: `it cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
     }
-  });
+  }
   onProgress?.(supported.length, supported.length);
 
   // The first in name order of two identical files is the one indexed.
@@ -243,5 +289,5 @@ export async function loadCorpus(
     byId.set(doc.id, doc.file);
     documents.push(doc);
   }
-  return { documents, skipped: skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
+  return { documents: preferPages(documents), skipped: skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
 }

@@ -14,6 +14,8 @@ export const documentMetaSchema = z.object({
   url: z.string().optional(),
   hash: z.string(),
   bodyOffset: z.number().int().nonnegative(),
+  format: z.enum(['html', 'pdf', 'feed']).optional(),
+  pages: z.array(z.number().int().nonnegative()).optional(),
   passageCount: z.number().int().nonnegative(),
 });
 export type DocumentMeta = z.infer<typeof documentMetaSchema>;

@@ -21,8 +21,8 @@ function parseRanges(value: string | string[] | undefined, max: number): Range[]
 }
 
 /** Splits the text at every range boundary, tagging each piece as cited, in the passage, indexed or not. */
-function segments(text: string, indexed: Range[], passage: Range[], highlight: Range[]) {
-  const cuts = new Set([0, text.length]);
+function segments(text: string, indexed: Range[], passage: Range[], highlight: Range[], pageStarts: number[]) {
+  const cuts = new Set([0, text.length, ...pageStarts.filter((s) => s < text.length)]);
   for (const [a, b] of [...indexed, ...passage, ...highlight]) { cuts.add(a); cuts.add(b); }
   const points = [...cuts].sort((x, y) => x - y);
   const inside = (rs: Range[], a: number, b: number) => rs.some(([s, e]) => a >= s && b <= e);
@@ -47,7 +47,9 @@ export default async function DocumentPage({ params, searchParams }: { params: P
   if (!doc) notFound();
   const highlight = parseRanges(query.highlight, doc.text.length);
   const passage = parseRanges(query.passage, doc.text.length);
-  const pieces = segments(doc.text, doc.passages.map((p) => [p.start, p.end] as Range), passage, highlight);
+  // PDF page starts cut the text too, so each page's first piece can carry its number.
+  const pageStarts = doc.pages ?? [];
+  const pieces = segments(doc.text, doc.passages.map((p) => [p.start, p.end] as Range), passage, highlight, pageStarts);
   let firstCited = true;
   return (
     <div className="doc">
@@ -59,13 +61,17 @@ export default async function DocumentPage({ params, searchParams }: { params: P
       <p className="legend">Highlighted: the cited sentences. Greyed: page furniture that was not indexed (related links, repeated captions, bylines).</p>
       <div className="body" data-testid="document-text">
         {pieces.map((p) => {
+          const page = pageStarts.length > 1 ? pageStarts.indexOf(p.start) : -1;
           const className = p.indexed ? undefined : 'unindexed';
+          let piece;
           if (p.cited) {
             const anchor = firstCited ? 'cited' : undefined;
             firstCited = false;
-            return <mark key={p.start} id={anchor} data-testid="cited" className={className}>{p.text}</mark>;
+            piece = <mark key={p.start} id={anchor} data-testid="cited" className={className}>{p.text}</mark>;
+          } else {
+            piece = <span key={p.start} className={className} style={p.inPassage ? { background: 'var(--accent-soft)' } : undefined}>{p.text}</span>;
           }
-          return <span key={p.start} className={className} style={p.inPassage ? { background: 'var(--accent-soft)' } : undefined}>{p.text}</span>;
+          return page < 0 ? piece : [<span key={`page-${page}`} className="page-mark" aria-hidden="true" data-testid="page-mark">p. {page + 1}</span>, piece];
         })}
       </div>
       <ScrollToCited />

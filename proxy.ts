@@ -64,7 +64,10 @@ export function proxy(request: NextRequest): NextResponse {
   if (!wellEncoded(path) && path.startsWith('/api/')) return refuse(400, 'The address is not valid: a % in it must start an escape such as %20.');
   const denied = checkToken(request, server);
   if (denied) return denied;
-  if (request.method === 'POST' && !/^application\/json\s*(;|$)/i.test(request.headers.get('content-type') ?? '')) {
+  // Uploads are multipart; that route also requires a custom header, which no other site can send.
+  const type = request.headers.get('content-type') ?? '';
+  const upload = path === '/api/documents' && /^multipart\/form-data\s*;/i.test(type);
+  if (request.method === 'POST' && !upload && !/^application\/json\s*(;|$)/i.test(type)) {
     return refuse(415, 'Send the request body as JSON, with the header `Content-Type: application/json`.');
   }
   // Next.js reads the nonce from the request's policy header and puts it on its own scripts.

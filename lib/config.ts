@@ -13,7 +13,7 @@ const positiveInt = (max: number) =>
 
 /** A host name or address to bind: localhost, 127.0.0.1, 0.0.0.0, ::1, :: or a machine name. */
 const bindHost = z.string()
-  .regex(/^([\w.-]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$/, 'must be a host name or address such as 127.0.0.1, localhost, ::1 or 0.0.0.0 (no port: use PORT)')
+  .regex(/^(?:[\w.-]{1,253}|[0-9a-fA-F:.]{0,45}:[0-9a-fA-F:.]{0,45})$/, 'must be a host name or address such as 127.0.0.1, localhost, ::1 or 0.0.0.0 (no port: use PORT)')
   .transform((h) => h.toLowerCase());
 
 /** `Host` header values: a name or address with an optional port, IPv6 in brackets. */

@@ -146,7 +146,7 @@ test('the API refuses with a sentence: no action header, unknown fields, bad typ
 
 test('access: a token when one is set, open only on a loopback-bound server, closed otherwise', () => {
   const req = (headers: Record<string, string>) => new Request('http://x/api/documents', { method: 'POST', headers: { 'x-dossier-action': 'test', ...headers } });
-  assert.equal(libraryAccess(parseConfig({})), 'closed', 'no bound host known: closed');
+  assert.equal(libraryAccess(parseConfig({})), 'open', 'the default bind address is loopback: open');
   assert.equal(libraryAccess(parseConfig({ HOST: '0.0.0.0' })), 'closed');
   assert.equal(libraryAccess(parseConfig({ DOSSIER_HOST: '127.0.0.1' })), 'open');
   assert.equal(libraryAccess(parseConfig({ DOSSIER_HOST: '::1' })), 'open');

@@ -8,7 +8,7 @@ import { matchForm } from './metrics';
  * yardstick.
  */
 
-const MARKER = /\s*\[\d+\]/g;
+const MARKER = /(?<!\s)\s*\[\d+\]/g;
 const BOLD = /\*\*/g;
 
 /** Answer text without citation markers and bold markup, whitespace collapsed. */
@@ -91,7 +91,7 @@ const LEADING_BOLD = /^\s*\*\*([^*]{1,300})\*\*/;
  */
 export function shortAnswer(text: string): string {
   const bold = LEADING_BOLD.exec(text.replace(MARKER, ''));
-  return (bold ? bold[1]!.trim() : firstSentence(text)).replace(/[\s.,;:!?]+$/, '');
+  return (bold ? bold[1]!.trim() : firstSentence(text)).replace(/(?<![\s.,;:!?])[\s.,;:!?]+$/, '');
 }
 
 /** Words of an answer, markers and markup excluded. */

@@ -24,25 +24,29 @@ export function cachingEmbedder(inner: Embedder, capacity = 20_000): CachingEmbe
     id: inner.id,
     label: inner.label,
     dims: inner.dims,
-    async embedDocuments(texts) {
+    async embedDocuments(texts, signal) {
       const keys = texts.map((t) => `d\u0000${t}`);
       const missing = [...new Set(keys.filter((k) => !cache.has(k)))];
       const fresh = new Map<string, Float32Array>();
       if (missing.length) {
-        const vectors = await inner.embedDocuments(missing.map((k) => k.slice(2)));
+        const vectors = await inner.embedDocuments(missing.map((k) => k.slice(2)), signal);
         missing.forEach((k, i) => { fresh.set(k, vectors[i]!); remember(k, vectors[i]!); });
       }
       return keys.map((k) => fresh.get(k) ?? recall(k)!);
     },
-    async embedQuery(text) {
+    async embedQuery(text, signal) {
       const key = `q\u0000${text}`;
       const hit = recall(key);
       if (hit) return hit;
-      const v = await inner.embedQuery(text);
+      const v = await inner.embedQuery(text, signal);
       remember(key, v);
       return v;
     },
     clearCache: () => cache.clear(),
+    close: async () => {
+      cache.clear();
+      await inner.close?.();
+    },
   };
 }
 

@@ -67,24 +67,26 @@ export async function startEmbedderPool(spec: ModelSpec, threads = defaultThread
       const slot: Slot = { worker, ready: false, awaited, job: null };
       slots.push(slot);
       let crash = '';
-      slot.worker.on('message', (reply: Reply) => {
+      worker.on('message', (reply: Reply) => {
         if (reply.type === 'ready') {
           slot.ready = true;
           resolve({ id: reply.id, label: reply.label, dims: reply.dims });
-          pump();
+          if (closed) void worker.terminate();
+          else pump();
         } else if (reply.type === 'failed') {
           reject(new Error(reply.message));
-          void slot.worker.terminate();
+          void worker.terminate();
         } else if (slot.job?.id === reply.job) {
           const job = slot.job;
           slot.job = null;
           if (reply.type === 'done') job.resolve(reply.vectors);
           else job.reject(new Error(`The embedding model could not embed these texts: ${firstLine(reply.message)}.`));
-          pump();
+          if (closed) void worker.terminate();
+          else pump();
         }
       });
-      slot.worker.on('error', (error: Error) => { crash = firstLine(error.message); });
-      slot.worker.on('exit', (code) => {
+      worker.on('error', (error: Error) => { crash = firstLine(error.message); });
+      worker.on('exit', (code) => {
         slots.splice(slots.indexOf(slot), 1);
         const why = crash || `exit code ${code}`;
         reject(new Error(`the embedding thread stopped while loading the model (${why})`));
@@ -101,12 +103,22 @@ export async function startEmbedderPool(spec: ModelSpec, threads = defaultThread
       });
     });
 
+  // Native inference (onnxruntime) stopped midway can corrupt the process's memory, so a thread
+  // that is loading or embedding is terminated only once it replies; its caller gets the result.
+  const close = async () => {
+    closed = true;
+    failQueued('The embedder was closed.');
+    await Promise.all(slots.map((s) => new Promise((resolve) => {
+      s.worker.once('exit', resolve);
+      if (s.ready && !s.job) void s.worker.terminate();
+    })));
+  };
+
   let identity: Identity;
   try {
     [identity] = (await Promise.all(Array.from({ length: Math.max(1, threads) }, () => spawn(true)))) as [Identity];
   } catch (error) {
-    closed = true;
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    void close();
     throw error;
   }
 
@@ -142,10 +154,6 @@ export async function startEmbedderPool(spec: ModelSpec, threads = defaultThread
     embedDocuments: (texts, signal) => request(texts, 'document', signal),
     embedQuery: async (text, signal) => (await request([text], 'query', signal))[0]!,
     workers: () => slots.map((s) => s.worker),
-    async close() {
-      closed = true;
-      failQueued('The embedder was closed.');
-      await Promise.all(slots.map((s) => s.worker.terminate()));
-    },
+    close,
   };
 }

@@ -6,7 +6,12 @@ export function transformersSpec(model: string, cfg: Config['embedding']): Model
   return { kind: 'transformers', model, localModelPath: cfg.localModelPath, allowRemoteModels: cfg.allowRemoteModels, cacheDir: cfg.cacheDir, queryPrefix: cfg.queryPrefix };
 }
 
-/** A Transformers.js feature-extraction model (mean pooling, normalised) from the local folder or the Hub cache, in worker threads. */
+/**
+ * A Transformers.js feature-extraction model (mean pooling, normalised) from the local folder or
+ * the Hub cache, in one worker thread: onnxruntime already spreads a batch over the cores, and
+ * onnxruntime-node 1.14 keeps process-wide native state that is not safe to load in several
+ * threads at once (it corrupts memory).
+ */
 export function loadTransformersEmbedder(model: string, cfg: Config['embedding']): Promise<PooledEmbedder> {
-  return startEmbedderPool(transformersSpec(model, cfg), cfg.threads);
+  return startEmbedderPool(transformersSpec(model, cfg), 1);
 }

@@ -30,6 +30,7 @@ const envSchema = z.object({
   DOSSIER_ALLOW_REMOTE_MODELS: bool.default(true),
   DOSSIER_MODEL_CACHE_DIR: z.string().min(1).default('.cache/models'),
   DOSSIER_QUERY_PREFIX: z.string().optional(),
+  DOSSIER_EMBED_THREADS: positiveInt(64).optional(),
   DOSSIER_CHUNK_TOKENS: positiveInt(2048).default(160),
   DOSSIER_CHUNK_OVERLAP: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(5, 'must be at most 5').default(1),
   DOSSIER_TOP_K: positiveInt(100).default(5),
@@ -91,6 +92,8 @@ export type Config = {
     allowRemoteModels: boolean;
     cacheDir: string;
     queryPrefix?: string;
+    /** Worker threads that run the model; unset, min(2, cores). */
+    threads?: number;
   };
   chunking: { maxTokens: number; overlapSentences: number };
   topK: number;
@@ -146,6 +149,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       allowRemoteModels: e.DOSSIER_ALLOW_REMOTE_MODELS,
       cacheDir: resolve(e.DOSSIER_MODEL_CACHE_DIR),
       queryPrefix: e.DOSSIER_QUERY_PREFIX,
+      threads: e.DOSSIER_EMBED_THREADS,
     },
     chunking: { maxTokens: e.DOSSIER_CHUNK_TOKENS, overlapSentences: e.DOSSIER_CHUNK_OVERLAP },
     topK: e.DOSSIER_TOP_K,

@@ -16,6 +16,7 @@ import { chunkDocument } from '../lib/corpus/chunk';
 import { cleanBody } from '../lib/corpus/clean';
 import { loadCorpus } from '../lib/corpus/load';
 import { clearEmbeddingCache } from '../lib/embed/cache';
+import { loadInThreadEmbedder } from '../lib/embed/in-thread';
 import { loadBundledEmbedder } from '../lib/embed/use';
 import { loadTransformersEmbedder } from '../lib/embed/transformers';
 import { normalizeVector, type Embedder } from '../lib/embed/types';
@@ -72,9 +73,13 @@ runCli(async () => {
   const texts = passages.map((p) => p.text);
   const tiny = await loadTransformersEmbedder('dossier-tiny', { ...cfg.embedding, localModelPath: await ensureTinyModel(), allowRemoteModels: false, cacheDir: await mkdtemp(path.join(tmpdir(), 'bench-cache-')) });
   add('ingest', 'embed, tiny test model (Transformers.js)', await embedThroughput(tiny, texts, args.runs), 'passages/s', 'random weights, 32 dims: measures the pipeline, not a real model');
-  // A fresh instance: the searcher's embedder caches vectors, which would measure the cache.
-  const use = await loadBundledEmbedder();
-  add('ingest', 'embed, bundled Universal Sentence Encoder', await embedThroughput(use, texts, Math.min(args.runs, 3)), 'passages/s');
+  // Fresh instances: the searcher's embedder caches vectors, which would measure the cache.
+  const packagePath = await loadInThreadEmbedder({ kind: 'use' });
+  const peer = await embedThroughput(packagePath, texts, Math.min(args.runs, 3));
+  add('ingest', 'embed, bundled Universal Sentence Encoder, package path (calling thread)', peer, 'passages/s');
+  const use = await loadBundledEmbedder(cfg.embedding);
+  const pooled = await embedThroughput(use, texts, Math.min(args.runs, 3));
+  add('ingest', `embed, bundled Universal Sentence Encoder, ${use.threads} worker threads`, pooled, 'passages/s', `${(pooled.median / peer.median).toFixed(2)}× the package path`);
   const writeDir = await mkdtemp(path.join(tmpdir(), 'bench-write-'));
   add('ingest', `index write (${passages.length} passages)`, await repeat(args.runs, async () => {
     const t = performance.now();

@@ -43,6 +43,10 @@ export function cachingEmbedder(inner: Embedder, capacity = 20_000): CachingEmbe
       return v;
     },
     clearCache: () => cache.clear(),
+    close: async () => {
+      cache.clear();
+      await inner.close?.();
+    },
   };
 }
 

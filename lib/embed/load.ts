@@ -35,7 +35,7 @@ export async function loadEmbedderForIngest(cfg: Config['embedding']): Promise<E
     }
   }
   try {
-    return { embedder: await loadBundledEmbedder(), warnings };
+    return { embedder: await loadBundledEmbedder(cfg), warnings };
   } catch (error) {
     return { embedder: null, warnings: [...warnings, lexicalOnlyWarning(`no embedding model could be loaded (${reasonOf(error)})`)] };
   }
@@ -44,7 +44,7 @@ export async function loadEmbedderForIngest(cfg: Config['embedding']): Promise<E
 /** The embedder that built an index, for embedding queries; never a different one. */
 export async function loadEmbedderById(id: string, cfg: Config['embedding']): Promise<EmbedderChoice> {
   try {
-    if (id.startsWith('use:')) return { embedder: await loadBundledEmbedder(), warnings: [] };
+    if (id.startsWith('use:')) return { embedder: await loadBundledEmbedder(cfg), warnings: [] };
     if (id.startsWith('transformers:')) return { embedder: await loadTransformersEmbedder(id.slice('transformers:'.length), cfg), warnings: [] };
     throw new Error(`unknown embedder "${id}"`);
   } catch (error) {

@@ -5,15 +5,11 @@ export interface Embedder {
   /** Human-readable name for progress output and the UI. */
   readonly label: string;
   readonly dims: number;
-  /** A request whose `signal` aborts is dropped, and its promise rejects with the abort reason. */
+  /** A request whose signal is aborted before the model takes it up is dropped, and rejects with the signal's reason. */
   embedDocuments(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
   embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array>;
+  /** Releases the model (its worker threads); an embedder without one has nothing to release. */
+  close?(): Promise<void>;
 }
 
-export function normalizeVector(v: Float32Array): Float32Array {
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
-  const norm = Math.sqrt(sum);
-  if (norm > 0) for (let i = 0; i < v.length; i++) v[i] = v[i]! / norm;
-  return v;
-}
+export { normalizeVector } from './models.mjs';

@@ -44,6 +44,9 @@ export async function buildSearcher(snapshot: Snapshot, cfg: Config['embedding']
   };
 }
 
+/** Longer than any request takes, so closing a replaced model never fails one in flight. */
+const RETIRE_AFTER_MS = 5 * 60_000;
+
 // Cached on globalThis so Next.js dev-server reloads and repeated requests share one load.
 const cache = globalThis as typeof globalThis & { __dossierSearcher?: Map<string, Promise<Searcher>> };
 
@@ -70,7 +73,14 @@ export async function getSearcher(cfg: Config): Promise<Searcher> {
     cache.__dossierSearcher.set(key, entry);
     // A failed load is not cached, so the next request retries (e.g. after a re-ingest).
     entry.catch(() => cache.__dossierSearcher?.delete(key));
-    entry.then(() => { if (previous) cache.__dossierSearcher?.delete(previous[0]); }, () => {});
+    entry.then((next) => {
+      if (!previous) return;
+      cache.__dossierSearcher?.delete(previous[0]);
+      // The old model's threads go when no request can still be using them.
+      void previous[1].then((old) => {
+        if (old.embedder && old.embedder !== next.embedder) setTimeout(() => void old.embedder!.close?.(), RETIRE_AFTER_MS).unref();
+      }, () => {});
+    }, () => {});
   }
   return entry;
 }

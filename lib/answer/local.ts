@@ -2,6 +2,7 @@ import type { RetrievedPassage } from '../retrieve/retrieve';
 import type { Searcher } from '../retrieve/searcher';
 import { analyze, type Span } from '../nlp/analyze';
 import { REASON_CUES } from '../nlp/lexicon';
+import { nameType } from '../nlp/names';
 import { neutraliseMarkers } from '../text/markers';
 import { fold, normalizeDisplay, terms, trimEndOf, words } from '../text/normalize';
 import { analyzeQuestion, spanFit, type QuestionAnalysis } from './question';
@@ -54,11 +55,11 @@ export const WEIGHTS = {
   /** …though one holding a value of the kind asked for may be somewhat less so. */
   answerAlignment: 0.6,
   /** How much a better-fitting answer span may outweigh a more relevant sentence when choosing the lead. */
-  answerChoice: 0.3,
+  answerChoice: 0.6,
   /** Evidence kept when the answering sentence has no value of the kind asked for… */
   noAnswer: 0.8,
   /** …or the question names something the collection never mentions. */
-  unknownName: 0.75,
+  unknownName: 0.6,
   /** Sentence score: relevance to the question, retrieval rank, and holding an answer of the right kind. */
   relevance: 0.75, prior: 0.1, answerSpan: 0.15,
   /** Relevance: term coverage and, with a model, embedding similarity. */
@@ -289,8 +290,11 @@ export function unknownSpecifics(searcher: Searcher, question: string): string[]
   });
   const collection = foldedCollection(searcher);
   for (const name of analyze(question).spans.filter((sp) => sp.kind === 'name')) {
-    const phrase = words(name.text);
-    if (phrase.length >= 2 && !out.includes(name.text) && !collection.includes(` ${phrase.join(' ')} `)) out.push(name.text);
+    // "Vietnam's Ministry of Defense" is two names; "Japanese FDI" is a description and a name.
+    for (const part of name.text.split(/['’]s\b/)) {
+      const phrase = part.split(/\s+/).filter((w) => w && nameType(w) !== 'descriptor').flatMap(words);
+      if (phrase.length >= 2 && !out.includes(part.trim()) && !collection.includes(` ${phrase.join(' ')} `)) out.push(part.trim());
+    }
   }
   return out;
 }

@@ -94,7 +94,11 @@ function names(text: string, tokens: Token[]): Span[] {
       else if (NAME_JOINERS.has(tokens[j + 1]?.lemma ?? '') && isProper(tokens[j + 2])) j += 2;
       else break;
     }
-    out.push({ kind: 'name', text: text.slice(tokens[first]!.start, tokens[j]!.end), start: tokens[first]!.start, end: tokens[j]!.end });
+    // "Iran's" names Iran: a possessive ending is not part of the name.
+    let end = tokens[j]!.end;
+    const possessive = /['’]s$/.exec(text.slice(tokens[first]!.start, end));
+    if (possessive && end - possessive[0].length > tokens[first]!.start) end -= possessive[0].length;
+    out.push({ kind: 'name', text: text.slice(tokens[first]!.start, end), start: tokens[first]!.start, end });
     i = j;
   }
   return out;

@@ -91,7 +91,8 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
     head = noun >= 0 ? tokens[noun]!.lemma : null;
     if (next === 'many') type = 'number';
     // "How much is the deal worth" asks for money; "how much water", "by how much did prices rise" for an amount.
-    else if (next === 'much') type = tokens.some((t) => MONEY_NOUNS.has(t.lemma) || MONEY_VERBS.has(t.lemma)) ? 'money' : 'amount';
+    // "By how much did prices rise" asks for a change (often a percentage), whatever changed.
+    else if (next === 'much') type = tokens[whAt - 1]?.lemma !== 'by' && tokens.some((t) => MONEY_NOUNS.has(t.lemma) || MONEY_VERBS.has(t.lemma)) ? 'money' : 'amount';
     else if (HOW_QUANTITY.has(next)) type = 'quantity';
     else type = 'open';
   } else if (wh === 'what' || wh === 'which') {

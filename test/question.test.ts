@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyzeQuestion, spanFit } from '../lib/answer/question';
+import { analyze } from '../lib/nlp/analyze';
+import { nameType } from '../lib/nlp/names';
+
+/** Question reading and span extraction on made-up sentences: no collection, milliseconds. */
+
+test('the kind of answer a question asks for, from its question word and head noun', () => {
+  const cases: [string, string][] = [
+    ['Who signed the agreement?', 'person'],
+    ['Which bank lent the money?', 'org'],
+    ['Which state hosted the summit?', 'place'],
+    ['Where did the ship sink?', 'place'],
+    ['When did the strike end?', 'date'],
+    ['In what year was the bridge built?', 'date'],
+    ['How many people were rescued?', 'number'],
+    ['How much is the deal worth?', 'money'],
+    ['By how much did prices rise?', 'amount'],
+    ['What percentage of voters turned out?', 'percent'],
+    ['Which show won the award?', 'work'],
+    ['What is the name of the ship?', 'name'],
+    ['Why did the talks collapse?', 'reason'],
+    ['Did the company apologise?', 'yesno'],
+    ['What did the minister say about the budget?', 'open'],
+    ['Which new fields will the exams cover?', 'open'],
+  ];
+  for (const [question, type] of cases) assert.equal(analyzeQuestion(question).type, type, question);
+});
+
+test('a quiz question: the sentences before it are context, the last one is the question', () => {
+  const q = analyzeQuestion('Heavy rain flooded towns along the coast this week. Which country declared an emergency?');
+  assert.equal(q.question, 'Which country declared an emergency?');
+  assert.equal(q.context, 'Heavy rain flooded towns along the coast this week.');
+  assert.equal(q.type, 'place');
+  assert.equal(q.head, 'country');
+  assert.ok(q.contextTerms.includes('flooded') || q.contextTerms.includes('flood'));
+  assert.ok(!q.focus.includes('which'));
+});
+
+test('spans of a sentence: values with their offsets, names widened to the written word', () => {
+  const text = 'On Monday, Kestrel Shipping paid $6.6 billion, about 40% more, to Ajla Tomljanović at Mar-a-Lago in March 2022.';
+  const { spans } = analyze(text);
+  const of = (kind: string) => spans.filter((s) => s.kind === kind).map((s) => s.text);
+  assert.ok(of('money').includes('$6.6 billion'), JSON.stringify(spans));
+  assert.ok(of('percent').some((p) => p.endsWith('40%')));
+  assert.ok(of('date').some((d) => d.includes('March 2022')));
+  assert.ok(of('name').includes('Ajla Tomljanović'), 'the accented letter stays in the name');
+  assert.ok(of('name').some((n) => n.includes('Mar-a-Lago')), 'a hyphenated name is one name');
+  for (const s of spans) assert.equal(text.slice(s.start, s.end), s.text, 'offsets index the sentence');
+  assert.deepEqual(analyze("Iran's morality police detained her.").spans.filter((s) => s.kind === 'name').map((s) => s.text), ['Iran']);
+  assert.deepEqual(analyze('Tickets for the film "Top Gun: Maverick" sold out.').spans.filter((s) => s.kind === 'title').map((s) => s.text), ['Top Gun: Maverick']);
+});
+
+test('span fit: a nationality is not a name, a weekday does not answer "what year", "one" is rarely a count', () => {
+  assert.equal(nameType('Iranian'), 'descriptor');
+  const span = (kind: 'name' | 'date' | 'number', text: string) => ({ kind, text, start: 0, end: text.length });
+  assert.equal(spanFit(span('name', 'Iranian'), 'person', null), 0);
+  assert.equal(spanFit(span('date', 'Monday'), 'date', 'year'), 0);
+  assert.equal(spanFit(span('date', 'March 2022'), 'date', 'year'), 1);
+  assert.ok(spanFit(span('number', 'one'), 'number', null) < spanFit(span('number', '44'), 'number', null));
+  assert.ok(spanFit(span('number', '2022'), 'number', null) < 0.5, 'a year is not a count');
+});

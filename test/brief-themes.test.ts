@@ -95,3 +95,15 @@ test('an explicit request for change over time is a timeline on its subject', ()
   assert.equal(isTimelineRequest('the dock strike'), false);
   assert.equal(subjectOf('How did the dock strike change over time?'), 'the dock strike');
 });
+
+test('a weekday or a nationality does not head a group', () => {
+  const texts = [
+    'On Monday, Korvan Air announced a merger with a rival worth $2 billion.',
+    'Korvan Air shareholders will vote on Monday on the offer.',
+    'Iranian officials opened the Tabriz trade fair on Tuesday.',
+    'Iranian exporters at the Tabriz fair signed deals worth $1 billion.',
+  ];
+  const names = nameGroups(texts, [0, 0, 1, 1], '');
+  assert.equal(names.get(0), 'Korvan Air');
+  assert.equal(names.get(1), 'Tabriz');
+});

@@ -1,4 +1,5 @@
 import { analyze } from '../nlp/analyze';
+import { nameType } from '../nlp/names';
 import { fold, terms } from '../text/normalize';
 
 /**
@@ -86,6 +87,16 @@ function topicNames(names: Set<string>[]): Set<string> {
   return new Set([...count].filter(([, c]) => names.length > 2 && c >= TOPIC_SHARE * names.length).map(([n]) => n));
 }
 
+/**
+ * Names that could head a group: not a date written with capitals ("Monday", "July") and not a
+ * nationality or adjective ("Iranian"), which says too little on its own.
+ */
+function headingNames(text: string) {
+  const spans = analyze(text).spans;
+  const dates = spans.filter((s) => s.kind === 'date');
+  return spans.filter((s) => s.kind === 'name' && !dates.some((d) => d.start < s.end && s.start < d.end) && nameType(s.text) !== 'descriptor');
+}
+
 /** Nouns and names of a sentence that could name a group, keyed by lemma, as written in the text. */
 function keyWords(text: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -104,7 +115,7 @@ const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
  * common, goes under the general heading.
  */
 export function nameGroups(texts: string[], groupOf: number[], topic = ''): Map<number, string> {
-  const names = texts.map((t) => analyze(t).spans.filter((s) => s.kind === 'name'));
+  const names = texts.map(headingNames);
   const folded = names.map((ns) => new Set(ns.map((s) => fold(s.text))));
   const common = topicNames(folded);
   const topicText = fold(topic);

@@ -4,7 +4,7 @@ import { briefInstructions, sourcesBlock } from '../ai/prompts';
 import type { LlmConfig } from '../config';
 import type { RetrievedPassage } from '../retrieve/retrieve';
 import type { Searcher } from '../retrieve/searcher';
-import { OTHER_THEME } from './themes';
+import { GENERAL_THEME } from './group';
 
 /**
  * Asks the model for a briefing as Markdown (## theme headings, "- " bullets with passage-id
@@ -20,7 +20,7 @@ export async function llmBriefText(llm: LlmConfig, s: Searcher, topic: string, p
     abortSignal: signal ? AbortSignal.any([signal, AbortSignal.timeout(llm.timeoutMs)]) : AbortSignal.timeout(llm.timeoutMs),
   });
   const bullets: { text: string; theme: string; year?: number }[] = [];
-  let theme = OTHER_THEME;
+  let theme = GENERAL_THEME;
   for (const line of text.split('\n')) {
     const heading = /^#{1,4}\s(.+)$/.exec(line.trim());
     if (heading) { theme = heading[1]!.trim(); continue; }

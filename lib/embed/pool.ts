@@ -110,6 +110,8 @@ export async function startEmbedderPool(spec: ModelSpec, threads = defaultThread
     failQueued('The embedder was closed.');
     await Promise.all(slots.map((s) => new Promise((resolve) => {
       s.worker.once('exit', resolve);
+      // Waiting for a thread that is still loading: it must keep the process alive until it exits.
+      s.worker.ref();
       if (s.ready && !s.job) void s.worker.terminate();
     })));
   };

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { answerInstructions, rewriteInstructions } from '../lib/ai/prompts';
 import { answer, answerOnce } from '../lib/answer/answer';
+import type { CitablePassage } from '../lib/answer/citations';
+import { readOpening, spanAt } from '../lib/engines/llm';
 import { NOT_COVERED, REFUSAL, type AnswerEvent, type ChatMessage } from '../lib/answer/types';
 import { parseConfig, type Config } from '../lib/config';
 import { parseDocument } from '../lib/corpus/load';
@@ -444,6 +446,28 @@ test('streaming: a "**" split across chunks, and a refusal split across chunks, 
   const plain = await answerOnce(cfg, [user('Where did the talks take place?')]);
   assert.equal(plain.refused, false, 'a reply that only starts like the refusal is an answer');
   assert.equal(plain.text, 'The articles do not say much, but **Tokyo** hosted the talks [1].');
+});
+
+test('readOpening (pure): waits while undecided, keeps only quoted bold, strips inline emphasis', () => {
+  const src = (text: string) => ({ id: 'a#0', text } as CitablePassage);
+  const sources = [src('The pact was signed in 1973 by the U.S. and Japan.')];
+  const read = (head: string, final = false) => readOpening(head, sources, final);
+  for (const head of ['', ' ', 'The', "The articles don't cover this", '*', '**19', '**1973.**']) assert.deepEqual(read(head), { kind: 'wait' }, JSON.stringify(head));
+  assert.deepEqual(read("The articles don't cover this", true), { kind: 'refusal' });
+  assert.deepEqual(read('The articles don’t cover this. But'), { kind: 'refusal' });
+  assert.deepEqual(read("The articles don't cover this topic in depth"), { kind: 'text', text: "The articles don't cover this topic in depth" });
+  assert.deepEqual(read('The pact'), { kind: 'text', text: 'The pact' });
+  assert.deepEqual(read('**1973.** It was'), { kind: 'text', text: '**1973.** It was', short: { text: '1973', sources } });
+  assert.deepEqual(read('**1973**. It'), { kind: 'text', text: '**1973.** It', short: { text: '1973', sources } });
+  assert.deepEqual(read('**U.S.** It'), { kind: 'text', text: '**U.S.** It', short: { text: 'U.S', sources } }, 'an abbreviation keeps its stop');
+  assert.deepEqual(read('**197.** It'), { kind: 'text', text: 'It' }, 'part of a number is not a span of the passage');
+  assert.deepEqual(read('**1974.** It'), { kind: 'text', text: 'It' });
+  assert.deepEqual(read('**Japan** signed it'), { kind: 'text', text: 'Japan signed it' });
+  assert.deepEqual(read(`**${'x'.repeat(400)}`), { kind: 'text', text: `**${'x'.repeat(400)}` }, 'an unclosed bold stops being held');
+  assert.deepEqual(read('**1973**', true), { kind: 'text', text: '**1973.** ', short: { text: '1973', sources } });
+  assert.equal(spanAt('in 19734 and 1973.', '1973'), 13);
+  assert.equal(spanAt('Japanese', 'Japan'), -1);
+  assert.equal(spanAt('the U.S. said', 'U.S'), 4);
 });
 
 const FAILURES: { name: string; reply?: Reply; env?: () => Promise<Record<string, string>>; warning: RegExp; requests: number; minMs?: number }[] = [

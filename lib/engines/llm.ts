@@ -56,21 +56,22 @@ export type Opening =
 export function readOpening(head: string, sources: CitablePassage[], final: boolean): Opening {
   const lead = head.trimStart();
   const folded = fold(lead);
-  for (const r of REFUSALS) {
-    // Until a character follows, "The articles don't cover this" may still go on to "… topic, but".
-    if (folded.startsWith(r) && (folded.length > r.length || final) && !WORD_CHAR.test(folded[r.length] ?? '')) return { kind: 'refusal' };
-  }
+  // The refusal is a sentence of its own: "The articles don't cover this topic in depth, but …" is an answer.
+  if (REFUSALS.some((r) => folded.startsWith(r) && (/^[.!?]/.test(folded.slice(r.length, r.length + 1)) || (final && folded.length === r.length)))) return { kind: 'refusal' };
   if (!final && (REFUSALS.some((r) => r.startsWith(folded)) || lead === '*')) return { kind: 'wait' };
   if (!lead.startsWith('**')) return { kind: 'text', text: head };
   const close = lead.indexOf('**', 2);
   if (close < 0) return !final && lead.length <= MAX_OPENING && !lead.includes('\n') ? { kind: 'wait' } : { kind: 'text', text: head };
+  if (close > MAX_OPENING) return { kind: 'text', text: head };
   const inner = lead.slice(2, close).trim();
   const after = lead.slice(close + 2);
   if (!after && !final) return { kind: 'wait' };
-  // "**Tokyo.** They met …" or "**Tokyo**. They met …" is a short answer; "**Tokyo** hosted …" is emphasis.
-  if (!/[.!?]$/.test(inner) && !/^(\s*\.|\s*\n|\s*$)/.test(after)) return { kind: 'text', text: inner + after };
+  // "**Tokyo.** They met …" or "**Tokyo**. They met …" is a short answer; "**Tokyo** hosted …" is
+  // emphasis inside the first sentence, shown without asterisks so it is not taken for one.
+  const next = after.trimStart();
+  if (!/[.!?]$/.test(inner) && !next.startsWith('.') && next && !after.slice(0, after.length - next.length).includes('\n')) return { kind: 'text', text: inner + after };
   const short = normalizeDisplay(trimEndOf(inner, '.!?,;:'));
-  const rest = after.replace(/^\s*\.?\s*/, '');
+  const rest = next.startsWith('.') ? next.slice(1).trimStart() : next;
   const quoting = WORD_CHAR.test(short) ? sources.filter((p) => spanAt(normalizeDisplay(p.text), short) >= 0) : [];
   if (quoting.length === 0) return { kind: 'text', text: rest };
   return { kind: 'text', text: `**${short}.** ${rest}`, short: { text: short, sources: quoting } };

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { answerInstructions, NOT_IN_ARTICLES, rewriteInstructions } from '../lib/ai/prompts';
+import { answerInstructions, rewriteInstructions } from '../lib/ai/prompts';
 import { answer, answerOnce } from '../lib/answer/answer';
-import type { AnswerEvent, ChatMessage } from '../lib/answer/types';
+import type { CitablePassage } from '../lib/answer/citations';
+import { readOpening, spanAt } from '../lib/engines/llm';
+import { NOT_COVERED, REFUSAL, type AnswerEvent, type ChatMessage } from '../lib/answer/types';
 import { parseConfig, type Config } from '../lib/config';
 import { parseDocument } from '../lib/corpus/load';
 import { ingest } from '../lib/ingest';
@@ -327,25 +329,145 @@ test('a follow-up is first rewritten by the model, and retrieval runs on the rew
   assert.equal(a.citations[0]!.n, prior ? prior.n : 3);
 });
 
-test('"Not in the articles." is a refusal with related passages offered', async () => {
+for (const reply of [NOT_COVERED, 'Not in the articles.', `${NOT_COVERED.toUpperCase()} However, the summit may have discussed it.`]) {
+  test(`the model's refusal "${reply.slice(0, 40)}" is the local engine's refusal, with related passages offered`, async () => {
+    let prompt: Source[] = [];
+    fake.script((req) => {
+      prompt = sourcesOf(req);
+      return { kind: 'text', text: reply };
+    });
+    const { answer: a, deltas } = await run(cfg, [user('What did Kishida say about the price of coffee in Brazil?')]);
+    assert.equal(a.engine, 'llm');
+    assert.equal(a.text, REFUSAL, 'the same visible sentence as the local engine; nothing the model adds after refusing');
+    assert.equal(deltas.join(''), REFUSAL);
+    assert.equal(a.refused, true);
+    assert.equal(a.short, null);
+    assert.deepEqual(a.citations, []);
+    assert.deepEqual(a.checks, []);
+    assert.ok(a.related.length >= 1);
+    assert.deepEqual(a.related.map((c) => c.n), a.related.map((_, i) => i + 1));
+    const ids = new Set(prompt.map((s) => s.id));
+    for (const r of a.related) {
+      assert.ok(ids.has(r.passageId), `related ${r.passageId} is one of the retrieved passages`);
+      assert.ok(r.title && r.text && r.end > r.start);
+    }
+  });
+}
+
+test('the local engine refuses with the same sentence', async () => {
+  const a = await answerOnce(cfg, [user('What did the Peruvian football federation decide about stadium tickets in Lima?')], { engine: 'local' });
+  assert.equal(a.refused, true);
+  assert.equal(a.text, REFUSAL);
+});
+
+test('the prompt asks for the short answer first, in bold, and for the shared refusal sentence', () => {
+  assert.match(answerInstructions, /factual question \(who, what, which, where, when, how many, how much\)/);
+  assert.match(answerInstructions, /\*\*1973\.\*\*/);
+  assert.match(answerInstructions, /two or three sentences/);
+  assert.ok(answerInstructions.includes(`reply exactly: "${NOT_COVERED}"`));
+});
+
+/** Body of a corpus document, as the short answer's offsets index it. */
+async function bodyOf(docId: string): Promise<string> {
+  const file = (await readdir(cfg.corpusDir)).find((f) => f.replace(/\.[^.]+$/, '') === docId)!;
+  return parseDocument(file, await readFile(path.join(cfg.corpusDir, file))).body;
+}
+
+/** A capitalised word of one source that another source lacks: a short answer only the first can back. */
+function nameOnlyIn(s: Source, other: Source): string {
+  const word = s.text.split(' ').find((w) => /^\p{Lu}\p{Ll}{3,}$/u.test(w) && !other.text.includes(w));
+  assert.ok(word, `a word of ${s.id} that ${other.id} lacks`);
+  return word;
+}
+
+test('a bold short answer found verbatim in a cited passage becomes the answer\'s short answer, with body offsets', async () => {
+  let prompt: Source[] = [];
+  let name = '';
+  fake.script((req) => {
+    prompt = sourcesOf(req);
+    name = nameOnlyIn(prompt[0]!, prompt[1]!);
+    return { kind: 'text', text: `**${name}.** ${wordsOf(prompt[0]!)} [${prompt[0]!.id}].` };
+  });
+  const a = await answerOnce(cfg, [user('Who did Kishida meet in Tokyo?')]);
+  assert.equal(a.engine, 'llm');
+  assert.equal(a.text, `**${name}.** ${wordsOf(prompt[0]!)} [1].`);
+  assert.ok(a.short, 'the short answer is accepted');
+  assert.deepEqual({ ...a.short, start: 0, end: 0 }, { text: name, n: 1, passageId: prompt[0]!.id, docId: prompt[0]!.id.split('#')[0], start: 0, end: 0 });
+  const body = await bodyOf(a.short.docId);
+  assert.equal(body.slice(a.short.start, a.short.end), name, 'the offsets mark the span itself in the article');
+  assert.ok(a.short.start >= a.citations[0]!.start && a.short.end <= a.citations[0]!.end, 'inside the cited passage');
+  assert.equal(a.checks.length, 1, 'the bold opening is not checked as a sentence of its own');
+  assert.equal(a.checks[0]!.verdict, 'supported');
+});
+
+test('a bold short answer in no passage is dropped; one from a passage the answer does not cite stays as text without a short answer', async () => {
+  fake.script((req) => {
+    const s = sourcesOf(req);
+    return { kind: 'text', text: `**Atlantis Holdings.** ${wordsOf(s[0]!)} [${s[0]!.id}].` };
+  });
+  const invented = await answerOnce(cfg, [user('Who did Kishida meet in Tokyo?')]);
+  assert.equal(invented.short, null);
+  assert.doesNotMatch(invented.text, /Atlantis|\*/, 'bold text is always a quotation from the sources');
+  assert.match(invented.text, /^\S.*\[1\]\.$/);
+
+  let name = '';
+  fake.script((req) => {
+    const s = sourcesOf(req);
+    name = nameOnlyIn(s[0]!, s[1]!);
+    return { kind: 'text', text: `**${name}**. ${wordsOf(s[1]!)} [${s[1]!.id}].` };
+  });
+  const uncited = await answerOnce(cfg, [user('Who did Kishida meet in Tokyo?')]);
+  assert.ok(uncited.text.startsWith(`**${name}.** `), uncited.text);
+  assert.equal(uncited.short, null, 'the passage that holds it is not among the citations');
+  assert.equal(uncited.citations.length, 1);
+});
+
+test('streaming: a "**" split across chunks, and a refusal split across chunks, never show half an opening', async () => {
+  let name = '';
   let prompt: Source[] = [];
   fake.script((req) => {
     prompt = sourcesOf(req);
-    return { kind: 'text', text: NOT_IN_ARTICLES };
+    name = nameOnlyIn(prompt[0]!, prompt[1]!);
+    return { kind: 'text', text: '', chunks: ['*', `*${name.slice(0, 2)}`, `${name.slice(2)}.*`, '* ', ...splitForStreaming(`${wordsOf(prompt[0]!)} [${prompt[0]!.id}].`)] };
   });
-  const a = await answerOnce(cfg, [user('What did Kishida say about the price of coffee in Brazil?')]);
-  assert.equal(a.engine, 'llm');
-  assert.equal(a.text, NOT_IN_ARTICLES);
-  assert.equal(a.refused, true);
-  assert.deepEqual(a.citations, []);
-  assert.deepEqual(a.checks, []);
-  assert.ok(a.related.length >= 1);
-  assert.deepEqual(a.related.map((c) => c.n), a.related.map((_, i) => i + 1));
-  const ids = new Set(prompt.map((s) => s.id));
-  for (const r of a.related) {
-    assert.ok(ids.has(r.passageId), `related ${r.passageId} is one of the retrieved passages`);
-    assert.ok(r.title && r.text && r.end > r.start);
-  }
+  const { answer: a, deltas } = await run(cfg, [user('Who did Kishida meet in Tokyo?')]);
+  assert.ok(deltas[0]!.startsWith(`**${name}.**`), `the first delta carries the whole bold opening: ${JSON.stringify(deltas.slice(0, 3))}`);
+  assert.equal(deltas.join('').trim(), a.text);
+  assert.equal(a.text, `**${name}.** ${wordsOf(prompt[0]!)} [1].`);
+  assert.equal(a.short?.passageId, prompt[0]!.id);
+
+  fake.script(() => ({ kind: 'text', text: '', chunks: ['The art', "icles don’t co", 'ver this', '. Perhaps the ', 'summit did [x#1].'] }));
+  const refusal = await run(cfg, [user('Who did Kishida meet in Tokyo?')]);
+  assert.deepEqual(refusal.deltas, [REFUSAL], 'nothing of the model\'s own wording reaches the stream');
+  assert.equal(refusal.answer.refused, true);
+  assert.equal(refusal.answer.removedMarkers, 0);
+
+  fake.script((req) => ({ kind: 'text', text: '', chunks: ['The articles', ' do not say much, but **Tokyo** hosted the talks ', `[${sourcesOf(req)[0]!.id}].`] }));
+  const plain = await answerOnce(cfg, [user('Where did the talks take place?')]);
+  assert.equal(plain.refused, false, 'a reply that only starts like the refusal is an answer');
+  assert.equal(plain.text, 'The articles do not say much, but **Tokyo** hosted the talks [1].');
+});
+
+test('readOpening (pure): waits while undecided, keeps only quoted bold, strips inline emphasis', () => {
+  const src = (text: string) => ({ id: 'a#0', text } as CitablePassage);
+  const sources = [src('The pact was signed in 1973 by the U.S. and Japan.')];
+  const read = (head: string, final = false) => readOpening(head, sources, final);
+  for (const head of ['', ' ', 'The', "The articles don't cover this", '*', '**19', '**1973.**']) assert.deepEqual(read(head), { kind: 'wait' }, JSON.stringify(head));
+  assert.deepEqual(read("The articles don't cover this", true), { kind: 'refusal' });
+  assert.deepEqual(read('The articles don’t cover this. But'), { kind: 'refusal' });
+  assert.deepEqual(read("The articles don't cover this topic in depth"), { kind: 'text', text: "The articles don't cover this topic in depth" });
+  assert.deepEqual(read('The pact'), { kind: 'text', text: 'The pact' });
+  assert.deepEqual(read('**1973.** It was'), { kind: 'text', text: '**1973.** It was', short: { text: '1973', sources } });
+  assert.deepEqual(read('**1973**. It'), { kind: 'text', text: '**1973.** It', short: { text: '1973', sources } });
+  assert.deepEqual(read('**U.S.** It'), { kind: 'text', text: '**U.S.** It', short: { text: 'U.S', sources } }, 'an abbreviation keeps its stop');
+  assert.deepEqual(read('**197.** It'), { kind: 'text', text: 'It' }, 'part of a number is not a span of the passage');
+  assert.deepEqual(read('**1974.** It'), { kind: 'text', text: 'It' });
+  assert.deepEqual(read('**Japan** signed it'), { kind: 'text', text: 'Japan signed it' });
+  assert.deepEqual(read(`**${'x'.repeat(400)}`), { kind: 'text', text: `**${'x'.repeat(400)}` }, 'an unclosed bold stops being held');
+  assert.deepEqual(read('**1973**', true), { kind: 'text', text: '**1973.** ', short: { text: '1973', sources } });
+  assert.equal(spanAt('in 19734 and 1973.', '1973'), 13);
+  assert.equal(spanAt('Japanese', 'Japan'), -1);
+  assert.equal(spanAt('the U.S. said', 'U.S'), 4);
 });
 
 const FAILURES: { name: string; reply?: Reply; env?: () => Promise<Record<string, string>>; warning: RegExp; requests: number; minMs?: number }[] = [

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { rm, truncate } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, parseConfig, type ServerConfig } from '../lib/config';
-import { describeError } from '../lib/answer/llm';
+import { describeError } from '../lib/ai/call';
 import { describeLlm } from '../lib/ai/provider';
 import { httpLoad } from '../lib/bench/http-load';
 import { hostAllowed } from '../lib/http/access';

@@ -1,89 +1,21 @@
 import type { Config } from '../config';
 import { retrieve, type DocumentFilter, type RetrievedPassage } from '../retrieve/retrieve';
 import { getSearcher, type Searcher } from '../retrieve/searcher';
-import { CitationRegistry, MarkerRewriter, checkCitations, type CitablePassage } from './citations';
+import type { Turn } from '../engines/engine';
+import { pickEngine, withFallback } from '../engines/select';
+import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, passageVectorLookup } from './citations';
 import { standaloneQuestion } from './conversation';
-import { llmOutput, rewriteWithLlm } from './llm';
-import { composeLocalAnswer } from './local';
-import type { Answer, AnswerEngine, AnswerEvent, ChatMessage, Citation, ShortAnswer } from './types';
+import { NOT_COVERED, type Answer, type AnswerEngine, type AnswerEvent, type ChatMessage, type Citation } from './types';
 
 export type AnswerOptions = { engine?: AnswerEngine; k?: number; filter?: DocumentFilter; signal?: AbortSignal };
 
-export const NOT_COVERED = "The articles don't cover this.";
-
-/** Everything an engine needs for one turn. */
-export type Turn = {
-  cfg: Config;
-  searcher: Searcher;
-  messages: ChatMessage[];
-  query: string;
-  passages: RetrievedPassage[];
-  registry: CitationRegistry;
-  signal?: AbortSignal;
-};
-
-/** Text produced by an engine, as chunks that may split markers anywhere. */
-export type EngineOutput = {
-  chunks: AsyncIterable<string>;
-  refused: () => boolean;
-  spans?: (passageId: string) => [number, number][] | undefined;
-  /** The short answer the text opens with, where the engine knows it. */
-  short?: () => Omit<ShortAnswer, 'n'> | null;
-};
-
-const byIdCache = new WeakMap<Searcher, Map<string, number>>();
-
-/** Row of each passage id in the snapshot, built once per loaded index (not per request). */
-function rowsById(searcher: Searcher): Map<string, number> {
-  let rows = byIdCache.get(searcher);
-  if (!rows) {
-    rows = new Map(searcher.snapshot.passages.map((p, i) => [p.id, i]));
-    byIdCache.set(searcher, rows);
-  }
-  return rows;
-}
-
-/**
- * What an engine may cite in one turn: the passages it was given, and those that earlier turns of
- * the conversation cited. Any other id, even a real passage's, names no source of this answer.
- */
-export function citableLookup(searcher: Searcher, given: RetrievedPassage[], history: ChatMessage[] = []): (id: string) => CitablePassage | undefined {
-  const allowed = new Map<string, CitablePassage>();
-  for (const p of given) for (const member of [p, ...p.corroborating]) allowed.set(member.id, member);
-  const rows = rowsById(searcher);
-  for (const m of history) for (const c of m.citations ?? []) {
-    const row = rows.get(c.passageId);
-    const p = row === undefined ? undefined : searcher.snapshot.passages[row]!;
-    if (p && !allowed.has(p.id)) allowed.set(p.id, { ...p, doc: searcher.docIndex.get(p.docId)! });
-  }
-  return (id) => allowed.get(id);
-}
-
-export function passageVectorLookup(searcher: Searcher) {
-  const rows = rowsById(searcher);
-  const dims = searcher.snapshot.manifest.embedder?.dims ?? 0;
-  return (id: string) => {
-    const row = rows.get(id);
-    return row === undefined || !searcher.snapshot.vectors ? undefined : searcher.snapshot.vectors.subarray(row * dims, (row + 1) * dims);
-  };
-}
+export { NOT_COVERED };
 
 export function relatedCitations(passages: RetrievedPassage[], count = 3): Citation[] {
   return passages.slice(0, count).map((p, i) => ({
     n: i + 1, passageId: p.id, docId: p.docId, title: p.doc.title, outlet: p.doc.outlet, published: p.doc.published,
     text: p.text, start: p.start, end: p.end, spans: [],
   }));
-}
-
-/** Emits text the way a model would: a few words at a time, so every consumer handles a real stream. */
-async function* inPieces(text: string): AsyncGenerator<string> {
-  for (const piece of text.match(/\S+\s*/g) ?? []) yield piece;
-}
-
-async function localOutput(turn: Turn): Promise<EngineOutput> {
-  const local = await composeLocalAnswer(turn.searcher, turn.query, turn.passages, turn.signal);
-  const text = local.refused ? `${NOT_COVERED} The closest passages I found are listed below.` : local.text;
-  return { chunks: inPieces(text), refused: () => local.refused, spans: (id) => local.spans.get(id), short: () => local.short };
 }
 
 /**
@@ -94,23 +26,21 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   const started = performance.now();
   const searcher = await getSearcher(cfg);
   options.signal?.throwIfAborted();
-  let engine: AnswerEngine = options.engine ?? cfg.engine;
+  const picked = pickEngine(cfg, options.engine ?? cfg.engine, 'answer');
   const warnings: string[] = [...searcher.warnings];
   for (const w of searcher.warnings) yield { type: 'warning', message: w };
-  if (engine === 'llm' && !cfg.llm) {
-    engine = 'local';
-    const w = 'No LLM is configured (set DOSSIER_LLM_PROVIDER); answering with the local engine.';
-    warnings.push(w);
-    yield { type: 'warning', message: w };
+  if (picked.warning) {
+    warnings.push(picked.warning);
+    yield { type: 'warning', message: picked.warning };
   }
 
   const history = messages.slice(0, -1);
   const turn: Omit<Turn, 'registry'> = { cfg, searcher, messages, query: standaloneQuestion(messages), passages: [], signal: options.signal };
-  let llmError: unknown;
-  if (engine === 'llm') {
-    const rewritten = await rewriteWithLlm(cfg.llm!, messages, options.signal).catch((error) => {
+  let failed: unknown;
+  if (picked.engine.rewrite) {
+    const rewritten = await picked.engine.rewrite(messages, options.signal).catch((error) => {
       if (options.signal?.aborted) throw error;
-      llmError = error; // the server is down or refusing: don't wait for it a second time
+      failed = error; // the server is down or refusing: don't wait for it a second time
       return null;
     });
     if (rewritten) turn.query = rewritten;
@@ -121,22 +51,13 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   const registry = new CitationRegistry(citableLookup(searcher, retrieval.passages, history), history);
   const ready: Turn = { ...turn, passages: retrieval.passages, registry };
   const retrieveMs = performance.now() - retrievalStarted;
-  yield { type: 'status', query: turn.query, engine, retrieval: retrieval.mode };
+  yield { type: 'status', query: turn.query, engine: picked.engine.name, retrieval: retrieval.mode };
 
-  let output: EngineOutput;
-  if (engine === 'llm') {
-    try {
-      if (llmError) throw llmError;
-      output = await llmOutput(cfg.llm!, ready);
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      engine = 'local';
-      const w = `The LLM could not be reached (${(error as Error).message}); here is the local answer instead.`;
-      warnings.push(w);
-      yield { type: 'warning', message: w };
-      output = await localOutput(ready);
-    }
-  } else output = await localOutput(ready);
+  const { engine, value: output, warning } = await withFallback(picked.engine, (e) => e.answer(ready), { task: 'answer', signal: options.signal, failed });
+  if (warning) {
+    warnings.push(warning);
+    yield { type: 'warning', message: warning };
+  }
 
   const rewriter = new MarkerRewriter(registry, output.spans);
   let text = '';
@@ -174,7 +95,7 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
     short: shortAnswer && shortN !== null ? { ...shortAnswer, n: shortN } : null,
     citations: registry.list(),
     refused,
-    engine,
+    engine: engine.name,
     query: turn.query,
     checks,
     removedMarkers: rewriter.removed,

@@ -36,6 +36,11 @@ export type SentenceCheck = {
 
 export type AnswerEngine = 'local' | 'llm';
 
+/** How every engine says the collection has no answer: the same sentence, whichever engine ran. */
+export const NOT_COVERED = "The articles don't cover this.";
+/** The whole text of a refusal, shown above the related passages. */
+export const REFUSAL = `${NOT_COVERED} The closest passages I found are listed below.`;
+
 /** The short answer that opens a factual answer: verbatim from a cited sentence, with its place in the article. */
 export type ShortAnswer = { text: string; n: number; passageId: string; docId: string; start: number; end: number };
 

@@ -1,6 +1,5 @@
-import { CitationRegistry, MarkerRewriter, checkCitations } from '../answer/citations';
-import { citableLookup, passageVectorLookup } from '../answer/answer';
-import { describeError } from '../answer/llm';
+import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, passageVectorLookup } from '../answer/citations';
+import { describeError } from '../ai/call';
 import { jaccard, numbersOf, rankSentences, sameFact, withMarkers, type Candidate } from '../answer/local';
 import type { AnswerEngine, Citation, SentenceCheck } from '../answer/types';
 import type { Config } from '../config';

@@ -1,4 +1,5 @@
 import { generateText } from 'ai';
+import { callSignal } from '../ai/call';
 import { languageModel } from '../ai/provider';
 import { briefInstructions, sourcesBlock } from '../ai/prompts';
 import type { LlmConfig } from '../config';
@@ -17,7 +18,7 @@ export async function llmBriefText(llm: LlmConfig, s: Searcher, topic: string, p
     instructions: briefInstructions(timeline),
     prompt: `${sourcesBlock(sources)}\n\nTopic: ${topic || 'the whole collection'}`,
     maxRetries: 0,
-    abortSignal: signal ? AbortSignal.any([signal, AbortSignal.timeout(llm.timeoutMs)]) : AbortSignal.timeout(llm.timeoutMs),
+    abortSignal: callSignal(llm, signal),
   });
   const bullets: { text: string; theme: string; year?: number }[] = [];
   let theme = GENERAL_THEME;

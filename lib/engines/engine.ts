@@ -1,0 +1,38 @@
+import type { CitationRegistry } from '../answer/citations';
+import type { AnswerEngine, ChatMessage, ShortAnswer } from '../answer/types';
+import type { Config } from '../config';
+import type { RetrievedPassage } from '../retrieve/retrieve';
+import type { Searcher } from '../retrieve/searcher';
+
+/** Everything an engine needs for one turn. */
+export type Turn = {
+  cfg: Config;
+  searcher: Searcher;
+  messages: ChatMessage[];
+  query: string;
+  passages: RetrievedPassage[];
+  registry: CitationRegistry;
+  signal?: AbortSignal;
+};
+
+/** Text produced by an engine, as chunks that may split markers anywhere. */
+export type EngineOutput = {
+  chunks: AsyncIterable<string>;
+  /** Read once the chunks are consumed. */
+  refused: () => boolean;
+  spans?: (passageId: string) => [number, number][] | undefined;
+  /** The short answer the text opens with, where the engine can place it in a cited passage; read once the chunks are consumed. */
+  short?: () => Omit<ShortAnswer, 'n'> | null;
+};
+
+/**
+ * What answering needs from an engine. The caller owns retrieval, citation numbering, checks and
+ * fallback (lib/engines/select.ts); an engine only turns a prepared turn into cited text.
+ */
+export type Engine = {
+  name: AnswerEngine;
+  /** A standalone search query for a follow-up, or null to keep the conversation's own. */
+  rewrite?: (messages: ChatMessage[], signal?: AbortSignal) => Promise<string | null>;
+  /** Rejects before any text is produced when the engine cannot answer at all, so the caller can fall back. */
+  answer: (turn: Turn) => Promise<EngineOutput>;
+};

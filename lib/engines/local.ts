@@ -1,0 +1,17 @@
+import { composeLocalAnswer } from '../answer/local';
+import { REFUSAL } from '../answer/types';
+import type { Engine } from './engine';
+
+/** Emits text the way a model would: a few words at a time, so every consumer handles a real stream. */
+async function* inPieces(text: string): AsyncGenerator<string> {
+  for (const piece of text.match(/\S+\s*/g) ?? []) yield piece;
+}
+
+/** The extractive engine: needs no network, so it is also what every other engine falls back to. */
+export const localEngine: Engine = {
+  name: 'local',
+  async answer(turn) {
+    const local = await composeLocalAnswer(turn.searcher, turn.query, turn.passages, turn.signal);
+    return { chunks: inPieces(local.refused ? REFUSAL : local.text), refused: () => local.refused, spans: (id) => local.spans.get(id), short: () => local.short };
+  },
+};

@@ -118,6 +118,11 @@ function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>
     const spanTerms = terms(span.text);
     if (exclude.has(fold(span.text)) || (spanTerms.length > 0 && spanTerms.filter((t) => askedTerms.has(t)).length * 2 >= spanTerms.length)) continue;
     if (span.kind === 'name' && dates.some((d) => d.start <= span.start && d.end >= span.end)) continue;
+    // A name ending in a word of the question is the question's own subject ("President Vo Van
+    // Thuong" for "Who accompanied President Thuong?").
+    if (span.kind === 'name' && askedTerms.has(spanTerms.at(-1) ?? '')) continue;
+    // "the two sides" refers to things already named; it does not count them.
+    if (span.kind === 'number' && /\b(?:the|these|those)\s*$/i.test(sentence.slice(Math.max(0, span.start - 8), span.start))) continue;
     const fit = spanFit(span, q.type, q.head);
     if (fit === 0) continue;
     const near = anchors.length ? Math.min(...anchors.map((a) => wordDistance(sentence, a, span.start))) : 10;

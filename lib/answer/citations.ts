@@ -1,4 +1,4 @@
-import type { Passage } from '../corpus/chunk';
+import { sentenceSegments, type Passage } from '../corpus/chunk';
 import type { DocumentMeta } from '../index/manifest';
 import type { Embedder } from '../embed/types';
 import type { RetrievedPassage } from '../retrieve/retrieve';
@@ -148,7 +148,6 @@ export class MarkerRewriter {
   }
 }
 
-const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 const DISPLAY_MARKER = /\[(\d+)\]/g;
 
 /** Answer sentences with the display numbers they cite (markers just after a full stop belong to the sentence before). */
@@ -156,7 +155,8 @@ export function citedSentences(text: string): { sentence: string; citations: num
   const out: { sentence: string; citations: number[] }[] = [];
   // A bold short answer ("**1973.** ") is a span of the sentence after it, which carries its citation.
   const body = text.startsWith('**') ? text.replace(/^\*\*[^*\n]{1,300}\*\*\s?/, '') : text;
-  for (const { segment } of segmenter.segment(body)) {
+  // The same sentence rules as chunking, so "at 12 p.m. ET" does not cut a cited sentence in two.
+  for (const { segment } of sentenceSegments(body)) {
     let s = segment.trim();
     if (!s) continue;
     const lead = /^((?:\[\d+\]\s*)+)/.exec(s);

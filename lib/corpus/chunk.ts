@@ -48,7 +48,8 @@ function continues(segment: string, next: string | undefined): boolean {
   return BEFORE_NUMBER.test(tail) && !!next && /^\d/.test(next);
 }
 
-function* segments(text: string): Generator<{ index: number; segment: string }> {
+/** Sentences of a text as ICU finds them, rejoined after abbreviations ("9 a.m. ET", "Dr. Rivera"). */
+export function* sentenceSegments(text: string): Generator<{ index: number; segment: string }> {
   let pending: { index: number; segment: string } | null = null;
   const it = segmenter.segment(text)[Symbol.iterator]();
   let current = it.next();
@@ -94,7 +95,7 @@ export const estimateTokens = (text: string) => Math.ceil((text.match(/\S+/g) ??
 
 export function splitSentences(block: Block): Sentence[] {
   const out: Sentence[] = [];
-  for (const seg of segments(block.text)) {
+  for (const seg of sentenceSegments(block.text)) {
     for (const [offset, piece] of bounded(seg.segment)) {
       const lead = piece.length - piece.trimStart().length;
       const trimmed = piece.trim();

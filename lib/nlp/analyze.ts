@@ -99,6 +99,12 @@ function names(text: string, tokens: Token[]): Span[] {
     const possessive = /['’]s$/.exec(text.slice(tokens[first]!.start, end));
     if (possessive && end - possessive[0].length > tokens[first]!.start) end -= possessive[0].length;
     out.push({ kind: 'name', text: text.slice(tokens[first]!.start, end), start: tokens[first]!.start, end });
+    // "cosmonaut Anna Kikina of Roscosmos": each side of a joiner is a name of its own too.
+    for (let k = first + 1; k < j; k++) {
+      if (!NAME_JOINERS.has(tokens[k]!.lemma)) continue;
+      out.push({ kind: 'name', text: text.slice(tokens[first]!.start, tokens[k - 1]!.end), start: tokens[first]!.start, end: tokens[k - 1]!.end });
+      out.push({ kind: 'name', text: text.slice(tokens[k + 1]!.start, end), start: tokens[k + 1]!.start, end });
+    }
     i = j;
   }
   return out;

@@ -9,7 +9,6 @@ import { plainBm25Peer, vectraDocumentPeer, type Peer } from '../lib/bench/peers
 import { formatSpread, percentile, repeat, runConcurrently, spread, type Spread } from '../lib/bench/stats';
 import { synthesize } from '../lib/bench/synth';
 import { cliArgs, runCli } from '../lib/cli/args';
-import { progressBar } from '../lib/cli/progress';
 import { table } from '../lib/cli/table';
 import { getConfig } from '../lib/config';
 import { chunkDocument } from '../lib/corpus/chunk';

@@ -424,22 +424,17 @@ test('a cancelled question or briefing stops: nothing is embedded after the abor
   let afterAbort = 0;
   const controller = new AbortController();
   // Each embedding takes a while, as a real model's does; the first one cancels the request.
+  const slowly = async <T>(signal: AbortSignal | undefined, work: () => Promise<T>) => {
+    calls++;
+    if (signal?.aborted) afterAbort++;
+    controller.abort();
+    await new Promise((r) => setTimeout(r, 20));
+    return work();
+  };
   const slow: Embedder = {
     ...base,
-    async embedDocuments(texts, signal) {
-      calls++;
-      if (signal?.aborted) afterAbort++;
-      controller.abort();
-      await new Promise((r) => setTimeout(r, 20));
-      return base.embedDocuments(texts);
-    },
-    async embedQuery(text, signal) {
-      calls++;
-      if (signal?.aborted) afterAbort++;
-      controller.abort();
-      await new Promise((r) => setTimeout(r, 20));
-      return base.embedQuery(text);
-    },
+    embedDocuments: (texts, signal) => slowly(signal, () => base.embedDocuments(texts)),
+    embedQuery: (text, signal) => slowly(signal, () => base.embedQuery(text)),
   };
   await useEmbedder(cfg, slow);
   await assert.rejects(answerOnce(cfg, [user('When did Vietnam and Japan establish diplomatic relations?')], { engine: 'local', signal: controller.signal }), { name: 'AbortError' });

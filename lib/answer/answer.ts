@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { retrieve, type DocumentFilter, type RetrievedPassage } from '../retrieve/retrieve';
-import { getSearcher, type Searcher } from '../retrieve/searcher';
+import { getSearcher } from '../retrieve/searcher';
 import type { Turn } from '../engines/engine';
 import { pickEngine, withFallback } from '../engines/select';
 import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, passageVectorLookup } from './citations';

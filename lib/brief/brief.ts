@@ -183,7 +183,7 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
 
   if (engine === 'llm') {
     try {
-      lines = (await llmBriefText(cfg.llm!, s, topic, passages, timeline, options.signal)).map((b) => ({ ...b, text: rewriter.push(b.text) + rewriter.flush() }));
+      lines = (await llmBriefText(cfg.llm!, topic, passages, timeline, options.signal)).map((b) => ({ ...b, text: rewriter.push(b.text) + rewriter.flush() }));
     } catch (error) {
       if (options.signal?.aborted) throw error;
       engine = 'local';

@@ -4,14 +4,13 @@ import { languageModel } from '../ai/provider';
 import { briefInstructions, sourcesBlock } from '../ai/prompts';
 import type { LlmConfig } from '../config';
 import type { RetrievedPassage } from '../retrieve/retrieve';
-import type { Searcher } from '../retrieve/searcher';
 import { GENERAL_THEME } from './group';
 
 /**
  * Asks the model for a briefing as Markdown (## theme headings, "- " bullets with passage-id
  * markers) and parses it into bullets; the caller validates the markers like an answer's.
  */
-export async function llmBriefText(llm: LlmConfig, s: Searcher, topic: string, passages: RetrievedPassage[], timeline: boolean, signal?: AbortSignal) {
+export async function llmBriefText(llm: LlmConfig, topic: string, passages: RetrievedPassage[], timeline: boolean, signal?: AbortSignal) {
   const sources = passages.flatMap((p) => [p, ...p.corroborating]);
   const { text } = await generateText({
     model: languageModel(llm),

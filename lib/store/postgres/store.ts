@@ -101,7 +101,7 @@ async function infoOrNull(pool: pg.Pool): Promise<StoreInfo | null> {
 }
 
 export class PostgresReader implements StoreReader {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: pg.Pool, private readonly onClose?: () => void) {}
 
   async info(): Promise<StoreInfo> {
     const info = await infoOrNull(this.pool);
@@ -180,9 +180,10 @@ export class PostgresReader implements StoreReader {
   async search(q: SearchQuery): Promise<Candidate[]> {
     q.signal?.throwIfAborted();
     const info = await this.info();
+    if (q.mode !== 'lexical' && (!q.vector || !info.embedder)) throw new Error(`A ${q.mode} search needs a query vector and a collection with vectors.`);
     const dims = info.embedder ? checkedDims(info.embedder.dims) : 0;
-    const useDense = q.mode !== 'lexical' && q.vector !== null && dims > 0;
-    const useLexical = q.mode !== 'dense' || !useDense;
+    const useDense = q.mode !== 'lexical';
+    const useLexical = q.mode !== 'dense';
     const queryTerms = [...new Set(terms(q.text))];
     const filter = filterSql(q.filter, 1);
     const vector = useDense ? vectorLiteral(q.vector!) : null;
@@ -263,6 +264,7 @@ export class PostgresReader implements StoreReader {
   }
 
   async close(): Promise<void> {
+    this.onClose?.();
     await this.pool.end();
   }
 }
@@ -396,6 +398,8 @@ function fuseWithMedian(lexical: Float64Array | null, dense: Float64Array | null
   return fuseScores({ lexical: lexical && padded(lexical, 0), dense: padded(dense, median), allowed: null }).subarray(0, n);
 }
 
+export type PostgresStore = { reader: PostgresReader; writer: PostgresWriter };
+
 export type PostgresOptions = {
   /**
    * Connections per app server. A real server takes a normal pool; PGlite's socket server runs
@@ -408,7 +412,7 @@ export type PostgresOptions = {
  * Opens the collection at a postgres:// URL, creating or migrating its schema first. The reader
  * and the writer share one pool: closing either closes it.
  */
-export async function openPostgresStore(url: string, options: PostgresOptions = {}): Promise<{ reader: PostgresReader; writer: PostgresWriter }> {
+export async function openPostgresStore(url: string, options: PostgresOptions = {}, onClose?: () => void): Promise<PostgresStore> {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   // An idle connection the server dropped must not take the process down with it.
   pool.on('error', () => {});
@@ -418,7 +422,23 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     await pool.end().catch(() => {});
     throw new IndexError(`The database at ${redactUrl(url)} cannot be used: ${(error as Error).message}`, { cause: error });
   }
-  return { reader: new PostgresReader(pool), writer: new PostgresWriter(pool) };
+  return { reader: new PostgresReader(pool, onClose), writer: new PostgresWriter(pool) };
+}
+
+// Cached on globalThis so Next.js dev-server reloads and every request share one pool per database.
+const readers = globalThis as typeof globalThis & { __dossierPostgres?: Map<string, Promise<PostgresReader>> };
+
+/** The process's reader of the database at `url`: one pool, migrated once. */
+export function postgresReader(url: string, options: PostgresOptions = {}): Promise<PostgresReader> {
+  readers.__dossierPostgres ??= new Map();
+  let reader = readers.__dossierPostgres.get(url);
+  if (!reader) {
+    reader = openPostgresStore(url, options, () => readers.__dossierPostgres?.delete(url)).then((s) => s.reader);
+    readers.__dossierPostgres.set(url, reader);
+    // A database that was down is tried again by the next request.
+    reader.catch(() => readers.__dossierPostgres?.delete(url));
+  }
+  return reader;
 }
 
 /** The URL without its password, for messages. */

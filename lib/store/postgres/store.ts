@@ -19,10 +19,8 @@ import { migrate } from './migrations';
 // BM25 parameters of the local store (lib/store/local/bm25.ts).
 const K1 = 1.2;
 const B = 0.75;
-/** Candidates taken from each side before fusion; the fused top `limit` (≤ 50) is drawn from their union. */
+/** Candidates taken from each side before fusion, by default; the fused top `limit` (≤ 50) is drawn from their union. */
 const SIDE_CANDIDATES = 100;
-/** HNSW search breadth: above SIDE_CANDIDATES, or the index returns fewer rows than asked. */
-const EF_SEARCH = 200;
 /** The local fusion takes the dense median over every passage up to this many, over a sample beyond. */
 const MEDIAN_SAMPLE = 4096;
 const BUCKETS = 1024;
@@ -101,7 +99,7 @@ async function infoOrNull(pool: pg.Pool): Promise<StoreInfo | null> {
 }
 
 export class PostgresReader implements StoreReader {
-  constructor(private readonly pool: pg.Pool, private readonly onClose?: () => void) {}
+  constructor(private readonly pool: pg.Pool, private readonly sideCandidates: number, private readonly onClose?: () => void) {}
 
   async info(): Promise<StoreInfo> {
     const info = await infoOrNull(this.pool);
@@ -189,7 +187,7 @@ export class PostgresReader implements StoreReader {
     const vector = useDense ? vectorLiteral(q.vector!) : null;
 
     const lexicalTop = useLexical && queryTerms.length
-      ? (await this.pool.query<{ id: string; score: number }>(bm25Sql(filter.sql, filter.params.length + 1, false), [...filter.params, queryTerms, SIDE_CANDIDATES])).rows
+      ? (await this.pool.query<{ id: string; score: number }>(bm25Sql(filter.sql, filter.params.length + 1, false), [...filter.params, queryTerms, this.sideCandidates])).rows
       : [];
     const denseTop = useDense ? await this.denseCandidates(vector!, dims, q.filter, filter) : [];
     q.signal?.throwIfAborted();
@@ -235,8 +233,9 @@ export class PostgresReader implements StoreReader {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query(`SET LOCAL hnsw.ef_search = ${EF_SEARCH}`);
-      const { rows } = await client.query<{ id: string }>(sql, n ? [vector, SIDE_CANDIDATES, ...where.params] : [vector, SIDE_CANDIDATES]);
+      // The index's search breadth must exceed the rows asked for, or it returns fewer.
+      await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, 2 * this.sideCandidates)}`);
+      const { rows } = await client.query<{ id: string }>(sql, n ? [vector, this.sideCandidates, ...where.params] : [vector, this.sideCandidates]);
       await client.query('COMMIT');
       return rows;
     } catch (error) {
@@ -406,6 +405,8 @@ export type PostgresOptions = {
    * every connection's queries on its one backend in turn, so more buys nothing there.
    */
   poolSize?: number;
+  /** Candidates from each of the lexical and the dense side before fusion (default 100). */
+  sideCandidates?: number;
 };
 
 /**
@@ -422,7 +423,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     await pool.end().catch(() => {});
     throw new IndexError(`The database at ${redactUrl(url)} cannot be used: ${(error as Error).message}`, { cause: error });
   }
-  return { reader: new PostgresReader(pool, onClose), writer: new PostgresWriter(pool) };
+  return { reader: new PostgresReader(pool, options.sideCandidates ?? SIDE_CANDIDATES, onClose), writer: new PostgresWriter(pool) };
 }
 
 // Cached on globalThis so Next.js dev-server reloads and every request share one pool per database.

@@ -21,6 +21,8 @@ const K1 = 1.2;
 const B = 0.75;
 /** Candidates taken from each side before fusion, by default; the fused top `limit` (≤ 50) is drawn from their union. */
 const SIDE_CANDIDATES = 100;
+/** How deep the lists may go when their first candidates cannot settle the fused top (flat, undecided queries). */
+const MAX_DEPTH = 800;
 /** The local fusion takes the dense median over every passage up to this many, over a sample beyond. */
 const MEDIAN_SAMPLE = 4096;
 const BUCKETS = 1024;
@@ -186,43 +188,57 @@ export class PostgresReader implements StoreReader {
     const filter = filterSql(q.filter, 1);
     const vector = useDense ? vectorLiteral(q.vector!) : null;
 
-    const lexicalTop = useLexical && queryTerms.length
-      ? (await this.pool.query<{ id: string; score: number }>(bm25Sql(filter.sql, filter.params.length + 1, false), [...filter.params, queryTerms, this.sideCandidates])).rows
-      : [];
-    const denseTop = useDense ? await this.denseCandidates(vector!, dims, q.filter, filter) : [];
-    q.signal?.throwIfAborted();
-
-    const ids = [...new Set([...lexicalTop.map((r) => r.id), ...denseTop.map((r) => r.id)])];
-    if (ids.length === 0) return [];
-    const lexical = useLexical ? new Float64Array(ids.length) : null;
-    const dense = useDense ? new Float64Array(ids.length) : null;
-    const row = new Map(ids.map((id, i) => [id, i]));
-    if (lexical) {
-      for (const r of lexicalTop) lexical[row.get(r.id)!] = r.score;
-      const missing = denseTop.filter((r) => !lexicalTop.some((l) => l.id === r.id)).map((r) => r.id);
-      if (missing.length && queryTerms.length) {
-        const { rows } = await this.pool.query<{ id: string; score: number }>(bm25Sql('true', 1, true), [queryTerms, missing, missing.length]);
-        for (const r of rows) lexical[row.get(r.id)!] = r.score;
-      }
-    }
     let median = 0;
-    if (dense) {
-      const { rows } = await this.pool.query<{ id: string; score: number }>(
-        'SELECT passage_id AS id, (-(embedding <#> $1::vector))::float8 AS score FROM vectors WHERE passage_id = ANY($2::text[])', [vector, ids]);
-      for (const r of rows) dense[row.get(r.id)!] = r.score;
-      median = await this.denseMedian(vector!, info.passageCount, q.filter);
-    }
-    q.signal?.throwIfAborted();
+    for (let depth = this.sideCandidates; ; depth *= 2) {
+      const lexicalTop = useLexical && queryTerms.length
+        ? (await this.pool.query<{ id: string; score: number }>(bm25Sql(filter.sql, filter.params.length + 1, false), [...filter.params, queryTerms, depth])).rows
+        : [];
+      const denseTop = useDense ? await this.denseCandidates(vector!, dims, depth, q.filter, filter) : [];
+      q.signal?.throwIfAborted();
 
-    const fused = fuseWithMedian(lexical, dense, median);
-    return ids
-      .map((passageId, i) => ({ passageId, score: fused[i]!, lexicalScore: lexical ? lexical[i]! : null, denseScore: dense ? dense[i]! : null }))
-      .filter((c) => q.mode !== 'lexical' || c.score > 0)
-      .sort((a, b) => b.score - a.score || (a.passageId < b.passageId ? -1 : 1))
-      .slice(0, q.limit);
+      const ids = [...new Set([...lexicalTop.map((r) => r.id), ...denseTop.map((r) => r.id)])];
+      if (ids.length === 0) return [];
+      const lexical = useLexical ? new Float64Array(ids.length) : null;
+      const dense = useDense ? new Float64Array(ids.length) : null;
+      const row = new Map(ids.map((id, i) => [id, i]));
+      if (lexical) {
+        for (const r of lexicalTop) lexical[row.get(r.id)!] = r.score;
+        const inLexical = new Set(lexicalTop.map((r) => r.id));
+        const missing = denseTop.filter((r) => !inLexical.has(r.id)).map((r) => r.id);
+        if (missing.length && queryTerms.length) {
+          const { rows } = await this.pool.query<{ id: string; score: number }>(bm25Sql('true', 1, true), [queryTerms, missing, missing.length]);
+          for (const r of rows) lexical[row.get(r.id)!] = r.score;
+        }
+      }
+      if (dense) {
+        const { rows } = await this.pool.query<{ id: string; score: number }>(
+          'SELECT passage_id AS id, (-(embedding <#> $1::vector))::float8 AS score FROM vectors WHERE passage_id = ANY($2::text[])', [vector, ids]);
+        for (const r of rows) dense[row.get(r.id)!] = r.score;
+        if (depth === this.sideCandidates) median = await this.denseMedian(vector!, info.passageCount, q.filter);
+      }
+      q.signal?.throwIfAborted();
+
+      const fused = fuseWithMedian(lexical, dense, median);
+      const ranked = ids
+        .map((passageId, i) => ({ passageId, score: fused[i]!, lexicalScore: lexical ? lexical[i]! : null, denseScore: dense ? dense[i]! : null }))
+        .filter((c) => q.mode !== 'lexical' || c.score > 0)
+        .sort((a, b) => b.score - a.score || (a.passageId < b.passageId ? -1 : 1))
+        .slice(0, q.limit);
+      // Fagin's threshold: a passage in neither list scores at most the lexical side's last
+      // score and the dense side's last cosine, normalised as fusion does, so its fused score
+      // (a convex combination of the two) is at most the larger. Below the last pick's score, the
+      // picks are the whole collection's; otherwise both lists go deeper. One list alone ranks by
+      // its own order and is always exact. (A list shorter than asked holds every candidate there
+      // is: HNSW returns as many rows as asked while ef_search is at least that many.)
+      const lastLexical = lexicalTop.length === depth ? lexicalTop.at(-1)!.score / Math.max(...lexicalTop.map((r) => r.score)) : 0;
+      const bestDense = dense ? Math.max(...dense) : 0;
+      const lastDense = dense && denseTop.length === depth ? Math.max(0, (dense[row.get(denseTop.at(-1)!.id)!]! - median) / (bestDense - median || 1)) : 0;
+      const settled = !lexical || !dense || (ranked.length === q.limit && ranked.at(-1)!.score >= Math.max(lastLexical, lastDense));
+      if (settled || 2 * depth > MAX_DEPTH) return ranked;
+    }
   }
 
-  private async denseCandidates(vector: string, dims: number, filter: DocumentFilter | undefined, where: { sql: string; params: unknown[] }) {
+  private async denseCandidates(vector: string, dims: number, depth: number, filter: DocumentFilter | undefined, where: { sql: string; params: unknown[] }) {
     const n = where.params.length;
     // Unfiltered, the ORDER BY matches the HNSW index's expression; filtered, the allowed
     // passages are scanned exactly (an HNSW scan filtered afterwards may return too few rows).
@@ -234,8 +250,8 @@ export class PostgresReader implements StoreReader {
     try {
       await client.query('BEGIN');
       // The index's search breadth must exceed the rows asked for, or it returns fewer.
-      await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, 2 * this.sideCandidates)}`);
-      const { rows } = await client.query<{ id: string }>(sql, n ? [vector, this.sideCandidates, ...where.params] : [vector, this.sideCandidates]);
+      await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, 2 * depth)}`);
+      const { rows } = await client.query<{ id: string }>(sql, n ? [vector, depth, ...where.params] : [vector, depth]);
       await client.query('COMMIT');
       return rows;
     } catch (error) {

@@ -22,6 +22,10 @@ const hostHeader = /^(\[[0-9a-f:.]+\]|[\w.-]+)(:\d{1,5})?$/;
 const envSchema = z.object({
   DOSSIER_CORPUS_DIR: z.string().min(1).default('corpus'),
   DOSSIER_INDEX_DIR: z.string().min(1).default('.dossier'),
+  // Set, the collection lives in PostgreSQL (with pgvector) instead of DOSSIER_INDEX_DIR.
+  DOSSIER_DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, hostname: /^[^\s/]+$/, message: 'must be a PostgreSQL URL such as postgres://user:password@host:5432/dossier' })
+    .optional(),
   // "auto" = configured Transformers.js model, then the bundled encoder, then lexical only.
   // "none" = lexical only. "use" = the bundled Universal Sentence Encoder directly.
   DOSSIER_EMBEDDING_MODEL: z.string().min(1).default('Xenova/all-MiniLM-L6-v2'),
@@ -85,6 +89,8 @@ export type ServerConfig = {
 export type Config = {
   corpusDir: string;
   indexDir: string;
+  /** The PostgreSQL store's connection URL; unset, the local snapshot index in `indexDir`. */
+  databaseUrl?: string;
   embedding: {
     model: string;
     fallback: boolean;
@@ -142,6 +148,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
   return {
     corpusDir: resolve(e.DOSSIER_CORPUS_DIR),
     indexDir: resolve(e.DOSSIER_INDEX_DIR),
+    databaseUrl: e.DOSSIER_DATABASE_URL,
     embedding: {
       model: e.DOSSIER_EMBEDDING_MODEL,
       fallback: e.DOSSIER_EMBEDDING_FALLBACK,

@@ -16,20 +16,29 @@ export type LibraryStatus = {
   examples: string[];
 };
 
-const examplesCache = new WeakMap<Searcher, string[]>();
+const examplesCache = new WeakMap<Searcher, Promise<string[]>>();
 
 /**
  * Example questions drawn from the collection itself: its most mentioned people and years, and
  * the opening claim of its most recent article, so they always have answers.
  */
-function examples(s: Searcher): string[] {
-  const cached = examplesCache.get(s);
-  if (cached) return cached;
+function examples(s: Searcher): Promise<string[]> {
+  let cached = examplesCache.get(s);
+  if (!cached) {
+    cached = collectExamples(s);
+    examplesCache.set(s, cached);
+    cached.catch(() => examplesCache.delete(s));
+  }
+  return cached;
+}
+
+async function collectExamples(s: Searcher): Promise<string[]> {
   const names = new Map<string, number>();
   const years = new Map<string, number>();
   const lower = new Set<string>();
-  for (const p of s.snapshot.passages) for (const m of p.text.matchAll(/(?<![\p{L}])\p{Ll}[\p{L}\p{M}]+/gu)) lower.add(m[0]);
-  for (const p of s.snapshot.passages) {
+  // Two passes over the collection, so a large one is streamed rather than held.
+  for await (const p of s.store.scanPassages()) for (const m of p.text.matchAll(/(?<![\p{L}])\p{Ll}[\p{L}\p{M}]+/gu)) lower.add(m[0]);
+  for await (const p of s.store.scanPassages()) {
     for (const m of p.text.matchAll(/(?<![\p{L}\p{M}])\p{Lu}[\p{Ll}\p{M}]+(?: \p{Lu}[\p{Ll}\p{M}]+){1,3}(?![\p{L}\p{M}])/gu)) {
       const parts = m[0].split(/\s+/);
       // A person's name: several capitalised words, none an ordinary word that merely starts a sentence.
@@ -46,31 +55,28 @@ function examples(s: Searcher): string[] {
   if (year) out.push(`What happened in ${year}?`);
   if (other && fold(other) !== fold(person ?? '')) out.push(`Who is ${other}?`);
   out.push('What are the main points across all articles?');
-  examplesCache.set(s, out);
   return out;
 }
 
 export async function libraryStatus(cfg: Config): Promise<LibraryStatus> {
   const s = await getSearcher(cfg);
-  const m = s.snapshot.manifest;
   return {
-    documents: m.documents.map((d) => ({ id: d.id, title: d.title, outlet: d.outlet, published: d.published, passageCount: d.passageCount })),
-    passageCount: m.passageCount,
-    builtAt: m.builtAt,
+    documents: (await s.store.documents()).map((d) => ({ id: d.id, title: d.title, outlet: d.outlet, published: d.published, passageCount: d.passageCount })),
+    passageCount: s.info.passageCount,
+    builtAt: s.info.builtAt,
     embedder: s.embedder ? { id: s.embedder.id, label: s.embedder.label } : null,
-    retrieval: s.embedder && s.snapshot.vectors ? 'hybrid' : 'lexical',
+    retrieval: s.embedder && s.info.embedder ? 'hybrid' : 'lexical',
     engine: cfg.engine,
     llm: cfg.llm ? describeLlm(cfg.llm) : null,
     warnings: s.warnings,
-    examples: examples(s),
+    examples: await examples(s),
   };
 }
 
 /** One document as indexed: metadata and the original text the citations' offsets point into. */
 export async function getDocument(cfg: Config, id: string) {
   const s = await getSearcher(cfg);
-  const doc = s.docIndex.get(id);
-  if (!doc) return null;
-  const passages = s.snapshot.passages.filter((p) => p.docId === id).map((p) => ({ id: p.id, start: p.start, end: p.end }));
-  return { ...doc, text: s.snapshot.bodies[id]!, passages };
+  const [doc, text, passages] = await Promise.all([s.store.document(id), s.store.documentText(id), s.store.passagesOf(id)]);
+  if (!doc || text === null) return null;
+  return { ...doc, text, passages: passages.map((p) => ({ id: p.id, start: p.start, end: p.end })) };
 }

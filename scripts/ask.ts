@@ -4,7 +4,8 @@ import type { Answer, Citation } from '../lib/answer/types';
 import { cliArgs, runCli } from '../lib/cli/args';
 import { questionText } from '../lib/http/schemas';
 import { getConfig } from '../lib/config';
-import { getSearcher } from '../lib/retrieve/searcher';
+import { answerJson } from '../lib/http/shapes';
+import { openStore } from '../lib/store/open';
 import { normalizeDisplay } from '../lib/text/normalize';
 
 const usage = `Usage: npm run ask -- "question" [--engine local|llm] [--k 6] [--json]
@@ -49,14 +50,16 @@ runCli(async () => {
   }
   if (!result) throw new Error('No answer was produced.');
   if (args.json) {
-    console.log(JSON.stringify(result, null, 2));
+    console.log(JSON.stringify(answerJson(result), null, 2));
     return;
   }
   console.log();
   const weak = result.checks.filter((c) => c.verdict !== 'supported');
   for (const w of weak) console.log(`  (${w.verdict === 'uncited' ? 'no citation' : `weak support ${w.support}`}: "${w.sentence.slice(0, 80)}…")`);
   if (result.removedMarkers) console.log(`  (${result.removedMarkers} citation marker(s) pointed at no source and were removed)`);
-  const { bodies } = (await getSearcher(cfg)).snapshot;
+  const store = await openStore(cfg);
+  const cited = [...new Set([...result.citations, ...result.related].map((c) => c.docId))];
+  const bodies = Object.fromEntries(await Promise.all(cited.map(async (id) => [id, (await store.documentText(id)) ?? ''] as const)));
   printSources('Sources', result.citations, bodies);
   printSources('Closest passages', result.related, bodies);
   console.log(`\n${result.engine} engine, ${result.timings.totalMs.toFixed(0)} ms`);

@@ -13,7 +13,7 @@ import { table } from '../lib/cli/table';
 import { getConfig } from '../lib/config';
 import { loadJsonl, questionSchema } from '../lib/eval/gold';
 import { containsAny } from '../lib/eval/metrics';
-import { currentSnapshotName } from '../lib/index/store';
+import { openStore } from '../lib/store/open';
 import { ROOT } from '../test/helpers';
 import { startServer } from '../test/support/server';
 
@@ -72,7 +72,7 @@ async function timeQuestion(page: Page, question: string): Promise<Timing> {
 
 runCli(async () => {
   const cfg = getConfig();
-  if (!(await currentSnapshotName(cfg.indexDir))) throw new Error(`No index in ${cfg.indexDir}. Run \`npm run ingest\` first.`);
+  await openStore(cfg); // fails with a sentence when there is no index yet
   const answerable = (await loadJsonl(path.join(ROOT, 'eval/gold.jsonl'), questionSchema)).filter((q) => q.answerable);
   const gold = answerable.slice(0, args.questions);
   // The warm-up (page scripts, searcher and model load) uses a question outside the measured set, so no measured one hits a cache.

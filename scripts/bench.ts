@@ -21,8 +21,12 @@ import { loadTransformersEmbedder } from '../lib/embed/transformers';
 import { normalizeVector, type Embedder } from '../lib/embed/types';
 import { loadJsonl, questionSchema } from '../lib/eval/gold';
 import { containsAny } from '../lib/eval/metrics';
-import { loadSnapshot, writeSnapshot } from '../lib/index/store';
-import { cosineScan, topIndices } from '../lib/retrieve/dense';
+import { readCollection, writeCollection } from '../lib/store/collection';
+import { cosineScan } from '../lib/store/local/dense';
+import { loadSnapshot } from '../lib/store/local/snapshot';
+import { LocalSnapshotReader } from '../lib/store/local/store';
+import { openStoreWriter } from '../lib/store/open';
+import { topIndices } from '../lib/store/rank';
 import { retrieve } from '../lib/retrieve/retrieve';
 import { buildSearcher, getSearcher } from '../lib/retrieve/searcher';
 import { ensureTinyModel } from '../test/support/tiny-model';
@@ -55,7 +59,8 @@ async function embedThroughput(e: Embedder, texts: string[], runs: number) {
 runCli(async () => {
   const cfg = getConfig();
   const searcher = await getSearcher(cfg);
-  const passages = searcher.snapshot.passages;
+  const collection = await readCollection(searcher.store);
+  const passages = collection.documents.flatMap((d) => d.passages);
   const questions = [...await loadJsonl('eval/gold.jsonl', questionSchema), ...await loadJsonl('eval/paraphrase.jsonl', questionSchema)];
   const answerable = questions.filter((q) => q.answerable);
   console.error(`Benchmarking on ${passages.length} passages, ${questions.length} questions, ${args.runs} runs per figure.\n`);
@@ -82,7 +87,7 @@ runCli(async () => {
   const writeDir = await mkdtemp(path.join(tmpdir(), 'bench-write-'));
   add('ingest', `index write (${passages.length} passages)`, await repeat(args.runs, async () => {
     const t = performance.now();
-    await writeSnapshot(writeDir, { manifest: searcher.snapshot.manifest, passages, bodies: searcher.snapshot.bodies, vectors: searcher.snapshot.vectors ? passages.map((_, i) => searcher.snapshot.vectors!.slice(i * use.dims, (i + 1) * use.dims)) : null });
+    await writeCollection(await openStoreWriter({ indexDir: writeDir }), collection);
     return performance.now() - t;
   }), 'ms');
   await rm(writeDir, { recursive: true, force: true });
@@ -195,14 +200,14 @@ runCli(async () => {
     const dir = await mkdtemp(path.join(tmpdir(), `bench-scale-${n}-`));
     const data = synthesize(sentences, n, dims);
     let t = performance.now();
-    await writeSnapshot(dir, data);
+    await writeCollection(await openStoreWriter({ indexDir: dir }), data);
     const writeMs = performance.now() - t;
     (globalThis as { gc?: () => void }).gc?.();
     const rssBefore = process.memoryUsage().rss;
     t = performance.now();
     const snap = (await loadSnapshot(dir))!;
     const randomQuery: Embedder = { id: 'synthetic', label: 'random', dims, embedDocuments: async () => [], embedQuery: async () => normalizeVector(Float32Array.from({ length: dims }, () => Math.random() - 0.5)) };
-    const s = await buildSearcher(snap, cfg.embedding, randomQuery);
+    const s = await buildSearcher(new LocalSnapshotReader(snap), cfg.embedding, randomQuery);
     const loadMs = performance.now() - t;
     const rssMb = (process.memoryUsage().rss - rssBefore) / 1e6;
     const queries = Array.from({ length: 20 }, () => normalizeVector(Float32Array.from({ length: dims }, () => Math.random() - 0.5)));

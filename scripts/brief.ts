@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { brief } from '../lib/brief/brief';
 import { cliArgs, runCli } from '../lib/cli/args';
 import { getConfig } from '../lib/config';
+import { briefingJson } from '../lib/http/shapes';
 
 const usage = `Usage: npm run brief -- ["topic"] [--engine local|llm] [--json]
 
@@ -21,15 +22,7 @@ const args = cliArgs(
 runCli(async () => {
   const b = await brief(getConfig(), args.positionals, { engine: args.engine });
   if (args.json) {
-    console.log(JSON.stringify({
-      title: b.title,
-      kind: b.kind,
-      engine: b.engine,
-      bullets: b.bullets.map((x) => ({ text: x.text, theme: x.theme, citations: x.citations.map((c) => ({ n: c.n, docId: c.docId, passageId: c.passageId, text: c.text })) })),
-      articlesUsed: b.articlesUsed,
-      checks: b.checks,
-      warnings: b.warnings,
-    }, null, 2));
+    console.log(JSON.stringify(briefingJson(b), null, 2));
     return;
   }
   for (const w of b.warnings) console.warn(`⚠  ${w}\n`);

@@ -14,7 +14,9 @@ import { loadJsonl, questionSchema, type GoldQuestion } from '../lib/eval/gold';
 import { containsAny, firstHit, summarize, type RetrievalMetrics } from '../lib/eval/metrics';
 import { ingest } from '../lib/ingest';
 import { retrieve, type RetrievalMode } from '../lib/retrieve/retrieve';
+import { briefingJson, citationJson } from '../lib/http/shapes';
 import { getSearcher } from '../lib/retrieve/searcher';
+import type { Passage } from '../lib/store/types';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const COLLECTIONS_FILE = path.join(ROOT, 'eval', 'collections.json');
@@ -88,8 +90,10 @@ async function runCollection(base: Config, c: EvalCollection, engines: AnswerEng
   await ensureIndex(cfg, c.name);
   const searcher = await getSearcher(cfg);
   for (const w of searcher.warnings) console.warn(`⚠  ${w}`);
-  const { manifest } = searcher.snapshot;
-  console.log(`Index ${path.relative(ROOT, c.indexDir)}: ${manifest.documents.length} articles, ${manifest.passageCount} passages, embedder ${manifest.embedder?.id ?? 'none (lexical only)'}; engines: ${engines.join(', ') || 'none'}`);
+  const { info } = searcher;
+  console.log(`Index ${path.relative(ROOT, c.indexDir)}: ${info.documentCount} articles, ${info.passageCount} passages, embedder ${info.embedder?.id ?? 'none (lexical only)'}; engines: ${engines.join(', ') || 'none'}`);
+  const allPassages: Passage[] = [];
+  for await (const p of searcher.store.scanPassages()) allPassages.push(p);
   // Baselines are plain rankings; hybrid is the product's ranking (fused, then diversified). The
   // fused-only row separates the fusion from MMR, which by design moves corroborating copies of a
   // passage out of the list (costing nDCG, which counts every relevant copy).
@@ -113,7 +117,7 @@ async function runCollection(base: Config, c: EvalCollection, engines: AnswerEng
     // Evidence the index lost (cleaning, chunk boundaries) makes a question unscorable for retrieval.
     const lost: GoldQuestion[] = [];
     for (const [i, q] of questions.entries()) {
-      const holding = searcher.snapshot.passages.filter((p) => containsAny(p.text, q.evidence));
+      const holding = allPassages.filter((p) => containsAny(p.text, q.evidence));
       if (q.answerable && !holding.length) lost.push(q);
       const goldArticles = new Set(holding.map((p) => p.docId));
       const record: Record<string, unknown> = { collection: c.name, id: q.id, set: setName, question: q.question, kind: q.kind, style: q.style, answerable: q.answerable };
@@ -157,7 +161,7 @@ async function runCollection(base: Config, c: EvalCollection, engines: AnswerEng
         const fields = {
           answer: r.answer.text,
           shortAnswer: r.short,
-          citations: r.answer.citations.map((cit) => ({ n: cit.n, docId: cit.docId, passageId: cit.passageId, text: cit.text })),
+          citations: r.answer.citations.map(citationJson),
           refused: r.answer.refused,
           correct: r.correct,
           firstSentenceCorrect: r.firstSentenceCorrect,
@@ -202,7 +206,7 @@ async function runCollection(base: Config, c: EvalCollection, engines: AnswerEng
     for (const [i, t] of topics.entries()) {
       const r = await evaluateBrief(cfg, t, engine);
       records.push(r);
-      output.briefs.push({ collection: c.name, id: t.id, engine, topic: t.topic, title: r.briefing.title, bullets: r.briefing.bullets.map((b) => ({ text: b.text, citations: b.citations.map((cit) => ({ n: cit.n, docId: cit.docId, text: cit.text })) })), missingFacts: t.facts.filter((_, j) => !r.covered[j]) });
+      output.briefs.push({ collection: c.name, id: t.id, engine, topic: t.topic, title: r.briefing.title, bullets: briefingJson(r.briefing).bullets, citations: r.briefing.citations.map(citationJson), missingFacts: t.facts.filter((_, j) => !r.covered[j]) });
       bar.update(i + 1, topics.length);
     }
     const m = summarizeBriefs(records);

@@ -3,6 +3,7 @@ import { cliArgs, runCli } from '../lib/cli/args';
 import { questionText } from '../lib/http/schemas';
 import { getConfig } from '../lib/config';
 import { retrieve } from '../lib/retrieve/retrieve';
+import { searchJson } from '../lib/http/shapes';
 import { getSearcher } from '../lib/retrieve/searcher';
 import { snippet } from '../lib/text/highlight';
 
@@ -32,7 +33,7 @@ runCli(async () => {
   const result = await retrieve(searcher, args.positionals, { k: args.k ?? cfg.topK, mode: args.mode, filter: { outlets: args.outlet, from: args.from, to: args.to } });
   const ms = performance.now() - started;
   if (args.json) {
-    console.log(JSON.stringify({ query: args.positionals, mode: result.mode, warnings: result.warnings, ms: Math.round(ms * 10) / 10, passages: result.passages }, null, 2));
+    console.log(JSON.stringify({ ...searchJson(args.positionals, result), ms: Math.round(ms * 10) / 10 }, null, 2));
     return;
   }
   for (const w of result.warnings) console.warn(`⚠  ${w}\n`);

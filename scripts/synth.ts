@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { synthesize } from '../lib/bench/synth';
 import { cliArgs, runCli } from '../lib/cli/args';
 import { getConfig } from '../lib/config';
-import { writeSnapshot } from '../lib/index/store';
-import { getSearcher } from '../lib/retrieve/searcher';
+import { writeCollection } from '../lib/store/collection';
+import { openStore, openStoreWriter } from '../lib/store/open';
 
 const usage = `Usage: npm run synth -- --passages N [--dims 384] [--out DIR]
 
@@ -20,11 +20,12 @@ const args = cliArgs(usage, { passages: { type: 'string' }, dims: { type: 'strin
 
 runCli(async () => {
   const cfg = getConfig();
-  const sentences = (await getSearcher(cfg)).snapshot.passages.flatMap((p) => p.sentences.map((s) => s.text));
+  const sentences: string[] = [];
+  for await (const p of (await openStore(cfg)).scanPassages()) sentences.push(...p.sentences.map((s) => s.text));
   const out = path.resolve(args.out ?? `.dossier-synthetic-${args.passages}`);
   const t = performance.now();
   const data = synthesize(sentences, args.passages, args.dims);
-  const name = await writeSnapshot(out, data);
+  const name = await writeCollection(await openStoreWriter({ indexDir: out }), data);
   console.log(`Wrote ${args.passages} passages × ${args.dims} dims to ${out} (${name}) in ${((performance.now() - t) / 1000).toFixed(1)} s.`);
   console.log('Note: the vectors are random, so dense and hybrid search over this index show speed, not quality.');
 });

@@ -11,8 +11,10 @@ import { loadJsonl, questionSchema } from '../lib/eval/gold';
 import { ingest } from '../lib/ingest';
 import { brief } from '../lib/brief/brief';
 import type { Embedder } from '../lib/embed/types';
-import { currentSnapshotName, loadSnapshot } from '../lib/index/store';
+import { loadSnapshot } from '../lib/store/local/snapshot';
 import { buildSearcher, getSearcher, type Searcher } from '../lib/retrieve/searcher';
+import { openStore, storeLocation } from '../lib/store/open';
+import type { StoreReader } from '../lib/store/types';
 import { normalizeDisplay, terms, words } from '../lib/text/normalize';
 import { hashingEmbedder, nearDuplicate, ROOT, testConfig } from './helpers';
 
@@ -29,10 +31,11 @@ import { hashingEmbedder, nearDuplicate, ROOT, testConfig } from './helpers';
  * hybrid retrieval and sentence vectors.
  */
 async function useEmbedder(cfg: Config, embedder: Embedder) {
-  const name = (await currentSnapshotName(cfg.indexDir))!;
-  const cache = globalThis as typeof globalThis & { __dossierSearcher?: Map<string, Promise<Searcher>> };
+  const store = await openStore(cfg);
+  const { revision } = await store.info();
+  const cache = globalThis as typeof globalThis & { __dossierSearcher?: Map<string, { store: StoreReader; revision: string; searcher: Promise<Searcher> }> };
   cache.__dossierSearcher ??= new Map();
-  cache.__dossierSearcher.set(`${cfg.indexDir}:${name}`, buildSearcher((await loadSnapshot(cfg.indexDir))!, cfg.embedding, embedder));
+  cache.__dossierSearcher.set(storeLocation(cfg), { store, revision, searcher: buildSearcher(store, cfg.embedding, embedder) });
   assert.equal((await getSearcher(cfg)).embedder, embedder);
 }
 

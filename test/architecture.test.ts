@@ -4,13 +4,16 @@ import { cruise, type ICruiseResult, type IForbiddenRuleType } from 'dependency-
 
 /**
  * The module graph of lib/ and app/, read by dependency-cruiser: no import cycles (type-only
- * imports included, since a cycle of types is still two modules that cannot be read apart), and
- * the library never reaches into the app, the scripts or the tests.
+ * imports included, since a cycle of types is still two modules that cannot be read apart), the
+ * library never reaches into the app, the scripts or the tests, and the store is a boundary:
+ * only the factory knows the local snapshot store, and the store depends on nothing above it.
  */
 
 const RULES: IForbiddenRuleType[] = [
   { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true } },
   { name: 'lib-stands-alone', severity: 'error', from: { path: '^lib/' }, to: { path: '^(app|scripts|test)/' } },
+  { name: 'snapshot-format-private', severity: 'error', from: { pathNot: '^lib/store/(local/|open\\.ts$)' }, to: { path: '^lib/store/local/' } },
+  { name: 'store-below-retrieval', severity: 'error', from: { path: '^lib/store/' }, to: { path: '^lib/(retrieve|answer|brief|engines|http|fetch|ai|embed|nlp|library\\.ts|ingest\\.ts)' } },
 ];
 
 const { output } = await cruise(['lib', 'app'], {
@@ -37,4 +40,13 @@ test('no import cycles in lib/ and app/', () => {
 
 test('lib/ never imports app/, scripts/ or test/', () => {
   assert.deepEqual(violations('lib-stands-alone'), []);
+});
+
+test('nothing outside lib/store/local/ (but the store factory) imports the local snapshot store', () => {
+  assert.ok(result.modules.some((m) => m.source.startsWith('lib/store/local/')), 'the local store is in the graph');
+  assert.deepEqual(violations('snapshot-format-private'), []);
+});
+
+test('lib/store/ imports nothing above the store', () => {
+  assert.deepEqual(violations('store-below-retrieval'), []);
 });

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { brief, type Briefing } from '../lib/brief/brief';
 import { GENERAL_THEME } from '../lib/brief/group';
 import { ingest } from '../lib/ingest';
-import { loadSnapshot } from '../lib/index/store';
+import { loadSnapshot } from '../lib/store/local/snapshot';
 import { fold, normalizeDisplay } from '../lib/text/normalize';
 import { nearDuplicate, ROOT, testConfig } from './helpers';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, parseConfig } from '../lib/config';
+import { openStore, openStoreWriter } from '../lib/store/open';
 
 test('defaults need no environment at all', () => {
   const cfg = parseConfig({});
@@ -20,6 +21,8 @@ test('bad values fail with a sentence naming the variable', () => {
     [{ DOSSIER_LLM_PROVIDER: 'openai-compatible', DOSSIER_LLM_MODEL: 'x' }, /needs DOSSIER_LLM_BASE_URL/],
     [{ DOSSIER_LLM_PROVIDER: 'openai-compatible', DOSSIER_LLM_BASE_URL: 'not a url', DOSSIER_LLM_MODEL: 'x' }, /DOSSIER_LLM_BASE_URL must be a URL/],
     [{ DOSSIER_ENGINE: 'llm' }, /DOSSIER_ENGINE=llm needs DOSSIER_LLM_PROVIDER/],
+    [{ DOSSIER_DATABASE_URL: 'mysql://db.example.org/dossier' }, /DOSSIER_DATABASE_URL must be a PostgreSQL URL/],
+    [{ DOSSIER_DATABASE_URL: 'postgres:/dossier' }, /DOSSIER_DATABASE_URL must be a PostgreSQL URL/],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => parseConfig(env), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(env));
@@ -31,4 +34,15 @@ test('an OpenAI-compatible server is configured from base URL and model; empty v
   assert.equal(cfg.engine, 'llm');
   assert.deepEqual(cfg.llm, { provider: 'openai-compatible', baseURL: 'http://127.0.0.1:11434/v1', model: 'llama3.1', apiKey: undefined, timeoutMs: 30000 });
   assert.equal(cfg.topK, 5);
+});
+
+test('DOSSIER_DATABASE_URL takes a postgres:// URL, keeps its password out of errors, and picks the store', async () => {
+  const cfg = parseConfig({ DOSSIER_DATABASE_URL: 'postgres://dossier:s3cret@db.example.org:5432/dossier' });
+  assert.equal(cfg.databaseUrl, 'postgres://dossier:s3cret@db.example.org:5432/dossier');
+  assert.equal(parseConfig({ DOSSIER_DATABASE_URL: 'postgresql://localhost/dossier' }).databaseUrl, 'postgresql://localhost/dossier');
+  assert.equal(parseConfig({}).databaseUrl, undefined);
+  assert.throws(() => parseConfig({ DOSSIER_DATABASE_URL: 'http://u:s3cret@h/d' }), (e: Error) => !e.message.includes('s3cret'));
+  for (const open of [openStore, openStoreWriter]) {
+    await assert.rejects(open(cfg), (e: Error) => /DOSSIER_DATABASE_URL is set/.test(e.message) && !e.message.includes('s3cret'));
+  }
 });

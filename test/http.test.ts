@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { httpLoad } from '../lib/bench/http-load';
 import type { Config } from '../lib/config';
-import { loadSnapshot } from '../lib/index/store';
+import { loadSnapshot } from '../lib/store/local/snapshot';
 import { ingest } from '../lib/ingest';
 import { MAX_BODY_BYTES } from '../lib/http/request';
 import { MAX_MESSAGES, MAX_QUESTION } from '../lib/http/schemas';
@@ -168,6 +168,9 @@ describe('one production server over a private keyword index', () => {
     assert.match(r.type, /application\/json/);
   });
 
+  // One shape for a citation wherever it is sent (lib/http/shapes.ts): the article's date is `published`.
+  const CITATION_FIELDS = ['docId', 'end', 'n', 'outlet', 'passageId', 'published', 'spans', 'start', 'text', 'title'];
+
   test('POST /api/ask: a cited answer whose offsets point into the original document text', async () => {
     const r = await ask({ question: QUESTION });
     assert.equal(r.status, 200, r.text);
@@ -186,8 +189,11 @@ describe('one production server over a private keyword index', () => {
       const d = await call(url(`/api/documents/${encodeURIComponent(c.docId)}`));
       assert.equal(d.status, 200);
       const doc = json(d);
+      assert.deepEqual(Object.keys(c).sort(), CITATION_FIELDS);
       assert.equal(doc.id, c.docId);
       assert.equal(doc.title, c.title);
+      assert.equal(c.published, doc.published);
+      assert.equal(c.outlet, doc.outlet);
       assert.ok(c.end <= doc.text.length);
       // The passage text is the original span with whitespace and quotes normalised for display.
       assert.equal(normalizeDisplay(doc.text.slice(c.start, c.end)), c.text, `citation [${c.n}] text is the document text at [start, end)`);
@@ -222,6 +228,7 @@ describe('one production server over a private keyword index', () => {
     // The same answer as /api/ask gives for the same question.
     const a = json(await ask({ question: QUESTION }));
     assert.equal(text.trim(), a.answer);
+    assert.deepEqual(citations, a.citations, 'the stream and /api/ask send the same citations, field for field');
     assert.deepEqual(citations.map((c) => c.passageId), a.citations.map((c: Json) => c.passageId));
 
     // A follow-up carrying the first answer (as useChat sends it back) keeps the earlier numbers.
@@ -256,7 +263,7 @@ describe('one production server over a private keyword index', () => {
         assert.ok(bullet.citations.length > 0 && bullet.citations.every((n: number) => ns.has(n)), 'each bullet cites listed sources');
         assert.deepEqual([...markers(bullet.text)].sort(), [...bullet.citations].sort());
       }
-      for (const c of b.citations) assert.ok(documentIds.includes(c.docId));
+      for (const c of b.citations) assert.ok(documentIds.includes(c.docId) && Object.keys(c).sort().join() === CITATION_FIELDS.join());
       if ('topic' in body && body.topic) assert.match(b.title, /economy/i);
       else assert.match(b.title, /whole collection/);
     }
@@ -271,6 +278,7 @@ describe('one production server over a private keyword index', () => {
     assert.equal(s.passages.length, 2);
     assert.ok(s.passages[0].score >= s.passages[1].score, 'ranked');
     for (const p of s.passages) {
+      assert.ok('published' in p && !('date' in p), 'an article\'s date is `published`, as everywhere');
       assert.match(fold(p.text), /kishida/);
       assert.ok(documentIds.includes(p.docId));
       const doc = json(await call(url(`/api/documents/${p.docId}`)));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { mock, test } from 'node:test';
 import { loadCorpus } from '../lib/corpus/load';
 import { ingest, type IngestProgress } from '../lib/ingest';
-import { loadSnapshot } from '../lib/index/store';
+import { loadSnapshot } from '../lib/store/local/snapshot';
 import { tempDir, testConfig } from './helpers';
 
 const SECRET = 'root:x:0:0:root:/root:/bin/bash';

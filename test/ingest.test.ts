@@ -3,7 +3,8 @@ import { unlink, writeFile, appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ingest } from '../lib/ingest';
-import { loadSnapshot } from '../lib/index/store';
+import { loadSnapshot } from '../lib/store/local/snapshot';
+import { LocalSnapshotReader } from '../lib/store/local/store';
 import { retrieve } from '../lib/retrieve/retrieve';
 import { buildSearcher } from '../lib/retrieve/searcher';
 import { hashingEmbedder, testConfig } from './helpers';
@@ -41,7 +42,7 @@ test('incremental ingest: unchanged documents are reused, changed replaced, new 
   const reusedId = snap3.passages.find((p) => p.docId === 'partnership-yielding-substantive-results')!.id;
   const row = (s: typeof snap1) => s.passages.findIndex((p) => p.id === reusedId);
   assert.deepEqual(snap3.vectors!.slice(row(snap3) * 64, row(snap3) * 64 + 64), snap1.vectors!.slice(row(snap1) * 64, row(snap1) * 64 + 64));
-  const searcher = await buildSearcher(snap3, cfg.embedding, hashingEmbedder());
+  const searcher = await buildSearcher(new LocalSnapshotReader(snap3), cfg.embedding, hashingEmbedder());
   const hits = await retrieve(searcher, 'semiconductor supply chains Da Nang', { k: 3 });
   assert.equal(hits.passages[0]!.docId, 'new-article');
 });
@@ -72,7 +73,7 @@ test('bad files are reported and the rest is indexed', async () => {
 test('lexical search is accent- and case-insensitive', async () => {
   const cfg = await testConfig();
   await ingest(cfg);
-  const searcher = await buildSearcher((await loadSnapshot(cfg.indexDir))!, cfg.embedding);
+  const searcher = await buildSearcher(new LocalSnapshotReader((await loadSnapshot(cfg.indexDir))!), cfg.embedding);
   assert.equal(searcher.embedder, null);
   const thuong = await retrieve(searcher, 'thuong said', { k: 10 });
   assert.equal(thuong.mode, 'lexical');
@@ -87,7 +88,7 @@ test('lexical search is accent- and case-insensitive', async () => {
 test('a document filter restricts results by outlet and date', async () => {
   const cfg = await testConfig();
   await ingest(cfg);
-  const searcher = await buildSearcher((await loadSnapshot(cfg.indexDir))!, cfg.embedding);
+  const searcher = await buildSearcher(new LocalSnapshotReader((await loadSnapshot(cfg.indexDir))!), cfg.embedding);
   const vov = await retrieve(searcher, 'Japan ODA', { k: 10, filter: { outlets: ['vov.vn'] } });
   assert.ok(vov.passages.length > 0);
   assert.ok(vov.passages.every((p) => p.doc.outlet === 'VOV.VN'));
@@ -101,7 +102,7 @@ test('near-duplicate passages do not crowd the top k but stay available as corro
   const fact = 'Japan pledged four new ferries to the northern islands, officials in Hanoi confirmed on Friday.';
   for (const name of ['a', 'b', 'c']) await writeFile(path.join(cfg.corpusDir, `dup-${name}.txt`), `Report ${name}\n\n${fact} Outlet ${name} reported it.\n`);
   await ingest(cfg);
-  const searcher = await buildSearcher((await loadSnapshot(cfg.indexDir))!, cfg.embedding);
+  const searcher = await buildSearcher(new LocalSnapshotReader((await loadSnapshot(cfg.indexDir))!), cfg.embedding);
   const { passages } = await retrieve(searcher, 'ferries northern islands', { k: 3 });
   const ferry = passages.filter((p) => p.text.includes('ferries'));
   assert.equal(ferry.length, 1, 'one slot for the repeated fact');

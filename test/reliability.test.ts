@@ -4,7 +4,8 @@ import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ingest } from '../lib/ingest';
-import { IndexError, loadSnapshot } from '../lib/index/store';
+import { loadSnapshot } from '../lib/store/local/snapshot';
+import { IndexError } from '../lib/store/types';
 import { getSearcher } from '../lib/retrieve/searcher';
 import { ROOT, testConfig } from './helpers';
 
@@ -64,7 +65,7 @@ test('a damaged index gives a clear error naming the fix, and recovers after a r
     await assert.rejects(getSearcher(cfg), IndexError, `${what}: the server-side loader reports it too`);
     // The failure is not cached: once the index is rebuilt, the same process serves again.
     await ingest(cfg, { rebuild: true });
-    assert.ok((await getSearcher(cfg)).snapshot.passages.length > 0, `${what}: recovers`);
+    assert.ok((await getSearcher(cfg)).info.passageCount > 0, `${what}: recovers`);
   }
 });
 

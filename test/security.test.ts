@@ -18,7 +18,7 @@ import { httpLoad } from '../lib/bench/http-load';
 import { hostAllowed } from '../lib/http/access';
 import { redactUrl } from '../lib/http/redact';
 import { askSchema } from '../lib/http/schemas';
-import { loadSnapshot } from '../lib/index/store';
+import { loadSnapshot } from '../lib/store/local/snapshot';
 import { ingest } from '../lib/ingest';
 import { ROOT, testConfig } from './helpers';
 import { closedPort, startFakeLlm, type FakeLlm } from './support/fake-llm-server';

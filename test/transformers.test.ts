@@ -7,7 +7,8 @@ import { loadEmbedderForIngest } from '../lib/embed/load';
 import { loadTransformersEmbedder } from '../lib/embed/transformers';
 import type { Embedder } from '../lib/embed/types';
 import { ingest } from '../lib/ingest';
-import { loadSnapshot } from '../lib/index/store';
+import { loadSnapshot } from '../lib/store/local/snapshot';
+import { LocalSnapshotReader } from '../lib/store/local/store';
 import { retrieve } from '../lib/retrieve/retrieve';
 import { buildSearcher } from '../lib/retrieve/searcher';
 import { tempDir, testConfig } from './helpers';
@@ -105,7 +106,7 @@ describe('config-driven ingest and search with the tiny model', () => {
     assert.equal(snapshot.manifest.embedder?.dims, DIMS);
     assert.equal(snapshot.vectors!.length, snapshot.passages.length * DIMS);
 
-    const searcher = await buildSearcher(snapshot, cfg.embedding);
+    const searcher = await buildSearcher(new LocalSnapshotReader(snapshot), cfg.embedding);
     assert.deepEqual(searcher.warnings, []);
     assert.equal(searcher.embedder?.id, ID);
     const result = await retrieve(searcher, 'Viet Nam Japan comprehensive strategic partnership', { k: 5 });
@@ -145,7 +146,7 @@ describe('embedder fallback chain', () => {
     const snapshot = (await loadSnapshot(cfg.indexDir))!;
     assert.equal(snapshot.manifest.embedder, null);
     assert.equal(snapshot.vectors, null);
-    const searcher = await buildSearcher(snapshot, cfg.embedding);
+    const searcher = await buildSearcher(new LocalSnapshotReader(snapshot), cfg.embedding);
     assert.equal(searcher.embedder, null);
     assert.ok(searcher.warnings.some((w) => w.startsWith('Semantic search is off')), 'the warning reaches queries');
     assert.equal((await retrieve(searcher, 'Japan trade', { k: 3 })).mode, 'lexical');
@@ -179,7 +180,7 @@ describe('queries use the embedder that built the index', () => {
 
     // Configured for another model: queries still use the index's own.
     const other = (await testConfig(await tinyEnv({ DOSSIER_LOCAL_MODEL_PATH: ownModels, DOSSIER_EMBEDDING_MODEL: 'use' }), { copyCorpus: false })).embedding;
-    const searcher = await buildSearcher(snapshot, other);
+    const searcher = await buildSearcher(new LocalSnapshotReader(snapshot), other);
     assert.deepEqual(searcher.warnings, []);
     assert.equal(searcher.embedder?.id, ID);
     assert.equal(searcher.embedder?.dims, DIMS);
@@ -189,7 +190,7 @@ describe('queries use the embedder that built the index', () => {
 
     // The model folder disappears: semantic search is reported off, retrieval is lexical.
     await rm(path.join(ownModels, NAME), { recursive: true });
-    const degraded = await buildSearcher(snapshot, other);
+    const degraded = await buildSearcher(new LocalSnapshotReader(snapshot), other);
     assert.equal(degraded.embedder, null);
     assert.equal(degraded.warnings.length, 1);
     assert.match(degraded.warnings[0]!, /^Semantic search is off: the index was built with transformers:dossier-tiny, which cannot be loaded now/);

@@ -1,25 +1,14 @@
 'use client';
 import { useState } from 'react';
-import type { Citation, SentenceCheck } from '../../lib/answer/types';
+import type { BriefingJson } from '../../lib/http/shapes';
 import { CitedText, SourcesList, weakNumbers } from './CitationChip';
-
-type BriefResponse = {
-  title: string;
-  kind: 'summary' | 'timeline';
-  empty: boolean;
-  bullets: { text: string; theme: string; citations: number[] }[];
-  citations: Citation[];
-  articlesUsed: { docId: string; title: string; outlet?: string; published?: string }[];
-  checks: SentenceCheck[];
-  warnings: string[];
-};
 
 /** "Brief me": an optional topic, then themed (or dated) bullets with the same citation chips. */
 export function BriefPanel() {
   const [topic, setTopic] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [result, setResult] = useState<BriefResponse | null>(null);
+  const [result, setResult] = useState<BriefingJson | null>(null);
 
   async function run(e: React.FormEvent) {
     e.preventDefault();

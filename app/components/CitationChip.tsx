@@ -1,21 +1,21 @@
 'use client';
 import Link from 'next/link';
 import { useId, useLayoutEffect, useRef, useState } from 'react';
-import type { Citation, SentenceCheck, ShortAnswer } from '../../lib/answer/types';
+import type { CitationJson, SentenceCheck, ShortAnswer } from '../../lib/http/shapes';
 
 /** Link to the source viewer with the cited sentences highlighted and the passage marked. */
-export function sourceHref(c: Pick<Citation, 'docId' | 'start' | 'end' | 'spans'>): string {
+export function sourceHref(c: Pick<CitationJson, 'docId' | 'start' | 'end' | 'spans'>): string {
   const spans = c.spans.length ? c.spans : [[c.start, c.end] as [number, number]];
   const highlight = spans.map(([a, b]) => `${a}-${b}`).join(',');
   return `/documents/${encodeURIComponent(c.docId)}?highlight=${highlight}&passage=${c.start}-${c.end}#cited`;
 }
 
-export function describeSource(c: Pick<Citation, 'title' | 'outlet' | 'published'>): string {
+export function describeSource(c: Pick<CitationJson, 'title' | 'outlet' | 'published'>): string {
   return [c.outlet, c.published].filter(Boolean).join(' · ') || 'Unknown outlet and date';
 }
 
 /** A clickable [n]: hover or focus shows the passage; click opens it in the source viewer. */
-export function CitationChip({ n, citation, weak }: { n: number; citation?: Citation; weak?: boolean }) {
+export function CitationChip({ n, citation, weak }: { n: number; citation?: CitationJson; weak?: boolean }) {
   const [open, setOpen] = useState(false);
   const id = useId();
   const chipRef = useRef<HTMLAnchorElement>(null);
@@ -81,7 +81,7 @@ export function CitationChip({ n, citation, weak }: { n: number; citation?: Cita
  * factual answer opens with its short answer in bold ("**Portugal.**"), which links to the exact
  * words in the article.
  */
-export function CitedText({ text, citations, weak, short }: { text: string; citations: Citation[]; weak: Set<number>; short?: ShortAnswer | null }) {
+export function CitedText({ text, citations, weak, short }: { text: string; citations: CitationJson[]; weak: Set<number>; short?: ShortAnswer | null }) {
   const byN = new Map(citations.map((c) => [c.n, c]));
   const close = text.startsWith('**') ? text.indexOf('**', 2) : -1;
   const lead = close > 2 && close < 300 ? text.slice(2, close) : null;
@@ -104,7 +104,7 @@ export function CitedText({ text, citations, weak, short }: { text: string; cita
   );
 }
 
-export function SourcesList({ citations, title = 'Sources' }: { citations: Citation[]; title?: string }) {
+export function SourcesList({ citations, title = 'Sources' }: { citations: CitationJson[]; title?: string }) {
   if (!citations.length) return null;
   return (
     <div className="sources">

@@ -48,7 +48,7 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
 
   const retrievalStarted = performance.now();
   const retrieval = await retrieve(searcher, turn.query, { k: options.k ?? Math.max(cfg.topK, 6), filter: options.filter, signal: options.signal });
-  const registry = new CitationRegistry(citableLookup(searcher, retrieval.passages, history), history);
+  const registry = new CitationRegistry(await citableLookup(searcher, retrieval.passages, history), history);
   const ready: Turn = { ...turn, passages: retrieval.passages, registry };
   const retrieveMs = performance.now() - retrievalStarted;
   yield { type: 'status', query: turn.query, engine: picked.engine.name, retrieval: retrieval.mode };
@@ -85,8 +85,7 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   yield* emit(rewriter.flush());
 
   const refused = output.refused() || (text.trim().startsWith(NOT_COVERED) && registry.list().length === 0);
-  const vectors = passageVectorLookup(searcher);
-  const checks = refused ? [] : await checkCitations(text, registry, searcher.embedder ? { embedder: searcher.embedder, passageVector: vectors } : null, options.signal);
+  const checks = refused ? [] : await checkCitations(text, registry, searcher.embedder ? { embedder: searcher.embedder, passageVector: await passageVectorLookup(searcher, registry) } : null, options.signal);
   const total = performance.now() - started;
   const shortAnswer = refused ? null : output.short?.() ?? null;
   const shortN = shortAnswer ? registry.resolve(shortAnswer.passageId) : null;

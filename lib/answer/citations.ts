@@ -1,5 +1,5 @@
 import { sentenceSegments, type Passage } from '../corpus/chunk';
-import type { DocumentMeta } from '../index/manifest';
+import type { DocumentMeta } from '../store/types';
 import type { Embedder } from '../embed/types';
 import type { RetrievedPassage } from '../retrieve/retrieve';
 import type { Searcher } from '../retrieve/searcher';
@@ -61,42 +61,25 @@ export class CitationRegistry {
   }
 }
 
-const byIdCache = new WeakMap<Searcher, Map<string, number>>();
-
-/** Row of each passage id in the snapshot, built once per loaded index (not per request). */
-function rowsById(searcher: Searcher): Map<string, number> {
-  let rows = byIdCache.get(searcher);
-  if (!rows) {
-    rows = new Map(searcher.snapshot.passages.map((p, i) => [p.id, i]));
-    byIdCache.set(searcher, rows);
-  }
-  return rows;
-}
-
 /**
  * What an engine may cite in one turn: the passages it was given, and those that earlier turns of
  * the conversation cited. Any other id, even a real passage's, names no source of this answer.
  */
-export function citableLookup(searcher: Searcher, given: RetrievedPassage[], history: ChatMessage[] = []): (id: string) => CitablePassage | undefined {
+export async function citableLookup(searcher: Searcher, given: RetrievedPassage[], history: ChatMessage[] = []): Promise<(id: string) => CitablePassage | undefined> {
   const allowed = new Map<string, CitablePassage>();
   for (const p of given) for (const member of [p, ...p.corroborating]) allowed.set(member.id, member);
-  const rows = rowsById(searcher);
-  for (const m of history) for (const c of m.citations ?? []) {
-    const row = rows.get(c.passageId);
-    const p = row === undefined ? undefined : searcher.snapshot.passages[row]!;
-    if (p && !allowed.has(p.id)) allowed.set(p.id, { ...p, doc: searcher.docIndex.get(p.docId)! });
+  const earlier = history.flatMap((m) => (m.citations ?? []).map((c) => c.passageId)).filter((id) => !allowed.has(id));
+  for (const p of earlier.length ? await searcher.store.passages([...new Set(earlier)]) : []) {
+    const doc = await searcher.store.document(p.docId);
+    if (doc) allowed.set(p.id, { ...p, doc });
   }
   return (id) => allowed.get(id);
 }
 
-/** A passage's embedding by id, for the citation checks. */
-export function passageVectorLookup(searcher: Searcher) {
-  const rows = rowsById(searcher);
-  const dims = searcher.snapshot.manifest.embedder?.dims ?? 0;
-  return (id: string) => {
-    const row = rows.get(id);
-    return row === undefined || !searcher.snapshot.vectors ? undefined : searcher.snapshot.vectors.subarray(row * dims, (row + 1) * dims);
-  };
+/** The stored embeddings of the passages a registry cites, for the citation checks. */
+export async function passageVectorLookup(searcher: Searcher, registry: CitationRegistry): Promise<(id: string) => Float32Array | undefined> {
+  const vectors = await searcher.store.vectors(registry.list().map((c) => c.passageId));
+  return (id) => vectors.get(id);
 }
 
 const MAX_MARKER = 200;

@@ -1,5 +1,6 @@
 import type { RetrievedPassage } from '../retrieve/retrieve';
 import type { Searcher } from '../retrieve/searcher';
+import { idfLookup } from '../retrieve/terms';
 import { analyze, type Span } from '../nlp/analyze';
 import { REASON_CUES } from '../nlp/lexicon';
 import { nameType } from '../nlp/names';
@@ -82,11 +83,11 @@ const MAX_WORDS = 50;
 const SAME_EVENT = 0.3;
 
 /** Idf-weighted share of the question's terms that a sentence contains. */
-function coverage(searcher: Searcher, queryTerms: string[], sentenceTerms: Set<string>): number {
+function coverage(idf: (term: string) => number, queryTerms: string[], sentenceTerms: Set<string>): number {
   let total = 0;
   let hit = 0;
   for (const t of new Set(queryTerms)) {
-    const w = searcher.bm25.idf(t);
+    const w = idf(t);
     total += w;
     if (sentenceTerms.has(t)) hit += w;
   }
@@ -138,9 +139,10 @@ export async function sentenceCandidates(searcher: Searcher, q: QuestionAnalysis
   const seen = new Set<string>();
   // A question of a word or two ("What was her name?") is about its context.
   const focusWeight = q.focus.length >= 3 ? WEIGHTS.focus : 0;
+  const idf = await idfLookup(searcher.store, [...q.focus, ...q.contextTerms]);
   const relevanceOf = (t: Set<string>) => q.contextTerms.length
-    ? focusWeight * coverage(searcher, q.focus, t) + (1 - focusWeight) * coverage(searcher, [...q.focus, ...q.contextTerms], t)
-    : coverage(searcher, q.focus, t);
+    ? focusWeight * coverage(idf, q.focus, t) + (1 - focusWeight) * coverage(idf, [...q.focus, ...q.contextTerms], t)
+    : coverage(idf, q.focus, t);
   const out: Candidate[] = [];
   const maxPassage = Math.max(...passages.map((p) => p.score), 1e-9);
   passages.forEach((p, rank) => {
@@ -259,24 +261,12 @@ export function withMarkers(sentence: string, ids: string[]): string {
 }
 
 /** Outlet or short title; no date, so the framing adds no figure the passage lacks. */
-function describeSource(searcher: Searcher, docId: string): string {
-  const d = searcher.docIndex.get(docId)!;
+async function describeSource(searcher: Searcher, docId: string): Promise<string> {
+  const d = (await searcher.store.document(docId))!;
   const cut = d.title.slice(0, 57);
   const short = d.title.length > 60 ? `${cut.slice(0, Math.max(cut.lastIndexOf(' '), 30))}…` : d.title;
   // Metadata is article text too: a title holding "[other#0]" must not become a citation.
   return neutraliseMarkers(d.outlet ?? `"${short}"`);
-}
-
-const foldedCollections = new WeakMap<Searcher, string>();
-
-/** The whole collection's passages, folded and joined once per loaded index, to look up phrases. */
-function foldedCollection(searcher: Searcher): string {
-  let text = foldedCollections.get(searcher);
-  if (text === undefined) {
-    text = ` ${searcher.snapshot.passages.map((p) => words(p.text).join(' ')).join(' \n ')} `;
-    foldedCollections.set(searcher, text);
-  }
-  return text;
 }
 
 /**
@@ -284,23 +274,29 @@ function foldedCollection(searcher: Searcher): string {
  * about them. A name of several words counts only as a phrase ("Tour de France" is not "tour" in
  * one article and "France" in another).
  */
-export function unknownSpecifics(searcher: Searcher, question: string): string[] {
-  const out: string[] = [];
+export async function unknownSpecifics(searcher: Searcher, question: string): Promise<string[]> {
+  const specifics: { tok: string; terms: string[] }[] = [];
   const tokens = [...question.matchAll(/[\p{L}\p{N}][\p{L}\p{M}\p{N}'’.-]*/gu)].map((m) => trimEndOf(m[0], ".’'"));
   tokens.forEach((tok, i) => {
     const specific = /^\d/.test(tok) || (i > 0 && /^\p{Lu}/u.test(tok) && tok.length > 1);
     if (!specific) return;
     const t = terms(tok);
-    if (t.length && t.every((x) => searcher.bm25.idf(x) >= searcher.bm25.idf('\u0000never'))) out.push(tok);
+    if (t.length) specifics.push({ tok, terms: t });
   });
-  const collection = foldedCollection(searcher);
+  const { df } = await searcher.store.termStats([...new Set(specifics.flatMap((x) => x.terms))]);
+  const out = specifics.filter((x) => x.terms.every((t) => !df.get(t))).map((x) => x.tok);
+  const phrases: { part: string; words: string[] }[] = [];
   for (const name of analyze(question).spans.filter((sp) => sp.kind === 'name')) {
     // "Vietnam's Ministry of Defense" is two names; "Japanese FDI" is a description and a name.
     for (const part of name.text.split(/['’]s\b/)) {
       const phrase = part.split(/\s+/).filter((w) => w && nameType(w) !== 'descriptor').flatMap(words);
-      if (phrase.length >= 2 && !out.includes(part.trim()) && !collection.includes(` ${phrase.join(' ')} `)) out.push(part.trim());
+      if (phrase.length >= 2) phrases.push({ part: part.trim(), words: phrase });
     }
   }
+  const occurs = await searcher.store.phrasesOccur(phrases.map((x) => x.words));
+  phrases.forEach((x, i) => {
+    if (!occurs[i] && !out.includes(x.part)) out.push(x.part);
+  });
   return out;
 }
 
@@ -311,8 +307,8 @@ export type Evidence = { score: number; lead: Candidate | undefined; unknown: st
  * only answered by a sentence holding a value of that kind, and a question about a name or number
  * the articles never mention is not answered at all, however similar the wording.
  */
-export function assessEvidence(searcher: Searcher, q: QuestionAnalysis, ranked: Candidate[]): Evidence {
-  const unknown = unknownSpecifics(searcher, q.question);
+export async function assessEvidence(searcher: Searcher, q: QuestionAnalysis, ranked: Candidate[]): Promise<Evidence> {
+  const unknown = await unknownSpecifics(searcher, q.question);
   const lead = chooseLead(ranked, q);
   let score = lead?.score ?? 0;
   // No sentence close to the question holds a value of the kind asked for: probably not here.
@@ -356,9 +352,9 @@ function answerKey(text: string): string {
 const wordCount = (text: string) => (text.match(/\S+/g) ?? []).length;
 
 /** Where the short answer is in the article: its exact characters if the body has them, else its sentence. */
-function locate(searcher: Searcher, c: Candidate, span: ScoredSpan): ShortAnswer {
+async function locate(searcher: Searcher, c: Candidate, span: ScoredSpan): Promise<ShortAnswer> {
   const range = span.origin ?? c;
-  const raw = searcher.snapshot.bodies[c.docId]?.slice(range.start, range.end) ?? '';
+  const raw = (await searcher.store.documentText(c.docId))?.slice(range.start, range.end) ?? '';
   const at = raw.indexOf(span.text);
   return at >= 0
     ? { text: span.text, passageId: c.passageId, docId: c.docId, start: range.start + at, end: range.start + at + span.text.length }
@@ -373,7 +369,7 @@ function namesNoSubject(sentence: string): boolean {
 
 export async function composeLocalAnswer(searcher: Searcher, question: string, passages: RetrievedPassage[], signal?: AbortSignal): Promise<LocalAnswer> {
   const { q, ranked } = await rankSentences(searcher, question, passages, signal);
-  const { score: evidence, lead } = assessEvidence(searcher, q, ranked);
+  const { score: evidence, lead } = await assessEvidence(searcher, q, ranked);
   if (!lead || evidence < WEIGHTS.refusal) return { text: '', refused: true, evidence, spans: new Map(), short: null };
 
   const limit = q.factual ? MAX_FACTUAL : MAX_OPEN;
@@ -430,7 +426,7 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
     return c.passageId;
   };
   const sentences = chosen.map(({ c, support }) => withMarkers(c.text, [cite(c), ...support.map(cite)]));
-  const short = q.factual && lead.answer ? locate(searcher, lead, lead.answer) : null;
+  const short = q.factual && lead.answer ? await locate(searcher, lead, lead.answer) : null;
   if (short && short.end - short.start < lead.end - lead.start) spans.get(lead.passageId)!.push([short.start, short.end]);
   const opening = short ? `**${neutraliseMarkers(trimEndOf(short.text, '.,;:'))}.** ` : '';
 
@@ -442,8 +438,8 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
       const [first, rival] = [chosen[0]!, chosen[rivalIndex]!];
       const quote = (x: typeof first) => withMarkers(`"${trimEndOf(x.c.text, '.!?')}"`, [x.c.passageId, ...x.support.map((o) => o.passageId)]);
       const framed = [
-        `The articles differ: according to ${describeSource(searcher, first.c.docId)}, ${quote(first)}`,
-        `But ${describeSource(searcher, rival.c.docId)} says ${quote(rival)}`,
+        `The articles differ: according to ${await describeSource(searcher, first.c.docId)}, ${quote(first)}`,
+        `But ${await describeSource(searcher, rival.c.docId)} says ${quote(rival)}`,
       ];
       return { text: opening + framed.join(' '), refused: false, evidence, spans, short };
     }

@@ -1,27 +1,24 @@
-import type { Passage } from '../corpus/chunk';
-import type { DocumentMeta } from '../index/manifest';
-import type { SnapshotData } from '../index/store';
-import { INDEX_FORMAT } from '../index/manifest';
 import { CLEANER_VERSION } from '../corpus/clean';
+import type { CollectionData } from '../store/collection';
 
 /**
  * A synthetic collection with realistic text statistics: passages recombine real sentences
  * (2–5 each) into documents of ~20 passages, and carry random unit vectors, so scale can be
  * measured without a model.
  */
-export function synthesize(sentences: string[], count: number, dims: number, seed = 42): SnapshotData & { vectors: Float32Array[] } {
+export function synthesize(sentences: string[], count: number, dims: number, seed = 42): CollectionData {
   let state = seed >>> 0;
   const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const gauss = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
   const perDoc = 20;
-  const passages: Passage[] = [];
-  const vectors: Float32Array[] = [];
-  const bodies: Record<string, string> = {};
-  const documents: DocumentMeta[] = [];
-  for (let d = 0; passages.length < count; d++) {
+  const documents: CollectionData['documents'] = [];
+  let total = 0;
+  for (let d = 0; total < count; d++) {
     const docId = `synthetic-${d}`;
     let body = '';
-    const n = Math.min(perDoc, count - passages.length);
+    const n = Math.min(perDoc, count - total);
+    const passages: CollectionData['documents'][number]['passages'] = [];
+    const vectors: Float32Array[] = [];
     for (let p = 0; p < n; p++) {
       const picked = Array.from({ length: 2 + Math.floor(rand() * 4) }, () => sentences[Math.floor(rand() * sentences.length)]!);
       const start = body.length;
@@ -35,16 +32,16 @@ export function synthesize(sentences: string[], count: number, dims: number, see
       for (let i = 0; i < dims; i++) v[i] = v[i]! / norm;
       vectors.push(v);
     }
-    bodies[docId] = body;
-    documents.push({ id: docId, file: `${docId}.txt`, title: `Synthetic document ${d}`, hash: String(d), bodyOffset: 0, passageCount: n, outlet: `Outlet ${d % 7}`, published: `2024-${String(1 + (d % 12)).padStart(2, '0')}-15` });
+    total += n;
+    const meta = { id: docId, file: `${docId}.txt`, title: `Synthetic document ${d}`, hash: String(d), bodyOffset: 0, passageCount: n, outlet: `Outlet ${d % 7}`, published: `2024-${String(1 + (d % 12)).padStart(2, '0')}-15` };
+    documents.push({ meta, body, passages, vectors });
   }
   return {
-    manifest: {
-      format: INDEX_FORMAT, builtAt: new Date().toISOString(),
+    info: {
       embedder: { id: 'synthetic:random-unit', label: 'random unit vectors', dims },
       chunking: { maxTokens: 160, overlapSentences: 0, cleanerVersion: CLEANER_VERSION },
-      documents, passageCount: passages.length, warnings: [],
+      warnings: [],
     },
-    passages, bodies, vectors,
+    documents,
   };
 }

@@ -48,8 +48,11 @@ const OWN_RELEVANCE = 0.3;
 const BORROWED = 0.6;
 
 /** Every passage as a retrieval result, for a briefing on the whole collection. */
-function allPassages(s: Searcher): RetrievedPassage[] {
-  return s.snapshot.passages.map((p) => ({ ...p, doc: s.docIndex.get(p.docId)!, score: 1, lexicalScore: null, denseScore: null, corroborating: [] }));
+async function allPassages(s: Searcher): Promise<RetrievedPassage[]> {
+  const docs = new Map((await s.store.documents()).map((d) => [d.id, d]));
+  const out: RetrievedPassage[] = [];
+  for await (const p of s.store.scanPassages()) out.push({ ...p, doc: docs.get(p.docId)!, score: 1, lexicalScore: null, denseScore: null, corroborating: [] });
+  return out;
 }
 
 type Pick = { c: Candidate; support: Candidate[]; year?: number };
@@ -77,6 +80,7 @@ export function opening(sentence: string): 'fragment' | 'pronoun' | 'described' 
  */
 async function localPicks(s: Searcher, topic: string, passages: RetrievedPassage[], timeline: boolean, signal?: AbortSignal): Promise<Pick[]> {
   const { ranked } = await rankSentences(s, topic, passages, signal);
+  const bodyLength = new Map(await Promise.all([...new Set(ranked.map((c) => c.docId))].map(async (id) => [id, (await s.store.documentText(id))?.length ?? 0] as const)));
   // News paragraphs open with a topic sentence and give the specifics after it: a sentence that
   // follows a relevant one in the same article inherits most of its relevance.
   const byPosition = [...ranked].sort((a, b) => (a.docId === b.docId ? a.start - b.start : a.docId < b.docId ? -1 : 1));
@@ -116,8 +120,7 @@ async function localPicks(s: Searcher, topic: string, passages: RetrievedPassage
       // Figures and names make a bullet worth reading; count them, capped.
       const names = c.text.slice(1).match(/(?<![\p{L}\p{M}])\p{Lu}[\p{Ll}\p{M}]+(?: \p{Lu}[\p{Ll}\p{M}]+)*/gu)?.length ?? 0;
       const specifics = Math.min(1.5, (/\d/.test(c.text) ? 0.75 : 0) + Math.min(names, 3) * 0.25);
-      const body = s.snapshot.bodies[c.docId]!;
-      const position = 1 - c.start / Math.max(1, body.length); // inverted pyramid: early sentences matter more
+      const position = 1 - c.start / Math.max(1, bodyLength.get(c.docId)!); // inverted pyramid: early sentences matter more
       const value = topic
         ? 0.45 * (relevance / (bestRelevance || 1)) + 0.2 * Math.min(corroboration, 2) / 2 + 0.25 * specifics / 1.5 + 0.1 * position
         : 0.4 * Math.min(corroboration, 3) / 3 + 0.35 * specifics / 1.5 + 0.25 * position;
@@ -175,8 +178,9 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
   let timeline = requested;
   // "How did X change over time" is about X; the framing words only add noise to retrieval.
   const subject = requested ? subjectOf(topic) : topic;
-  const passages = subject ? (await retrieve(s, subject, { k: RETRIEVE_K, signal: options.signal })).passages : allPassages(s);
-  const registry = new CitationRegistry(citableLookup(s, passages));
+  const passages = subject ? (await retrieve(s, subject, { k: RETRIEVE_K, signal: options.signal })).passages : await allPassages(s);
+  const docOf = new Map(passages.flatMap((p) => [p, ...p.corroborating]).map((p) => [p.docId, p.doc]));
+  const registry = new CitationRegistry(await citableLookup(s, passages));
   const spans = new Map<string, [number, number][]>();
   const rewriter = new MarkerRewriter(registry, (id) => spans.get(id));
   let lines: { text: string; theme: string; year?: number; date?: string }[] = [];
@@ -192,7 +196,7 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
   }
   if (engine === 'local') {
     let picks = await localPicks(s, subject, passages, requested, options.signal);
-    const published = (p: Pick) => s.docIndex.get(p.c.docId)?.published;
+    const published = (p: Pick) => docOf.get(p.c.docId)?.published;
     // A story that unfolds (reported weeks apart, the same names throughout) reads best in date order.
     timeline ||= !!subject && isUnfoldingStory(picks.map((p) => ({ docId: p.c.docId, published: published(p), names: namesOf(p.c.text) })));
     const dated = picks.map((p) => ({ p, date: timeline ? eventDate(p.c.text, published(p)) : null }));
@@ -219,13 +223,13 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
     citations: [...new Set([...l.text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])))].map((n) => registry.get(n)!).filter(Boolean),
   }));
   const citations = registry.list();
-  const semantic = s.embedder && s.snapshot.vectors ? { embedder: s.embedder, passageVector: passageVectorLookup(s) } : null;
+  const semantic = s.embedder && s.info.embedder ? { embedder: s.embedder, passageVector: await passageVectorLookup(s, registry) } : null;
   // A timeline's date prefix comes from the article's metadata when the sentence gives none: the claim checked is the sentence.
   const checks = (await Promise.all(bullets.map((b) => checkCitations(b.date ? b.text.slice(b.date.length + 3) : b.text, registry, semantic, options.signal)))).flat();
-  const docs = [...new Set(citations.map((c) => c.docId))].map((id) => s.docIndex.get(id)!);
+  const docs = [...new Set(citations.map((c) => c.docId))].map((id) => docOf.get(id)!);
   if (bullets.length < MIN_BULLETS && bullets.length > 0) warnings.push(`Only ${bullets.length} distinct facts on this topic were found in the articles.`);
   return {
-    title: titleFor(topic, timeline, s.snapshot.manifest.documents.length),
+    title: titleFor(topic, timeline, s.info.documentCount),
     topic,
     kind: timeline ? 'timeline' : 'summary',
     bullets,

@@ -6,7 +6,6 @@ import type { CitablePassage } from '../answer/citations';
 import { isFollowUp } from '../answer/conversation';
 import { NOT_COVERED, REFUSAL, type ChatMessage, type ShortAnswer } from '../answer/types';
 import type { LlmConfig } from '../config';
-import type { Searcher } from '../retrieve/searcher';
 import { fold, normalizeDisplay, trimEndOf } from '../text/normalize';
 import type { Engine, EngineOutput, Turn } from './engine';
 
@@ -78,8 +77,7 @@ export function readOpening(head: string, sources: CitablePassage[], final: bool
 }
 
 /** The short answer's place in its article: its exact characters if the body has them, else its sentence. */
-export function placeShort(searcher: Searcher, p: CitablePassage, text: string): Omit<ShortAnswer, 'n'> {
-  const body = searcher.snapshot.bodies[p.docId] ?? '';
+export function placeShort(body: string, p: CitablePassage, text: string): Omit<ShortAnswer, 'n'> {
   const where = (start: number, end: number) => ({ text, passageId: p.id, docId: p.docId, start, end });
   for (const s of p.sentences) {
     if (spanAt(s.text, text) < 0) continue;
@@ -95,6 +93,8 @@ export function placeShort(searcher: Searcher, p: CitablePassage, text: string):
  */
 export async function llmOutput(llm: LlmConfig, turn: Turn): Promise<EngineOutput> {
   const sources = turn.passages.flatMap((p) => [p, ...p.corroborating]);
+  // Fetched before the call: the short answer is placed synchronously once the stream has ended.
+  const bodies = new Map(await Promise.all([...new Set(sources.map((p) => p.docId))].map(async (id) => [id, (await turn.searcher.store.documentText(id)) ?? ''] as const)));
   const history: ModelMessage[] = turn.messages.slice(0, -1).map((m) =>
     m.role === 'user' ? { role: 'user', content: m.content } : { role: 'assistant', content: withPassageIds(m.content, m.citations) },
   );
@@ -171,7 +171,7 @@ export async function llmOutput(llm: LlmConfig, turn: Turn): Promise<EngineOutpu
       if (!short) return null;
       const cited = new Set(turn.registry.list().map((c) => c.passageId));
       const p = short.sources.find((s) => cited.has(s.id));
-      return p ? placeShort(turn.searcher, p, short.text) : null;
+      return p ? placeShort(bodies.get(p.docId) ?? '', p, short.text) : null;
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import { SIDECAR_SUFFIX, parseProvenance, readFormatted, type Provenance } from '../corpus/formats';
 import { parseFeed } from '../corpus/formats/feed';
 import { ingest, type IngestReport } from '../ingest';
-import { loadSnapshot } from '../index/store';
+import { openStore } from '../store/open';
 import { FetchError, fetchDocument, type Fetched } from './fetch';
 import { describe, freeName, slug, type Failed, type Outcome, type Saved } from './library';
 
@@ -73,11 +73,11 @@ export async function saveLink(cfg: Config, url: string, expect?: 'feed' | 'page
 /** Runs the incremental ingest and says, per added file or link, what became of it. */
 export async function indexAndDescribe(cfg: Config, results: (Saved | Failed)[]): Promise<{ outcomes: Outcome[]; report: IngestReport }> {
   const report = await ingest(cfg);
-  const manifest = report.snapshot ? ((await loadSnapshot(cfg.indexDir))?.manifest ?? null) : null;
+  const indexed = report.snapshot ? await (await openStore(cfg)).documents() : [];
   const outcomes = results.map((r): Outcome => {
     if ('error' in r) return { source: r.source, status: 'failed', reason: r.error, documents: [] };
     const skipped = report.skipped.find((s) => s.file === r.file);
-    const documents = (manifest?.documents ?? []).filter((d) => d.file === r.file).map((d) => ({ id: d.id, title: d.title }));
+    const documents = indexed.filter((d) => d.file === r.file).map((d) => ({ id: d.id, title: d.title }));
     if (skipped && documents.length === 0) return { source: r.source, file: r.file, status: 'skipped', reason: skipped.reason, documents };
     const ids = new Set(documents.map((d) => d.id));
     const status = report.added.some((id) => ids.has(id)) ? 'added' : report.changed.some((id) => ids.has(id)) ? 'updated' : 'unchanged';

@@ -1,16 +1,17 @@
 import { createUIMessageStream, createUIMessageStreamResponse, type UIMessage } from 'ai';
 import { answer } from '../answer/answer';
-import type { Answer, AnswerEngine, ChatMessage, Citation } from '../answer/types';
+import type { AnswerEngine, ChatMessage } from '../answer/types';
 import type { Config } from '../config';
 import { HttpError, parseWith, publicError } from './request';
+import { answerMetaJson, citationJson, type AnswerMetaJson, type CitationJson } from './shapes';
 import { citationsDataSchema, questionText, withoutControlCharacters, type ChatRequest } from './schemas';
 
 /** The typed parts a Dossier chat message carries besides its text. */
 export type DossierDataParts = {
   status: { query: string; engine: AnswerEngine; retrieval: 'hybrid' | 'lexical' | 'dense' };
   warning: { message: string };
-  citations: Citation[];
-  answer: Pick<Answer, 'refused' | 'short' | 'checks' | 'related' | 'removedMarkers' | 'timings' | 'engine'>;
+  citations: CitationJson[];
+  answer: AnswerMetaJson;
 };
 export type DossierUIMessage = UIMessage<never, DossierDataParts>;
 
@@ -36,7 +37,7 @@ export function chatResponse(cfg: Config, conversation: ChatMessage[], options: 
     onError: (error) => publicError(error).message,
     execute: async ({ writer }) => {
       writer.write({ type: 'start' });
-      const citations: Citation[] = [];
+      const citations: CitationJson[] = [];
       let textOpen = false;
       let warnings = 0;
       for await (const event of answer(cfg, conversation, options)) {
@@ -48,7 +49,7 @@ export function chatResponse(cfg: Config, conversation: ChatMessage[], options: 
             writer.write({ type: 'data-warning', id: `warning-${warnings++}`, data: { message: event.message } });
             break;
           case 'citation':
-            citations.push(event.citation);
+            citations.push(citationJson(event.citation));
             writer.write({ type: 'source-document', sourceId: event.citation.passageId, mediaType: 'text/plain', title: event.citation.title });
             writer.write({ type: 'data-citations', id: 'citations', data: [...citations] });
             break;
@@ -60,8 +61,8 @@ export function chatResponse(cfg: Config, conversation: ChatMessage[], options: 
             if (textOpen) writer.write({ type: 'text-end', id: 'answer' });
             const a = event.answer;
             // Final numbering (spans gathered while streaming) replaces the provisional list.
-            writer.write({ type: 'data-citations', id: 'citations', data: a.citations });
-            writer.write({ type: 'data-answer', id: 'answer-meta', data: { refused: a.refused, short: a.short, checks: a.checks, related: a.related, removedMarkers: a.removedMarkers, timings: a.timings, engine: a.engine } });
+            writer.write({ type: 'data-citations', id: 'citations', data: a.citations.map(citationJson) });
+            writer.write({ type: 'data-answer', id: 'answer-meta', data: answerMetaJson(a) });
             break;
           }
         }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../config';
-import { IndexError } from '../index/store';
-import { NoIndexError } from '../retrieve/searcher';
+import { IndexError, NoIndexError } from '../store/types';
 
 /** An error whose message is a sentence fit to show the person who sent the request. */
 export class HttpError extends Error {

@@ -1,63 +1,78 @@
-import type { Searcher } from './searcher';
-import { cosine } from './dense';
+import type { Passage } from '../store/types';
+import { terms } from '../text/normalize';
+
+/** What diversification knows of one candidate: its folded term set and its stored vector, if any. */
+export type Item = { terms: Set<string>; vector: Float32Array | undefined };
+
+const termSets = new WeakMap<Passage, Set<string>>();
+
+/** A passage's folded term set, computed once per passage object (a store that keeps its passages in memory hands out the same ones). */
+export function termSet(p: Passage): Set<string> {
+  let set = termSets.get(p);
+  if (!set) termSets.set(p, (set = new Set(terms(p.text))));
+  return set;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}
+
+function overlap(a: Item, b: Item) {
+  let inter = 0;
+  for (const t of a.terms) if (b.terms.has(t)) inter++;
+  return { inter, jaccard: inter / (a.terms.size + b.terms.size - inter || 1) };
+}
 
 /** Similarity of two passages: cosine of their vectors, or term-set Jaccard without vectors. */
-export function passageSimilarity(s: Searcher, a: number, b: number): number {
-  const v = s.snapshot.vectors;
-  const ta = s.termSet(a);
-  const tb = s.termSet(b);
-  let inter = 0;
-  for (const t of ta) if (tb.has(t)) inter++;
-  const jaccard = inter / (ta.size + tb.size - inter || 1);
-  if (!v || !s.snapshot.manifest.embedder) return jaccard;
-  return Math.max(jaccard, cosine(v, s.snapshot.manifest.embedder.dims, a, b));
+export function passageSimilarity(a: Item, b: Item): number {
+  const { jaccard } = overlap(a, b);
+  if (!a.vector || !b.vector) return jaccard;
+  return Math.max(jaccard, dot(a.vector, b.vector));
 }
 
 /** Above this a passage says the same thing as one already chosen: it corroborates, it does not add. */
 const DUPLICATE = { jaccard: 0.5, cosine: 0.93, jaccardWithCosine: 0.25 };
 
-export function isNearDuplicate(s: Searcher, a: number, b: number): boolean {
-  const ta = s.termSet(a);
-  const tb = s.termSet(b);
-  let inter = 0;
-  for (const t of ta) if (tb.has(t)) inter++;
+export function isNearDuplicate(a: Item, b: Item): boolean {
+  const { inter, jaccard } = overlap(a, b);
   // Containment, not Jaccard alone: a short passage repeated inside a longer one is a duplicate.
-  const jaccard = inter / (ta.size + tb.size - inter || 1);
-  if (inter / (Math.min(ta.size, tb.size) || 1) >= 0.8 || jaccard >= DUPLICATE.jaccard) return true;
+  if (inter / (Math.min(a.terms.size, b.terms.size) || 1) >= 0.8 || jaccard >= DUPLICATE.jaccard) return true;
   // Embeddings alone never decide: a weak model can put unrelated passages close together.
-  const v = s.snapshot.vectors;
-  return !!v && !!s.snapshot.manifest.embedder && jaccard >= DUPLICATE.jaccardWithCosine && cosine(v, s.snapshot.manifest.embedder.dims, a, b) >= DUPLICATE.cosine;
+  return !!a.vector && !!b.vector && jaccard >= DUPLICATE.jaccardWithCosine && dot(a.vector, b.vector) >= DUPLICATE.cosine;
 }
 
-export type Diversified = { row: number; duplicates: number[] };
+export type Diversified = { index: number; duplicates: number[] };
 
 /**
- * Maximal marginal relevance over ranked candidates: each pick trades relevance against
- * similarity to what is already picked. Near-duplicates of a pick (the same fact reported by
- * another outlet) are attached to it instead of taking a slot, so they stay citable.
+ * Maximal marginal relevance over candidates ranked best first (`relevance[i]` is item i's
+ * score): each pick trades relevance against similarity to what is already picked. Near-duplicates
+ * of a pick (the same fact reported by another outlet) are attached to it instead of taking a
+ * slot, so they stay citable. Returns indices into `items`.
  */
-export function diversify(s: Searcher, ranked: number[], relevance: Float64Array, k: number, lambda = 0.75): Diversified[] {
+export function diversify(items: Item[], relevance: number[], k: number, lambda = 0.75): Diversified[] {
   const picked: Diversified[] = [];
-  const pool = [...ranked];
+  const pool = items.map((_, i) => i);
   while (picked.length < k && pool.length) {
     let best = -1;
     let bestScore = -Infinity;
     for (let i = 0; i < pool.length; i++) {
-      const row = pool[i]!;
+      const index = pool[i]!;
       let maxSim = 0;
-      for (const p of picked) maxSim = Math.max(maxSim, passageSimilarity(s, row, p.row));
-      const mmr = lambda * relevance[row]! - (1 - lambda) * maxSim;
+      for (const p of picked) maxSim = Math.max(maxSim, passageSimilarity(items[index]!, items[p.index]!));
+      const mmr = lambda * relevance[index]! - (1 - lambda) * maxSim;
       if (mmr > bestScore) { bestScore = mmr; best = i; }
     }
-    const [row] = pool.splice(best, 1) as [number];
-    const dupOf = picked.find((p) => isNearDuplicate(s, row, p.row));
-    if (dupOf) dupOf.duplicates.push(row);
-    else picked.push({ row, duplicates: [] });
+    const [index] = pool.splice(best, 1) as [number];
+    const dupOf = picked.find((p) => isNearDuplicate(items[index]!, items[p.index]!));
+    if (dupOf) dupOf.duplicates.push(index);
+    else picked.push({ index, duplicates: [] });
   }
   // Remaining near-duplicates of the picks are still evidence for them.
-  for (const row of pool) {
-    const dupOf = picked.find((p) => isNearDuplicate(s, row, p.row));
-    if (dupOf && relevance[row]! > 0) dupOf.duplicates.push(row);
+  for (const index of pool) {
+    const dupOf = picked.find((p) => isNearDuplicate(items[index]!, items[p.index]!));
+    if (dupOf && relevance[index]! > 0) dupOf.duplicates.push(index);
   }
   return picked;
 }

@@ -1,20 +1,8 @@
-import type { Passage } from '../corpus/chunk';
-import type { DocumentMeta } from '../index/manifest';
-import { fold } from '../text/normalize';
-import { cosineScan, topIndices } from './dense';
-import { diversify } from './diversify';
-import { fuseScores } from './fuse';
+import type { DocumentFilter, DocumentMeta, Passage, RetrievalMode } from '../store/types';
+import { diversify, termSet } from './diversify';
 import type { Searcher } from './searcher';
 
-export type RetrievalMode = 'hybrid' | 'lexical' | 'dense';
-
-export type DocumentFilter = {
-  outlets?: string[];
-  docIds?: string[];
-  /** Inclusive YYYY-MM-DD bounds; documents without a date are excluded when either is set. */
-  from?: string;
-  to?: string;
-};
+export type { DocumentFilter, RetrievalMode } from '../store/types';
 
 export type RetrieveOptions = { k?: number; mode?: RetrievalMode; filter?: DocumentFilter; diversify?: boolean; signal?: AbortSignal };
 
@@ -31,52 +19,53 @@ export type RetrievalResult = { mode: RetrievalMode; passages: RetrievedPassage[
 
 const CANDIDATES = 50;
 
-function allowedRows(s: Searcher, filter?: DocumentFilter): Uint8Array | null {
-  if (!filter || (!filter.outlets?.length && !filter.docIds?.length && !filter.from && !filter.to)) return null;
-  const outlets = filter.outlets?.map(fold);
-  const docs = new Set<string>();
-  for (const d of s.snapshot.manifest.documents) {
-    if (outlets?.length && !(d.outlet && outlets.includes(fold(d.outlet)))) continue;
-    if (filter.docIds?.length && !filter.docIds.includes(d.id)) continue;
-    if ((filter.from || filter.to) && !d.published) continue;
-    if (filter.from && d.published! < filter.from) continue;
-    if (filter.to && d.published! > filter.to) continue;
-    docs.add(d.id);
-  }
-  return Uint8Array.from(s.snapshot.passages, (p) => (docs.has(p.docId) ? 1 : 0));
-}
-
-/** Ranked passages for a query: hybrid by default, degrading to lexical when no embedder is loaded. */
+/**
+ * Ranked passages for a query: hybrid by default, degrading to lexical when no embedder is loaded.
+ * The store finds and fuses the candidates; diversification runs here on those candidates only.
+ */
 export async function retrieve(s: Searcher, query: string, options: RetrieveOptions = {}): Promise<RetrievalResult> {
   options.signal?.throwIfAborted();
   const k = options.k ?? 5;
-  const canDense = !!(s.embedder && s.snapshot.vectors);
+  const canDense = !!(s.embedder && s.info.embedder);
   const warnings = [...s.warnings];
   let mode = options.mode ?? 'hybrid';
   if (mode !== 'lexical' && !canDense) mode = 'lexical';
-  const allowed = allowedRows(s, options.filter);
 
-  const lexical = mode === 'dense' ? null : s.bm25.score(query);
-  const dense = mode === 'lexical' ? null : cosineScan(s.snapshot.vectors!, s.snapshot.manifest.embedder!.dims, await s.embedder!.embedQuery(query, options.signal));
+  const vector = mode === 'lexical' ? null : await s.embedder!.embedQuery(query, options.signal);
   options.signal?.throwIfAborted();
-  const fused = fuseScores({ lexical, dense, allowed });
+  const candidates = await s.store.search({ text: query, vector, mode, filter: options.filter, limit: CANDIDATES, signal: options.signal });
+  const ids = candidates.map((c) => c.passageId);
+  const [passages, vectors] = await Promise.all([
+    s.store.passages(ids),
+    // Stored vectors judge near-duplicates even when the query itself was lexical.
+    options.diversify === false || !s.info.embedder ? new Map<string, Float32Array>() : s.store.vectors(ids),
+  ]);
+  const byId = new Map(passages.map((p) => [p.id, p]));
+  const found = candidates.filter((c) => byId.has(c.passageId));
+  const docIds = [...new Set(found.map((c) => byId.get(c.passageId)!.docId))];
+  const docs = new Map((await Promise.all(docIds.map((id) => s.store.document(id)))).flatMap((d) => (d ? [[d.id, d] as const] : [])));
+  const ranked = found.filter((c) => docs.has(byId.get(c.passageId)!.docId));
 
-  let candidates = topIndices(fused, CANDIDATES, allowed);
-  // Lexical-only retrieval has nothing to say about passages that share no term with the query.
-  if (mode === 'lexical') candidates = candidates.filter((i) => fused[i]! > 0);
-  const picks = options.diversify === false ? candidates.slice(0, k).map((row) => ({ row, duplicates: [] })) : diversify(s, candidates, fused, k);
+  const picks =
+    options.diversify === false
+      ? ranked.slice(0, k).map((_, index) => ({ index, duplicates: [] }))
+      : diversify(
+          ranked.map((c) => ({ terms: termSet(byId.get(c.passageId)!), vector: vectors.get(c.passageId) })),
+          ranked.map((c) => c.score),
+          k,
+        );
 
-  const view = (row: number) => {
-    const p = s.snapshot.passages[row]!;
-    return { ...p, doc: s.docIndex.get(p.docId)!, score: fused[row]! };
+  const view = (i: number) => {
+    const p = byId.get(ranked[i]!.passageId)!;
+    return { ...p, doc: docs.get(p.docId)!, score: ranked[i]!.score };
   };
   return {
     mode,
     warnings,
-    passages: picks.map(({ row, duplicates }) => ({
-      ...view(row),
-      lexicalScore: lexical ? lexical[row]! : null,
-      denseScore: dense ? dense[row]! : null,
+    passages: picks.map(({ index, duplicates }) => ({
+      ...view(index),
+      lexicalScore: ranked[index]!.lexicalScore,
+      denseScore: ranked[index]!.denseScore,
       corroborating: duplicates.map(view),
     })),
   };

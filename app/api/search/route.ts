@@ -1,6 +1,7 @@
 import { getConfig } from '../../../lib/config';
 import { handler, jsonResponse, parseWith, onlyAllows } from '../../../lib/http/request';
 import { searchSchema } from '../../../lib/http/schemas';
+import { searchJson } from '../../../lib/http/shapes';
 import { retrieve } from '../../../lib/retrieve/retrieve';
 import { getSearcher } from '../../../lib/retrieve/searcher';
 
@@ -11,17 +12,7 @@ export const dynamic = 'force-dynamic';
 export const GET = handler(async (req: Request) => {
   const { q, k, mode } = parseWith(searchSchema, Object.fromEntries(new URL(req.url).searchParams));
   const cfg = getConfig();
-  const result = await retrieve(await getSearcher(cfg), q, { k: k ?? cfg.topK, mode });
-  return jsonResponse({
-    query: q,
-    mode: result.mode,
-    warnings: result.warnings,
-    passages: result.passages.map((p) => ({
-      id: p.id, docId: p.docId, title: p.doc.title, outlet: p.doc.outlet ?? null, date: p.doc.published ?? null,
-      text: p.text, start: p.start, end: p.end, score: p.score, lexicalScore: p.lexicalScore, denseScore: p.denseScore,
-      corroborating: p.corroborating.map((c) => ({ id: c.id, docId: c.docId, title: c.doc.title, outlet: c.doc.outlet ?? null })),
-    })),
-  });
+  return jsonResponse(searchJson(q, await retrieve(await getSearcher(cfg), q, { k: k ?? cfg.topK, mode })));
 });
 
 export const POST = onlyAllows('GET');

@@ -3,8 +3,9 @@ import { authorize } from '../../../../lib/fetch/access';
 import { trashFile } from '../../../../lib/fetch/library';
 import { runAdd } from '../../../../lib/fetch/runner';
 import { HttpError, handler, jsonResponse, onlyAllows } from '../../../../lib/http/request';
+import { documentJson } from '../../../../lib/http/shapes';
 import { getDocument } from '../../../../lib/library';
-import { getSearcher } from '../../../../lib/retrieve/searcher';
+import { openStore } from '../../../../lib/store/open';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -18,7 +19,7 @@ async function find(params: Promise<{ id: string }>) {
 }
 
 /** GET → one document's metadata and original text; unknown id → 404. */
-export const GET = handler(async (_req: Request, { params }: { params: Promise<{ id: string }> }) => jsonResponse(await find(params)));
+export const GET = handler(async (_req: Request, { params }: { params: Promise<{ id: string }> }) => jsonResponse(documentJson(await find(params))));
 
 /**
  * DELETE → moves the document's file out of the corpus into the trash folder (never deleted) and
@@ -28,7 +29,7 @@ export const DELETE = handler(async (req: Request, { params }: { params: Promise
   const cfg = getConfig();
   authorize(req, cfg);
   const doc = await find(params);
-  const removed = (await getSearcher(cfg)).snapshot.manifest.documents.filter((d) => d.file === doc.file).map((d) => d.id);
+  const removed = (await (await openStore(cfg)).documents()).filter((d) => d.file === doc.file).map((d) => d.id);
   await trashFile(cfg, doc.file);
   await runAdd({});
   return jsonResponse({ removed, file: doc.file });

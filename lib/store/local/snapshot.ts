@@ -2,9 +2,9 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import { LocalIndex, ProtobufCodec } from 'vectra';
 import type { z } from 'zod';
-import type { Passage } from '../corpus/chunk';
-import { allocateMatrix } from '../retrieve/simd';
+import { IndexError, type Passage } from '../types';
 import { bodiesFileSchema, manifestSchema, passagesFileSchema, type Manifest } from './manifest';
+import { allocateMatrix } from './simd';
 
 /**
  * An index is a folder of immutable snapshots plus a CURRENT file naming the live one. Ingest
@@ -24,10 +24,6 @@ export type Snapshot = {
 };
 
 export type SnapshotData = Omit<Snapshot, 'name' | 'dir' | 'vectors'> & { vectors: Float32Array[] | null };
-
-export class IndexError extends Error {
-  override name = 'IndexError';
-}
 
 export const rebuildHint = 'Run `npm run ingest -- --rebuild` to rebuild it.';
 

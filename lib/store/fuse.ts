@@ -13,7 +13,7 @@
  * far above its runners-up is confident; one with a flat top is guessing.
  */
 
-import { topIndices } from './dense';
+import { topIndices } from './rank';
 
 export type FusionInput = { lexical: Float64Array | null; dense: Float64Array | null; allowed: Uint8Array | null };
 

@@ -1,4 +1,5 @@
-import { terms } from '../text/normalize';
+import { terms } from '../../text/normalize';
+import { idf } from '../rank';
 
 /** Okapi BM25 over folded, accent-insensitive terms (see text/normalize). */
 export class Bm25 {
@@ -28,10 +29,9 @@ export class Bm25 {
     return this.lengths.length;
   }
 
-  /** Inverse document frequency (BM25+ style, never negative). */
-  idf(term: string): number {
-    const n = this.postings.get(term)?.doc.length ?? 0;
-    return Math.log(1 + (this.size - n + 0.5) / (n + 0.5));
+  /** Number of passages holding the term. */
+  df(term: string): number {
+    return this.postings.get(term)?.doc.length ?? 0;
   }
 
   /** Scores for every passage (0 where no query term occurs). */
@@ -40,12 +40,12 @@ export class Bm25 {
     for (const term of new Set(terms(query))) {
       const list = this.postings.get(term);
       if (!list) continue;
-      const idf = this.idf(term);
+      const w = idf(list.doc.length, this.size);
       for (let i = 0; i < list.doc.length; i++) {
         const d = list.doc[i]!;
         const tf = list.tf[i]!;
         const norm = this.k1 * (1 - this.b + (this.b * this.lengths[d]!) / (this.avgLength || 1));
-        scores[d] = scores[d]! + (idf * tf * (this.k1 + 1)) / (tf + norm);
+        scores[d] = scores[d]! + (w * tf * (this.k1 + 1)) / (tf + norm);
       }
     }
     return scores;

@@ -1,24 +1,9 @@
 import { z } from 'zod';
+import { documentMetaSchema } from '../types';
 
-/** On-disk formats of an index snapshot, validated whenever they are read. */
+/** On-disk formats of a local index snapshot, validated whenever they are read. */
 
 export const INDEX_FORMAT = 2;
-
-export const documentMetaSchema = z.object({
-  id: z.string(),
-  file: z.string(),
-  title: z.string(),
-  outlet: z.string().optional(),
-  published: z.string().optional(),
-  author: z.string().optional(),
-  url: z.string().optional(),
-  hash: z.string(),
-  bodyOffset: z.number().int().nonnegative(),
-  format: z.enum(['html', 'pdf', 'feed']).optional(),
-  pages: z.array(z.number().int().nonnegative()).optional(),
-  passageCount: z.number().int().nonnegative(),
-});
-export type DocumentMeta = z.infer<typeof documentMetaSchema>;
 
 export const manifestSchema = z.object({
   format: z.literal(INDEX_FORMAT),

@@ -1,0 +1,30 @@
+import type { CommitInfo, DocumentMeta, Passage, StoreReader, StoreWriter } from './types';
+
+/** A whole collection in memory, in the shape the write interface takes: for copies between stores and synthetic benchmarks. */
+export type CollectionData = {
+  info: CommitInfo;
+  documents: { meta: DocumentMeta; body: string; passages: Passage[]; vectors: Float32Array[] | null }[];
+};
+
+export async function readCollection(store: StoreReader): Promise<CollectionData> {
+  const { embedder, chunking, warnings } = await store.info();
+  const documents: CollectionData['documents'] = [];
+  for (const meta of await store.documents()) {
+    const [body, passages] = await Promise.all([store.documentText(meta.id), store.passagesOf(meta.id)]);
+    const stored = embedder ? await store.vectors(passages.map((p) => p.id)) : null;
+    documents.push({ meta, body: body ?? '', passages, vectors: stored && passages.map((p) => stored.get(p.id)!) });
+  }
+  return { info: { embedder, chunking, warnings }, documents };
+}
+
+/** Replaces the writer's collection with `data`, vectors as they are (nothing is re-embedded). Returns the new revision. */
+export async function writeCollection(store: StoreWriter, data: CollectionData): Promise<string> {
+  const session = await store.session({ reset: true });
+  try {
+    for (const d of data.documents) await session.upsertDocument(d.meta, d.body, d.passages, d.vectors);
+    return await session.commit(data.info);
+  } catch (error) {
+    await session.abort();
+    throw error;
+  }
+}

@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { Passage } from '../lib/corpus/chunk';
+import { ingest } from '../lib/ingest';
+import { openLocalStore } from '../lib/store/local/store';
 import { copyCollection } from '../lib/store/postgres/copy';
 import { migrate, migrations } from '../lib/store/postgres/migrations';
 import { openPostgresStore, type PostgresStore } from '../lib/store/postgres/store';
 import type { DocumentMeta, StoreReader } from '../lib/store/types';
-import { hashingEmbedder } from './helpers';
+import { hashingEmbedder, testConfig } from './helpers';
 import { startPglite, type PgliteServer } from './support/pglite';
+import { storeContract } from './support/store-contract';
 
 const DIMS = 16;
 const embedder = hashingEmbedder(DIMS);
@@ -20,10 +23,17 @@ async function makeDoc(id: string, version: string, texts: string[]) {
   return { doc, body: texts.join('\n'), passages, vectors: await embedder.embedDocuments(texts) };
 }
 
-async function withServer(): Promise<PgliteServer> {
-  const server = await startPglite();
-  after(() => server.stop());
-  return server;
+// One PGlite for the file (each takes seconds to start); every test starts from an empty schema.
+let server: PgliteServer;
+before(async () => { server = await startPglite(); });
+after(() => server.stop());
+
+async function emptyDatabase(): Promise<string> {
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+  await client.end();
+  return server.url;
 }
 
 async function open(url: string): Promise<PostgresStore> {
@@ -32,9 +42,14 @@ async function open(url: string): Promise<PostgresStore> {
   return store;
 }
 
+storeContract('PostgreSQL store', async () => {
+  const { reader, writer } = await open(await emptyDatabase());
+  return { reader: async () => reader, writer };
+});
+
 describe('schema migrations', () => {
   test('are applied once, in order, under a lock, and recorded by version', async () => {
-    const { url } = await withServer();
+    const url = await emptyDatabase();
     // Two app servers starting at once against an empty database.
     await Promise.all([open(url), open(url)]);
     const pool = new pg.Pool({ connectionString: url, max: 1 });
@@ -47,7 +62,7 @@ describe('schema migrations', () => {
   });
 
   test('a database migrated by a newer app is refused with a sentence', async () => {
-    const { url } = await withServer();
+    const url = await emptyDatabase();
     await open(url);
     const pool = new pg.Pool({ connectionString: url, max: 1 });
     after(() => pool.end());
@@ -57,18 +72,13 @@ describe('schema migrations', () => {
 });
 
 describe('writing documents', () => {
-  let server: PgliteServer;
   let store: PostgresStore;
   let url: string;
   before(async () => {
-    server = await startPglite();
-    url = server.url;
+    url = await emptyDatabase();
     store = await openPostgresStore(url, { poolSize: 4 });
   });
-  after(async () => {
-    await store.reader.close();
-    await server.stop();
-  });
+  after(() => store.reader.close());
 
   const ids = async (reader: StoreReader, docId: string) => (await reader.passagesOf(docId)).map((p) => p.id);
 
@@ -92,9 +102,11 @@ describe('writing documents', () => {
 
     session = await writer.session();
     await session.upsertDocument(v1.doc, v1.body, v1.passages, v1.vectors);
-    assert.equal((await reader.info()).revision, firstRevision, 'an unchanged document is not rewritten');
+    const secondRevision = await session.commit({ embedder: { id: embedder.id, label: embedder.label, dims: DIMS }, chunking, warnings: [] });
+    assert.equal(Number(secondRevision), Number(firstRevision) + 1, 'only the commit moved the revision: the unchanged document was not rewritten');
 
     const v2 = await makeDoc('a', 'v2', ['Nguyễn Thưởng met the prime minister in Tokyo.', 'Only two passages now.']);
+    session = await writer.session();
     await session.upsertDocument(v2.doc, v2.body, v2.passages, v2.vectors);
     await session.commit({ embedder: { id: embedder.id, label: embedder.label, dims: DIMS }, chunking, warnings: [] });
     assert.deepEqual(await ids(reader, 'a'), ['a#0', 'a#1']);
@@ -116,13 +128,17 @@ describe('writing documents', () => {
   test('a document whose write fails half-way, or whose writer dies mid-transaction, stays as it was', async () => {
     const { reader, writer } = store;
     const old = await makeDoc('c', 'v1', ['The old first passage.', 'The old second passage.']);
-    const session = await writer.session();
+    const commitInfo = { embedder: { id: embedder.id, label: embedder.label, dims: DIMS }, chunking, warnings: [] };
+    let session = await writer.session();
     await session.upsertDocument(old.doc, old.body, old.passages, old.vectors);
+    await session.commit(commitInfo);
 
     // The last vector has the wrong dimension: the passages are inserted before it fails.
     const broken = await makeDoc('c', 'v2', ['A new first passage.', 'A new second passage.', 'A new third passage.']);
     broken.vectors[2] = new Float32Array(DIMS + 3).fill(0.1);
-    await assert.rejects(session.upsertDocument(broken.doc, broken.body, broken.passages, broken.vectors));
+    session = await writer.session();
+    await session.upsertDocument(broken.doc, broken.body, broken.passages, broken.vectors);
+    await assert.rejects(session.commit(commitInfo));
     const unchanged = async () => {
       assert.equal((await writer.contentHashes()).get('c'), 'c-v1');
       assert.deepEqual((await reader.passagesOf('c')).map((p) => p.text), ['The old first passage.', 'The old second passage.']);
@@ -141,7 +157,9 @@ describe('writing documents', () => {
     (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
     await closed;
     await unchanged();
+    session = await writer.session();
     await session.removeDocument('c');
+    await session.commit(commitInfo);
   });
 
   test('two ingests writing the same documents at once leave each document whole, old or new', async () => {
@@ -166,3 +184,72 @@ describe('writing documents', () => {
     }
   });
 });
+
+describe('the seed corpus, copied from the local store', () => {
+  let store: PostgresStore;
+  let local: Awaited<ReturnType<typeof localCollection>>;
+  before(async () => {
+    local = await localCollection();
+    // Fewer candidates than the collection's 41 passages, so fusion works from a part of it as at scale.
+    store = await openPostgresStore(await emptyDatabase(), { poolSize: 4, sideCandidates: 15 });
+    await copyCollection(local.reader, store.writer);
+  });
+  after(() => store.reader.close());
+
+  const queries = [
+    'When did Vietnam and Japan upgrade their relations?',
+    'Thuong Kishida talks in Tokyo',
+    'official development assistance ODA loans',
+    'How many Vietnamese live in Japan?',
+    'semiconductor supply chain cooperation',
+  ];
+
+  test('hybrid, lexical and dense search return the local store\'s passages with its scores', async () => {
+    for (const text of queries) {
+      const vector = await embedder.embedQuery(text);
+      for (const mode of ['hybrid', 'lexical', 'dense'] as const) {
+        for (const filter of [undefined, { outlets: ['vov.vn'] }, { from: '2023-11-27', to: '2023-11-30' }]) {
+          const q = { text, vector, mode, filter, limit: 10 };
+          const [want, got] = [await local.reader.search(q), await store.reader.search(q)];
+          // Passages that fuse to 0 (no closer than the median, no query term) tie, in any order.
+          const ranked = (cs: typeof got) => cs.filter((c) => c.score > 1e-9).map((c) => c.passageId);
+          assert.deepEqual(ranked(got), ranked(want), `${mode} ${JSON.stringify(filter)}: ${text}`);
+          assert.equal(got.length, want.length);
+          got.filter((c) => c.score > 1e-9).forEach((c, i) => {
+            assert.ok(Math.abs(c.score - want[i]!.score) < 1e-4);
+            assert.ok(Math.abs((c.lexicalScore ?? 0) - (want[i]!.lexicalScore ?? 0)) < 1e-4);
+            assert.ok(Math.abs((c.denseScore ?? 0) - (want[i]!.denseScore ?? 0)) < 1e-4);
+          });
+        }
+      }
+    }
+  });
+
+  test('documents, passages, term statistics and phrases read the same', async () => {
+    assert.deepEqual(await store.reader.documents(), await local.reader.documents());
+    const scanned = async (r: StoreReader) => { const out: Passage[] = []; for await (const p of r.scanPassages()) out.push(p); return out; };
+    assert.deepEqual(await scanned(store.reader), await scanned(local.reader));
+    const terms = ['vietnam', 'japan', 'thuong', 'zzzz'];
+    assert.deepEqual(await store.reader.termStats(terms), await local.reader.termStats(terms));
+    const phrases = [['viet', 'nam'], ['prime', 'minister'], ['minister', 'prime'], ['vo', 'van', 'thuong'], ['tokyo']];
+    assert.deepEqual(await store.reader.phrasesOccur(phrases), await local.reader.phrasesOccur(phrases));
+    const info = await store.reader.info();
+    const want = await local.reader.info();
+    assert.deepEqual([info.documentCount, info.passageCount, info.embedder], [want.documentCount, want.passageCount, want.embedder]);
+  });
+
+  test('accents are folded: "Thuong" finds "Thưởng", and a copy again skips every unchanged document', async () => {
+    const hits = await store.reader.passages((await store.reader.search({ text: 'Thuong', vector: null, mode: 'lexical', limit: 10 })).map((c) => c.passageId));
+    assert.ok(hits.length > 0 && hits.some((p) => p.text.includes('Thưởng')));
+    const again = await copyCollection(local.reader, store.writer);
+    assert.equal(again.documents, 0);
+    assert.equal(again.skipped, (await local.reader.documents()).length);
+  });
+});
+
+/** The seed corpus ingested into a local snapshot store with the test embedder. */
+async function localCollection() {
+  const cfg = await testConfig();
+  await ingest(cfg, { embedder: { embedder, warnings: [] } });
+  return { cfg, reader: await openLocalStore(cfg.indexDir) };
+}

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Passage } from '../../corpus/chunk';
-import { fuseScores } from '../../retrieve/fuse';
+import { fuseScores } from '../fuse';
 import { fold, terms, words } from '../../text/normalize';
 import {
   IndexError, NoIndexError,
@@ -297,21 +297,49 @@ export class PostgresWriter implements StoreWriter {
     return new Map(rows.map((r) => [r.id, r.hash]));
   }
 
+  /**
+   * A session gathers its writes and publishes them at commit, so an aborted (or killed) ingest
+   * publishes nothing. An incremental commit writes each document in its own transaction: a
+   * reader, or a commit killed half-way, sees every document old or new, never half, and what was
+   * committed stays. A reset (a rebuild) is one transaction: readers see the old collection until
+   * the new one is whole.
+   */
   async session(options: { reset?: boolean } = {}): Promise<WriteSession> {
-    if (options.reset) await this.inTransaction(async (c) => {
-      await c.query('DELETE FROM documents');
-      await dropVectorIndexes(c);
-      await c.query('UPDATE store_info SET revision = revision + 1');
-    });
+    type Change = { remove: string } | { doc: DocumentMeta; body: string; passages: Passage[]; vectors: Float32Array[] | null };
+    const changes: Change[] = [];
+    let open = true;
+    const live = () => {
+      if (!open) throw new Error('This write session is already committed or aborted.');
+    };
     return {
-      upsertDocument: (doc, body, passages, vectors) => this.upsertDocument(doc, body, passages, vectors),
-      removeDocument: (id) => this.inTransaction(async (c) => {
-        const { rowCount } = await c.query('DELETE FROM documents WHERE id = $1', [id]);
-        if (rowCount) await c.query('UPDATE store_info SET revision = revision + 1');
-      }),
-      commit: (info) => this.commit(info),
-      // Each document was published by its own transaction: there is nothing left to drop.
-      abort: async () => {},
+      upsertDocument: async (doc, body, passages, vectors) => {
+        live();
+        if (vectors && vectors.length !== passages.length) throw new Error(`Document ${doc.id} has ${passages.length} passages but ${vectors.length} vectors.`);
+        changes.push({ doc, body, passages, vectors });
+      },
+      removeDocument: async (id) => {
+        live();
+        changes.push({ remove: id });
+      },
+      commit: async (info) => {
+        live();
+        open = false;
+        const apply = (c: pg.PoolClient, change: Change) => ('remove' in change ? removeDocument(c, change.remove) : upsertDocument(c, change));
+        if (options.reset) {
+          return this.inTransaction(async (c) => {
+            await c.query('DELETE FROM documents');
+            await dropVectorIndexes(c);
+            for (const change of changes) await apply(c, change);
+            return commitInfo(c, info);
+          });
+        }
+        for (const change of changes) await this.inTransaction((c) => apply(c, change));
+        return this.inTransaction((c) => commitInfo(c, info));
+      },
+      abort: async () => {
+        open = false;
+        changes.length = 0;
+      },
     };
   }
 
@@ -332,63 +360,63 @@ export class PostgresWriter implements StoreWriter {
     }
   }
 
-  private upsertDocument(doc: DocumentMeta, body: string, passages: Passage[], vectors: Float32Array[] | null): Promise<void> {
-    if (vectors && vectors.length !== passages.length) throw new Error(`Document ${doc.id} has ${passages.length} passages but ${vectors.length} vectors.`);
-    return this.inTransaction(async (c) => {
-      const { rows } = await c.query<{ hash: string }>('SELECT hash FROM documents WHERE id = $1', [doc.id]);
-      // Another ingest may have written the same content since this one read the hashes.
-      if (rows[0]?.hash === doc.hash) return;
-      await c.query('DELETE FROM documents WHERE id = $1', [doc.id]);
-      await c.query(
-        `INSERT INTO documents (id, file, hash, meta, body, outlet_folded, published) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [doc.id, doc.file, doc.hash, doc, body, doc.outlet ? fold(doc.outlet) : null, doc.published ?? null],
-      );
-      const counted = passages.map((p) => {
-        const tf = new Map<string, number>();
-        for (const t of terms(p.text)) tf.set(t, (tf.get(t) ?? 0) + 1);
-        return tf;
-      });
-      await c.query(
-        `INSERT INTO passages (id, doc_id, position, start_offset, end_offset, text, sentences, words, term_count, bucket)
-         SELECT id, $1, position, s, e, text, sentences::jsonb, words, term_count, bucket
-         FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[])
-           AS t(id, position, s, e, text, sentences, words, term_count, bucket)`,
-        [
-          doc.id, passages.map((p) => p.id), passages.map((p) => p.position), passages.map((p) => p.start), passages.map((p) => p.end),
-          passages.map((p) => p.text), passages.map((p) => JSON.stringify(p.sentences)), passages.map((p) => words(p.text).join(' ')),
-          counted.map((tf) => [...tf.values()].reduce((a, n) => a + n, 0)), passages.map((p) => bucketOf(p.id)),
-        ],
-      );
-      const postings = passages.flatMap((p, i) => [...counted[i]!].map(([term, tf]) => ({ term, id: p.id, tf })));
-      await c.query('INSERT INTO postings (term, passage_id, tf) SELECT * FROM unnest($1::text[], $2::text[], $3::int[])',
-        [postings.map((x) => x.term), postings.map((x) => x.id), postings.map((x) => x.tf)]);
-      if (vectors) {
-        await c.query('INSERT INTO vectors (passage_id, embedding) SELECT id, v::vector FROM unnest($1::text[], $2::text[]) AS t(id, v)',
-          [passages.map((p) => p.id), vectors.map(vectorLiteral)]);
-      }
-      await c.query('UPDATE store_info SET revision = revision + 1');
-    });
-  }
-
-  private async commit(info: CommitInfo): Promise<string> {
-    return this.inTransaction(async (c) => {
-      // Built once the vectors are in (faster than growing it row by row from empty); later
-      // ingests add to it. One index per dimension, over the column cast to it.
-      if (info.embedder) {
-        const dims = checkedDims(info.embedder.dims);
-        await c.query(`CREATE INDEX IF NOT EXISTS vectors_hnsw_${dims} ON vectors USING hnsw ((embedding::vector(${dims})) vector_cosine_ops)`);
-      }
-      const { rows } = await c.query<{ revision: string }>(
-        'UPDATE store_info SET info = $1, revision = revision + 1 RETURNING revision::text AS revision',
-        [{ embedder: info.embedder, chunking: info.chunking, warnings: info.warnings, builtAt: new Date().toISOString() }],
-      );
-      return rows[0]!.revision;
-    });
-  }
-
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+async function removeDocument(c: pg.PoolClient, id: string): Promise<void> {
+  const { rowCount } = await c.query('DELETE FROM documents WHERE id = $1', [id]);
+  if (rowCount) await c.query('UPDATE store_info SET revision = revision + 1');
+}
+
+async function upsertDocument(c: pg.PoolClient, { doc, body, passages, vectors }: { doc: DocumentMeta; body: string; passages: Passage[]; vectors: Float32Array[] | null }): Promise<void> {
+  const { rows } = await c.query<{ hash: string }>('SELECT hash FROM documents WHERE id = $1', [doc.id]);
+  // Another ingest may have written the same content since this one read the hashes.
+  if (rows[0]?.hash === doc.hash) return;
+  await c.query('DELETE FROM documents WHERE id = $1', [doc.id]);
+  await c.query(
+    `INSERT INTO documents (id, file, hash, meta, body, outlet_folded, published) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [doc.id, doc.file, doc.hash, doc, body, doc.outlet ? fold(doc.outlet) : null, doc.published ?? null],
+  );
+  const counted = passages.map((p) => {
+    const tf = new Map<string, number>();
+    for (const t of terms(p.text)) tf.set(t, (tf.get(t) ?? 0) + 1);
+    return tf;
+  });
+  await c.query(
+    `INSERT INTO passages (id, doc_id, position, start_offset, end_offset, text, sentences, words, term_count, bucket)
+     SELECT id, $1, position, s, e, text, sentences::jsonb, words, term_count, bucket
+     FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[])
+       AS t(id, position, s, e, text, sentences, words, term_count, bucket)`,
+    [
+      doc.id, passages.map((p) => p.id), passages.map((p) => p.position), passages.map((p) => p.start), passages.map((p) => p.end),
+      passages.map((p) => p.text), passages.map((p) => JSON.stringify(p.sentences)), passages.map((p) => words(p.text).join(' ')),
+      counted.map((tf) => [...tf.values()].reduce((a, n) => a + n, 0)), passages.map((p) => bucketOf(p.id)),
+    ],
+  );
+  const postings = passages.flatMap((p, i) => [...counted[i]!].map(([term, tf]) => ({ term, id: p.id, tf })));
+  await c.query('INSERT INTO postings (term, passage_id, tf) SELECT * FROM unnest($1::text[], $2::text[], $3::int[])',
+    [postings.map((x) => x.term), postings.map((x) => x.id), postings.map((x) => x.tf)]);
+  if (vectors) {
+    await c.query('INSERT INTO vectors (passage_id, embedding) SELECT id, v::vector FROM unnest($1::text[], $2::text[]) AS t(id, v)',
+      [passages.map((p) => p.id), vectors.map(vectorLiteral)]);
+  }
+  await c.query('UPDATE store_info SET revision = revision + 1');
+}
+
+async function commitInfo(c: pg.PoolClient, info: CommitInfo): Promise<string> {
+  // Built once the vectors are in (faster than growing it row by row from empty); later ingests
+  // add to it. One index per dimension, over the column cast to it.
+  if (info.embedder) {
+    const dims = checkedDims(info.embedder.dims);
+    await c.query(`CREATE INDEX IF NOT EXISTS vectors_hnsw_${dims} ON vectors USING hnsw ((embedding::vector(${dims})) vector_cosine_ops)`);
+  }
+  const { rows } = await c.query<{ revision: string }>(
+    'UPDATE store_info SET info = $1, revision = revision + 1 RETURNING revision::text AS revision',
+    [{ embedder: info.embedder, chunking: info.chunking, warnings: info.warnings, builtAt: new Date().toISOString() }],
+  );
+  return rows[0]!.revision;
 }
 
 async function dropVectorIndexes(c: pg.PoolClient): Promise<void> {

@@ -458,7 +458,7 @@ export type PostgresOptions = {
  * and the writer share one pool: closing either closes it.
  */
 export async function openPostgresStore(url: string, options: PostgresOptions = {}, onClose?: () => void): Promise<PostgresStore> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, allowExitOnIdle: true });
   // An idle connection the server dropped must not take the process down with it.
   pool.on('error', () => {});
   try {

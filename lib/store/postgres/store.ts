@@ -20,7 +20,7 @@ import { migrate } from './migrations';
 const K1 = 1.2;
 const B = 0.75;
 /** Candidates taken from each side before fusion, by default; the fused top `limit` (≤ 50) is drawn from their union. */
-const SIDE_CANDIDATES = 100;
+const SIDE_CANDIDATES = 400;
 /** How deep the lists may go when their first candidates cannot settle the fused top (flat, undecided queries). */
 const MAX_DEPTH = 800;
 /** The local fusion takes the dense median over every passage up to this many, over a sample beyond. */
@@ -449,7 +449,7 @@ export type PostgresOptions = {
    * every connection's queries on its one backend in turn, so more buys nothing there.
    */
   poolSize?: number;
-  /** Candidates from each of the lexical and the dense side before fusion (default 100). */
+  /** Candidates from each of the lexical and the dense side before fusion (default 400). */
   sideCandidates?: number;
 };
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { Passage } from '../lib/corpus/chunk';
+import { httpLoad } from '../lib/bench/http-load';
 import { ingest } from '../lib/ingest';
 import { openLocalStore } from '../lib/store/local/store';
 import { copyCollection } from '../lib/store/postgres/copy';
@@ -10,6 +12,7 @@ import { openPostgresStore, type PostgresStore } from '../lib/store/postgres/sto
 import type { DocumentMeta, StoreReader } from '../lib/store/types';
 import { hashingEmbedder, testConfig } from './helpers';
 import { startPglite, type PgliteServer } from './support/pglite';
+import { startServer, type RunningServer } from './support/server';
 import { storeContract } from './support/store-contract';
 
 const DIMS = 16;
@@ -253,3 +256,43 @@ async function localCollection() {
   await ingest(cfg, { embedder: { embedder, warnings: [] } });
   return { cfg, reader: await openLocalStore(cfg.indexDir) };
 }
+
+describe('two app servers sharing one database', () => {
+  let servers: RunningServer[] = [];
+  const questions = ['When did Vietnam and Japan upgrade their relations?', 'What did Kishida and Thuong agree in Tokyo?', 'How much were the yen loans this fiscal year?', 'What is the recipe for banana bread?'];
+  const ask = async (s: RunningServer, question: string) => {
+    const res = await fetch(`${s.url}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question }) });
+    const { answer, citations, refused } = await res.json() as { answer: string; citations: unknown[]; refused: boolean };
+    return { status: res.status, answer, citations, refused };
+  };
+
+  before(async () => {
+    // Lexical-only, so the servers need no model: the database is what is under test.
+    const cfg = await testConfig();
+    await ingest(cfg);
+    const store = await openPostgresStore(await emptyDatabase(), { poolSize: 2 });
+    await copyCollection(await openLocalStore(cfg.indexDir), store.writer);
+    await store.reader.close();
+    const env = { DOSSIER_DATABASE_URL: server.url, DOSSIER_INDEX_DIR: path.join(cfg.indexDir, 'unused'), DOSSIER_EMBEDDING_MODEL: 'none', DOSSIER_ALLOW_REMOTE_MODELS: 'false', DOSSIER_ENGINE: 'local' };
+    servers = await Promise.all([startServer(env), startServer(env)]);
+  }, { timeout: 5 * 60_000 });
+  after(() => Promise.all(servers.map((s) => s.stop())));
+
+  test('answer the same, and a small loopback load on both gets no errors', async () => {
+    for (const q of questions) {
+      const [a, b] = await Promise.all(servers.map((s) => ask(s, q)));
+      assert.equal(a!.status, 200);
+      assert.ok(a!.answer);
+      assert.deepEqual(b, a, `both servers answer "${q}" alike`);
+    }
+    const loads = await Promise.all(servers.map((s) => httpLoad({
+      url: `${s.url}/api/ask`, method: 'POST', body: (i) => JSON.stringify({ question: questions[i % questions.length] }),
+      connections: 4, durationMs: 3000, maxRequests: 60,
+    })));
+    for (const load of loads) {
+      assert.equal(load.errors, 0);
+      assert.equal(load.non2xx, 0);
+      assert.ok(load.requests > 0);
+    }
+  });
+});

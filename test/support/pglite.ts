@@ -11,7 +11,7 @@ export type PgliteServer = { url: string; stop: () => Promise<void> };
  * transaction's statements keep their connection's turn), so connections share one session's
  * state — advisory locks included — and pools against it should stay small.
  */
-export async function startPglite(maxConnections = 8): Promise<PgliteServer> {
+export async function startPglite(maxConnections = 64): Promise<PgliteServer> {
   const db = await PGlite.create({ extensions: { vector } });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
   await server.start();

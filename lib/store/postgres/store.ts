@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Passage } from '../../corpus/chunk';
 import { fuseScores } from '../fuse';
-import { fold, terms, words } from '../../text/normalize';
+import { fold, terms, trimEndOf, words } from '../../text/normalize';
 import {
   IndexError, NoIndexError,
   type Candidate, type CommitInfo, type DocumentFilter, type DocumentMeta, type SearchQuery, type StoreInfo, type StoreReader,
@@ -465,7 +465,10 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     await migrate(pool);
   } catch (error) {
     await pool.end().catch(() => {});
-    throw new IndexError(`The database at ${redactUrl(url)} cannot be used: ${(error as Error).message}`, { cause: error });
+    // The message reaches HTTP clients: a network error's text names the host, so only its code goes.
+    const e = error as Error & { syscall?: string; code?: string };
+    const why = e.syscall ? (e.code ?? e.syscall) : trimEndOf(e.message, ".");
+    throw new IndexError(`The collection's database (DOSSIER_DATABASE_URL) cannot be used: ${why}. It must be PostgreSQL 15+ with the pgvector extension.`, { cause: error });
   }
   return { reader: new PostgresReader(pool, options.sideCandidates ?? SIDE_CANDIDATES, onClose), writer: new PostgresWriter(pool) };
 }

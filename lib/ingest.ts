@@ -5,7 +5,7 @@ import { loadCorpus, type SkippedFile, type SourceDocument } from './corpus/load
 import { loadEmbedderForIngest } from './embed/load';
 import type { Embedder } from './embed/types';
 import { openStoreWriter } from './store/open';
-import { IndexError, type StoreInfo, type StoreWriter } from './store/types';
+import { IndexError, type StoreInfo } from './store/types';
 
 /** read: files of the corpus folder; clean: new and changed articles; embed: their passages. */
 export type IngestProgress = { phase: 'read' | 'clean' | 'embed'; done: number; total: number };
@@ -15,8 +15,6 @@ export type IngestOptions = {
   onProgress?: (p: IngestProgress) => void;
   /** Already-loaded embedder (tests, benchmarks); by default the configured chain is loaded. */
   embedder?: { embedder: Embedder | null; warnings: string[] };
-  /** Where to write; by default the store the config names. */
-  store?: StoreWriter;
 };
 
 export type IngestReport = {
@@ -53,7 +51,7 @@ function throttled(phase: IngestProgress['phase'], report: ((p: IngestProgress) 
 }
 
 export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<IngestReport> {
-  const store = options.store ?? (await openStoreWriter(cfg));
+  const store = await openStoreWriter(cfg);
   const { documents, skipped } = await loadCorpus(cfg.corpusDir, throttled('read', options.onProgress));
   const warnings: string[] = [];
   let previous: StoreInfo | null = null;

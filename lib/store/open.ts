@@ -1,11 +1,12 @@
-import type { Config } from '../config';
+import { ConfigError, type Config } from '../config';
 import { LocalSnapshotWriter, openLocalStore } from './local/store';
 import type { StoreReader, StoreWriter } from './types';
 
 /** The one place that picks the store implementation from the config. */
 
+// A ConfigError, so the sentence reaches the person running the app rather than a generic 500.
 const noDatabase = () =>
-  new Error('DOSSIER_DATABASE_URL is set, but this build has no PostgreSQL store yet. Unset it to use the local index in DOSSIER_INDEX_DIR.');
+  new ConfigError('DOSSIER_DATABASE_URL is set, but this build has no PostgreSQL store yet. Unset it to use the local index in DOSSIER_INDEX_DIR.');
 
 /**
  * The store to read from. The local store returns the reader of the live snapshot, so call this

@@ -18,8 +18,8 @@ export type IngestOptions = {
 };
 
 export type IngestReport = {
-  /** The store's revision after this ingest (the local store's snapshot name). */
-  snapshot: string | null;
+  /** The store's revision after this ingest (the local store's snapshot name); null when none was written. */
+  revision: string | null;
   upToDate: boolean;
   rebuilt: boolean;
   rebuildReason?: string;
@@ -73,7 +73,7 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
   const prevHashes = reusable ? hashes : new Map<string, string>();
 
   const report: IngestReport = {
-    snapshot: null, upToDate: false, rebuilt: !reusable, rebuildReason,
+    revision: null, upToDate: false, rebuilt: !reusable, rebuildReason,
     added: [], changed: [], unchanged: [], removed: [], skipped,
     embedder: embedder ? { id: embedder.id, label: embedder.label, dims: embedder.dims } : null,
     passageCount: 0, embeddedPassages: 0, warnings,
@@ -110,7 +110,7 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
     if (reusable && writes.length === 0 && report.removed.length === 0) {
       await session.abort();
       report.upToDate = true;
-      report.snapshot = previous!.revision;
+      report.revision = previous!.revision;
       report.passageCount = previous!.passageCount;
       return report;
     }
@@ -133,7 +133,7 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
       await session.upsertDocument({ ...meta, passageCount: passages.length }, body, passages, embedder ? vectors : null);
     }
     for (const id of report.removed) await session.removeDocument(id);
-    report.snapshot = await session.commit({ embedder: report.embedder, chunking: { ...cfg.chunking, cleanerVersion: CLEANER_VERSION }, warnings });
+    report.revision = await session.commit({ embedder: report.embedder, chunking: { ...cfg.chunking, cleanerVersion: CLEANER_VERSION }, warnings });
   } catch (error) {
     await session.abort();
     throw error;

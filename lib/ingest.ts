@@ -5,7 +5,7 @@ import { loadCorpus, type SkippedFile, type SourceDocument } from './corpus/load
 import { loadEmbedderForIngest } from './embed/load';
 import type { Embedder } from './embed/types';
 import { openStoreWriter } from './store/open';
-import { IndexError, type StoreInfo, type StoreWriter } from './store/types';
+import { IndexError, type StoreInfo } from './store/types';
 
 /** read: files of the corpus folder; clean: new and changed articles; embed: their passages. */
 export type IngestProgress = { phase: 'read' | 'clean' | 'embed'; done: number; total: number };
@@ -15,13 +15,11 @@ export type IngestOptions = {
   onProgress?: (p: IngestProgress) => void;
   /** Already-loaded embedder (tests, benchmarks); by default the configured chain is loaded. */
   embedder?: { embedder: Embedder | null; warnings: string[] };
-  /** Where to write; by default the store the config names. */
-  store?: StoreWriter;
 };
 
 export type IngestReport = {
-  /** The store's revision after this ingest (the local store's snapshot name). */
-  snapshot: string | null;
+  /** The store's revision after this ingest (the local store's snapshot name); null when none was written. */
+  revision: string | null;
   upToDate: boolean;
   rebuilt: boolean;
   rebuildReason?: string;
@@ -53,7 +51,7 @@ function throttled(phase: IngestProgress['phase'], report: ((p: IngestProgress) 
 }
 
 export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<IngestReport> {
-  const store = options.store ?? (await openStoreWriter(cfg));
+  const store = await openStoreWriter(cfg);
   const { documents, skipped } = await loadCorpus(cfg.corpusDir, throttled('read', options.onProgress));
   const warnings: string[] = [];
   let previous: StoreInfo | null = null;
@@ -75,7 +73,7 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
   const prevHashes = reusable ? hashes : new Map<string, string>();
 
   const report: IngestReport = {
-    snapshot: null, upToDate: false, rebuilt: !reusable, rebuildReason,
+    revision: null, upToDate: false, rebuilt: !reusable, rebuildReason,
     added: [], changed: [], unchanged: [], removed: [], skipped,
     embedder: embedder ? { id: embedder.id, label: embedder.label, dims: embedder.dims } : null,
     passageCount: 0, embeddedPassages: 0, warnings,
@@ -112,7 +110,7 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
     if (reusable && writes.length === 0 && report.removed.length === 0) {
       await session.abort();
       report.upToDate = true;
-      report.snapshot = previous!.revision;
+      report.revision = previous!.revision;
       report.passageCount = previous!.passageCount;
       return report;
     }
@@ -135,7 +133,7 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
       await session.upsertDocument({ ...meta, passageCount: passages.length }, body, passages, embedder ? vectors : null);
     }
     for (const id of report.removed) await session.removeDocument(id);
-    report.snapshot = await session.commit({ embedder: report.embedder, chunking: { ...cfg.chunking, cleanerVersion: CLEANER_VERSION }, warnings });
+    report.revision = await session.commit({ embedder: report.embedder, chunking: { ...cfg.chunking, cleanerVersion: CLEANER_VERSION }, warnings });
   } catch (error) {
     await session.abort();
     throw error;

@@ -1,11 +1,12 @@
 import { describeLlm } from './ai/provider';
 import type { Config } from './config';
+import { libraryDocumentJson, type LibraryDocumentJson } from './http/shapes';
 import { getSearcher, type Searcher } from './retrieve/searcher';
 import { fold } from './text/normalize';
 
 /** What the UI shows about the collection: the articles, how retrieval runs, and what to fix. */
 export type LibraryStatus = {
-  documents: { id: string; title: string; outlet?: string; published?: string; passageCount: number }[];
+  documents: LibraryDocumentJson[];
   passageCount: number;
   builtAt: string;
   embedder: { id: string; label: string } | null;
@@ -61,7 +62,7 @@ async function collectExamples(s: Searcher): Promise<string[]> {
 export async function libraryStatus(cfg: Config): Promise<LibraryStatus> {
   const s = await getSearcher(cfg);
   return {
-    documents: (await s.store.documents()).map((d) => ({ id: d.id, title: d.title, outlet: d.outlet, published: d.published, passageCount: d.passageCount })),
+    documents: (await s.store.documents()).map(libraryDocumentJson),
     passageCount: s.info.passageCount,
     builtAt: s.info.builtAt,
     embedder: s.embedder ? { id: s.embedder.id, label: s.embedder.label } : null,

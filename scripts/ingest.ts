@@ -54,7 +54,7 @@ runCli(async () => {
   if (report.upToDate) log(`Index is up to date (${report.unchanged.length} documents, ${report.passageCount} passages).`);
   else {
     log(`Documents: ${report.added.length} added, ${report.changed.length} changed, ${report.unchanged.length} unchanged, ${report.removed.length} removed.`);
-    log(`Passages: ${report.passageCount} (${report.embeddedPassages} embedded now) in ${seconds} s. Snapshot ${report.snapshot}.`);
+    log(`Passages: ${report.passageCount} (${report.embeddedPassages} embedded now) in ${seconds} s. Revision ${report.revision}.`);
   }
   for (const s of report.skipped) console.error(`Skipped ${s.file}: ${s.reason}.`);
   if (report.skipped.length) {

@@ -159,6 +159,7 @@ describe('one production server over a private keyword index', () => {
     documentIds = s.documents.map((d: Json) => d.id);
     assert.ok(documentIds.includes('thuong-kishida-talks-in-tokyo'));
     assert.equal(s.passageCount, s.documents.reduce((n: number, d: Json) => n + d.passageCount, 0));
+    for (const d of s.documents) assert.deepEqual(Object.keys(d).sort(), ['id', 'outlet', 'passageCount', 'published', 'title']);
     assert.equal(s.retrieval, 'lexical');
     assert.equal(s.embedder, null);
     assert.equal(s.engine, 'local');

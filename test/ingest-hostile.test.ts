@@ -92,7 +92,7 @@ test('an article that cleaning empties is skipped with a reason, and an unchange
   const second = await ingest(cfg);
   assert.equal(second.upToDate, true);
   assert.deepEqual(second.added, []);
-  assert.equal(second.snapshot, first.snapshot);
+  assert.equal(second.revision, first.revision);
   assert.deepEqual(await readdir(path.join(cfg.indexDir, 'snapshots')), snapshots, 'no new snapshot');
   assert.match(reasonOf(second.skipped, 'furniture.md'), /nothing was left/, 'still reported');
 
@@ -131,7 +131,7 @@ test('a snapshot write that fails on a full disk leaves nothing behind, and stal
     restore();
   }
   assert.deepEqual((await readdir(snapshots)).filter((e) => e.startsWith('.tmp-')), [], 'the failed temporary is removed at once');
-  assert.equal((await loadSnapshot(cfg.indexDir))!.name, first.snapshot, 'the previous index stays live');
+  assert.equal((await loadSnapshot(cfg.indexDir))!.name, first.revision, 'the previous index stays live');
 
   // Temporaries left by writers that died (SIGKILL mid-write) fill the disk until they go; one
   // belonging to a live process is left alone.

@@ -73,7 +73,7 @@ export async function saveLink(cfg: Config, url: string, expect?: 'feed' | 'page
 /** Runs the incremental ingest and says, per added file or link, what became of it. */
 export async function indexAndDescribe(cfg: Config, results: (Saved | Failed)[]): Promise<{ outcomes: Outcome[]; report: IngestReport }> {
   const report = await ingest(cfg);
-  const indexed = report.snapshot ? await (await openStore(cfg)).documents() : [];
+  const indexed = report.revision ? await (await openStore(cfg)).documents() : [];
   const outcomes = results.map((r): Outcome => {
     if ('error' in r) return { source: r.source, status: 'failed', reason: r.error, documents: [] };
     const skipped = report.skipped.find((s) => s.file === r.file);

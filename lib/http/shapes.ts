@@ -88,6 +88,9 @@ export type DocumentJson = Omit<DocumentMeta, 'outlet' | 'published' | 'author' 
 
 export type { SentenceCheck, ShortAnswer } from '../answer/types';
 
+/** An article as the library panel and /api/status list it. */
+export type LibraryDocumentJson = Pick<DocumentJson, 'id' | 'title' | 'outlet' | 'published' | 'passageCount'>;
+
 const source = (docId: string, d: { title: string; outlet?: string; published?: string }): SourceJson => ({
   docId,
   title: d.title,
@@ -153,6 +156,14 @@ export const searchJson = (query: string, r: RetrievalResult): SearchJson => ({
     denseScore: p.denseScore,
     corroborating: p.corroborating.map((c) => ({ id: c.id, ...source(c.docId, c.doc) })),
   })),
+});
+
+export const libraryDocumentJson = (d: DocumentMeta): LibraryDocumentJson => ({
+  id: d.id,
+  title: d.title,
+  outlet: d.outlet ?? null,
+  published: d.published ?? null,
+  passageCount: d.passageCount,
 });
 
 export const documentJson = (d: DocumentMeta & { text: string; passages: { id: string; start: number; end: number }[] }): DocumentJson => ({

@@ -42,12 +42,15 @@ export class LocalSnapshotReader implements StoreReader {
   private readonly bm25: Bm25;
   private readonly rows: Map<string, number>;
   private readonly docs: Map<string, DocumentMeta>;
+  /** Each document's passages in reading order (a snapshot stores them document by document). */
+  private readonly byDoc = new Map<string, Passage[]>();
   private folded: string | undefined;
 
   constructor(private readonly snapshot: Snapshot) {
     this.bm25 = new Bm25(snapshot.passages.map((p) => p.text));
     this.rows = new Map(snapshot.passages.map((p, i) => [p.id, i]));
     this.docs = new Map(snapshot.manifest.documents.map((d) => [d.id, d]));
+    for (const p of snapshot.passages) (this.byDoc.get(p.docId) ?? this.byDoc.set(p.docId, []).get(p.docId)!).push(p);
   }
 
   async info(): Promise<StoreInfo> {
@@ -74,7 +77,7 @@ export class LocalSnapshotReader implements StoreReader {
   }
 
   async passagesOf(docId: string): Promise<Passage[]> {
-    return this.snapshot.passages.filter((p) => p.docId === docId);
+    return [...(this.byDoc.get(docId) ?? [])];
   }
 
   async *scanPassages(): AsyncIterable<Passage> {

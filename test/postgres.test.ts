@@ -178,6 +178,11 @@ describe('writing documents', () => {
     };
     await Promise.all([write(one, 'x', 3), write(two, 'y', 5)]);
     const hashes = await one.writer.contentHashes();
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    after(() => pool.end());
+    const { rows } = await pool.query<{ documents: number; passages: number }>('SELECT (SELECT count(*)::int FROM documents) AS documents, (SELECT count(*)::int FROM passages) AS passages');
+    const info = await one.reader.info();
+    assert.deepEqual([info.documentCount, info.passageCount], [rows[0]!.documents, rows[0]!.passages], 'the kept counts are the counted ones');
     for (const id of docIds) {
       const version = hashes.get(id)!.split('-')[1]!;
       const passages = await one.reader.passagesOf(id);

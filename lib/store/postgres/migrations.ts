@@ -13,11 +13,15 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       CREATE EXTENSION IF NOT EXISTS vector;
 
       -- One row: what the collection was built with (embedder, chunking, time, warnings; null
-      -- until the first ingest commits) and a revision every write moves on, for readers' caches.
+      -- until the first ingest commits), a revision every write moves on, for readers' caches, and
+      -- the counts every request and BM25 query need, kept by the writers rather than counted.
       CREATE TABLE store_info (
         singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
         info jsonb,
-        revision bigint NOT NULL DEFAULT 0
+        revision bigint NOT NULL DEFAULT 0,
+        document_count integer NOT NULL DEFAULT 0,
+        passage_count integer NOT NULL DEFAULT 0,
+        term_total bigint NOT NULL DEFAULT 0
       );
       INSERT INTO store_info DEFAULT VALUES;
 

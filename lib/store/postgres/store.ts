@@ -73,7 +73,9 @@ function filterSql(filter: DocumentFilter | undefined, first: number): { sql: st
 function bm25Sql(filter: string, first: number, onlyIds: boolean): string {
   return `
     WITH q AS (SELECT DISTINCT unnest($${first}::text[]) AS term),
-    stats AS (SELECT count(*)::float8 AS n, coalesce(nullif(avg(term_count), 0), 1)::float8 AS avgdl FROM passages),
+    stats AS (
+      SELECT passage_count::float8 AS n, coalesce(nullif(term_total::float8 / nullif(passage_count, 0), 0), 1) AS avgdl FROM store_info
+    ),
     w AS (
       SELECT po.term, ln(1 + ((SELECT n FROM stats) - count(*) + 0.5) / (count(*) + 0.5)) AS idf
       FROM postings po JOIN q USING (term) GROUP BY po.term
@@ -93,11 +95,10 @@ function bm25Sql(filter: string, first: number, onlyIds: boolean): string {
 type InfoRow = { info: Omit<StoreInfo, 'documentCount' | 'passageCount' | 'revision'> | null; revision: string; documents: number; passages: number };
 
 async function infoOrNull(pool: pg.Pool): Promise<StoreInfo | null> {
-    const { rows } = await pool.query<InfoRow>(`SELECT info, revision::text AS revision,
-      (SELECT count(*)::int FROM documents) AS documents, (SELECT count(*)::int FROM passages) AS passages FROM store_info`);
-    const row = rows[0];
-    if (!row?.info) return null;
-    return { ...row.info, documentCount: row.documents, passageCount: row.passages, revision: row.revision };
+  const { rows } = await pool.query<InfoRow>('SELECT info, revision::text AS revision, document_count AS documents, passage_count AS passages FROM store_info');
+  const row = rows[0];
+  if (!row?.info) return null;
+  return { ...row.info, documentCount: row.documents, passageCount: row.passages, revision: row.revision };
 }
 
 export class PostgresReader implements StoreReader {
@@ -155,7 +156,7 @@ export class PostgresReader implements StoreReader {
   async termStats(list: string[]): Promise<TermStats> {
     const { rows } = await this.pool.query<{ term: string; df: number }>(
       'SELECT term, count(*)::int AS df FROM postings WHERE term = ANY($1::text[]) GROUP BY term', [[...new Set(list)]]);
-    const { rows: count } = await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM passages');
+    const { rows: count } = await this.pool.query<{ n: number }>('SELECT passage_count AS n FROM store_info');
     const df = new Map(list.map((t) => [t, 0]));
     for (const r of rows) df.set(r.term, r.df);
     return { passageCount: count[0]!.n, df };
@@ -328,6 +329,7 @@ export class PostgresWriter implements StoreWriter {
         if (options.reset) {
           return this.inTransaction(async (c) => {
             await c.query('DELETE FROM documents');
+            await c.query('UPDATE store_info SET document_count = 0, passage_count = 0, term_total = 0');
             await dropVectorIndexes(c);
             for (const change of changes) await apply(c, change);
             return commitInfo(c, info);
@@ -365,16 +367,21 @@ export class PostgresWriter implements StoreWriter {
   }
 }
 
+/** Removes a document (its passages, postings and vectors go with it) and takes it out of the counts. */
 async function removeDocument(c: pg.PoolClient, id: string): Promise<void> {
+  const { rows } = await c.query<{ passages: number; terms: string }>(
+    'SELECT count(*)::int AS passages, coalesce(sum(term_count), 0)::bigint AS terms FROM passages WHERE doc_id = $1', [id]);
   const { rowCount } = await c.query('DELETE FROM documents WHERE id = $1', [id]);
-  if (rowCount) await c.query('UPDATE store_info SET revision = revision + 1');
+  if (!rowCount) return;
+  await c.query(`UPDATE store_info SET revision = revision + 1, document_count = document_count - 1,
+    passage_count = passage_count - $1, term_total = term_total - $2`, [rows[0]!.passages, rows[0]!.terms]);
 }
 
 async function upsertDocument(c: pg.PoolClient, { doc, body, passages, vectors }: { doc: DocumentMeta; body: string; passages: Passage[]; vectors: Float32Array[] | null }): Promise<void> {
   const { rows } = await c.query<{ hash: string }>('SELECT hash FROM documents WHERE id = $1', [doc.id]);
   // Another ingest may have written the same content since this one read the hashes.
   if (rows[0]?.hash === doc.hash) return;
-  await c.query('DELETE FROM documents WHERE id = $1', [doc.id]);
+  await removeDocument(c, doc.id);
   await c.query(
     `INSERT INTO documents (id, file, hash, meta, body, outlet_folded, published) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [doc.id, doc.file, doc.hash, doc, body, doc.outlet ? fold(doc.outlet) : null, doc.published ?? null],
@@ -384,6 +391,7 @@ async function upsertDocument(c: pg.PoolClient, { doc, body, passages, vectors }
     for (const t of terms(p.text)) tf.set(t, (tf.get(t) ?? 0) + 1);
     return tf;
   });
+  const termCounts = counted.map((tf) => [...tf.values()].reduce((a, n) => a + n, 0));
   await c.query(
     `INSERT INTO passages (id, doc_id, position, start_offset, end_offset, text, sentences, words, term_count, bucket)
      SELECT id, $1, position, s, e, text, sentences::jsonb, words, term_count, bucket
@@ -392,7 +400,7 @@ async function upsertDocument(c: pg.PoolClient, { doc, body, passages, vectors }
     [
       doc.id, passages.map((p) => p.id), passages.map((p) => p.position), passages.map((p) => p.start), passages.map((p) => p.end),
       passages.map((p) => p.text), passages.map((p) => JSON.stringify(p.sentences)), passages.map((p) => words(p.text).join(' ')),
-      counted.map((tf) => [...tf.values()].reduce((a, n) => a + n, 0)), passages.map((p) => bucketOf(p.id)),
+      termCounts, passages.map((p) => bucketOf(p.id)),
     ],
   );
   const postings = passages.flatMap((p, i) => [...counted[i]!].map(([term, tf]) => ({ term, id: p.id, tf })));
@@ -402,7 +410,8 @@ async function upsertDocument(c: pg.PoolClient, { doc, body, passages, vectors }
     await c.query('INSERT INTO vectors (passage_id, embedding) SELECT id, v::vector FROM unnest($1::text[], $2::text[]) AS t(id, v)',
       [passages.map((p) => p.id), vectors.map(vectorLiteral)]);
   }
-  await c.query('UPDATE store_info SET revision = revision + 1');
+  await c.query(`UPDATE store_info SET revision = revision + 1, document_count = document_count + 1,
+    passage_count = passage_count + $1, term_total = term_total + $2`, [passages.length, termCounts.reduce((a, n) => a + n, 0)]);
 }
 
 async function commitInfo(c: pg.PoolClient, info: CommitInfo): Promise<string> {

@@ -234,7 +234,8 @@ export class PostgresReader implements StoreReader {
       const lastLexical = lexicalTop.length === depth ? lexicalTop.at(-1)!.score / Math.max(...lexicalTop.map((r) => r.score)) : 0;
       const bestDense = dense ? Math.max(...dense) : 0;
       const lastDense = dense && denseTop.length === depth ? Math.max(0, (dense[row.get(denseTop.at(-1)!.id)!]! - median) / (bestDense - median || 1)) : 0;
-      const settled = !lexical || !dense || (ranked.length === q.limit && ranked.at(-1)!.score >= Math.max(lastLexical, lastDense));
+      const bound = Math.max(lastLexical, lastDense);
+      const settled = !lexical || !dense || bound === 0 || (ranked.length === q.limit && ranked.at(-1)!.score >= bound);
       if (settled || 2 * depth > MAX_DEPTH) return ranked;
     }
   }
@@ -458,7 +459,7 @@ export type PostgresOptions = {
    * every connection's queries on its one backend in turn, so more buys nothing there.
    */
   poolSize?: number;
-  /** Candidates from each of the lexical and the dense side before fusion (default 400). */
+  /** Candidates from each of the lexical and the dense side before fusion (default 400, at most MAX_DEPTH). */
   sideCandidates?: number;
 };
 
@@ -479,7 +480,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     const why = e.syscall ? (e.code ?? e.syscall) : trimEndOf(e.message, ".");
     throw new IndexError(`The collection's database (DOSSIER_DATABASE_URL) cannot be used: ${why}. It must be PostgreSQL 15+ with the pgvector extension.`, { cause: error });
   }
-  return { reader: new PostgresReader(pool, options.sideCandidates ?? SIDE_CANDIDATES, onClose), writer: new PostgresWriter(pool) };
+  return { reader: new PostgresReader(pool, Math.min(MAX_DEPTH, options.sideCandidates ?? SIDE_CANDIDATES), onClose), writer: new PostgresWriter(pool) };
 }
 
 // Cached on globalThis so Next.js dev-server reloads and every request share one pool per database.

@@ -165,6 +165,30 @@ describe('writing documents', () => {
     await session.commit(commitInfo);
   });
 
+  test('a rebuild with another embedder replaces the HNSW index of the old dimension; the same dimension keeps its index', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    after(() => pool.end());
+    const indexes = async () => (await pool.query<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'vectors' AND indexname LIKE 'vectors_hnsw%'`)).rows.map((r) => r.name);
+    const rebuild = async (dims: number) => {
+      const small = hashingEmbedder(dims, `test:hashing-${dims}`);
+      const texts = ['A rebuilt passage about rice.', 'Another rebuilt passage.'];
+      const d = await makeDoc('r', `dims${dims}`, texts);
+      const session = await store.writer.session({ reset: true });
+      await session.upsertDocument(d.doc, d.body, d.passages, await small.embedDocuments(texts));
+      await session.commit({ embedder: { id: small.id, label: small.label, dims }, chunking, warnings: [] });
+      return small;
+    };
+    await rebuild(8);
+    assert.deepEqual(await indexes(), ['vectors_hnsw_8']);
+    const small = await rebuild(8);
+    assert.deepEqual(await indexes(), ['vectors_hnsw_8']);
+    const hits = await store.reader.search({ text: 'rice', vector: await small.embedQuery('rice'), mode: 'hybrid', limit: 5 });
+    assert.equal(hits[0]!.passageId, 'r#0');
+    await rebuild(DIMS);
+    assert.deepEqual(await indexes(), [`vectors_hnsw_${DIMS}`]);
+    assert.deepEqual((await store.reader.documents()).map((d) => d.id), ['r']);
+  });
+
   test('two ingests writing the same documents at once leave each document whole, old or new', async () => {
     const [one, two] = [await open(url), await open(url)];
     const docIds = Array.from({ length: 6 }, (_, i) => `doc${i}`);

@@ -329,9 +329,14 @@ export class PostgresWriter implements StoreWriter {
         const apply = (c: pg.PoolClient, change: Change) => ('remove' in change ? removeDocument(c, change.remove) : upsertDocument(c, change));
         if (options.reset) {
           return this.inTransaction(async (c) => {
-            await c.query('DELETE FROM documents');
+            const { rows } = await c.query<{ dims: number }>('SELECT vector_dims(embedding) AS dims FROM vectors LIMIT 1');
+            // Rows deleted in this transaction still go into an index it builds, and old vectors of
+            // another dimension would fail the new index's cast: those go with TRUNCATE, which locks
+            // readers out until the rebuild commits (a new embedding model is a rare event).
+            if (info.embedder && rows[0] && rows[0].dims !== info.embedder.dims) await c.query('TRUNCATE documents, passages, postings, vectors');
+            else await c.query('DELETE FROM documents');
             await c.query('UPDATE store_info SET document_count = 0, passage_count = 0, term_total = 0');
-            await dropVectorIndexes(c);
+            await dropVectorIndexes(c, info.embedder ? checkedDims(info.embedder.dims) : null);
             for (const change of changes) await apply(c, change);
             return commitInfo(c, info);
           });
@@ -429,9 +434,13 @@ async function commitInfo(c: pg.PoolClient, info: CommitInfo): Promise<string> {
   return rows[0]!.revision;
 }
 
-async function dropVectorIndexes(c: pg.PoolClient): Promise<void> {
+/**
+ * Drops the HNSW indexes of other dimensions, whose casts the new vectors would fail. The index of
+ * the same dimension stays: dropping it would lock out every dense query until the rebuild commits.
+ */
+async function dropVectorIndexes(c: pg.PoolClient, keepDims: number | null): Promise<void> {
   const { rows } = await c.query<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'vectors' AND indexname LIKE 'vectors\\_hnsw\\_%'`);
-  for (const r of rows) await c.query(`DROP INDEX IF EXISTS ${pg.escapeIdentifier(r.name)}`);
+  for (const r of rows) if (r.name !== `vectors_hnsw_${keepDims}`) await c.query(`DROP INDEX ${pg.escapeIdentifier(r.name)}`);
 }
 
 /**

@@ -193,7 +193,15 @@ export async function loadUseOnnx({ cacheDir, threads }) {
   ]);
   const ort = require('onnxruntime-node');
   const tokenizer = useTokenizer(vocabulary);
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' });
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    // Idle threads sleep rather than spin: the cores are shared with the server's own work (and,
+    // on a busy machine, with other processes), where spinning threads only take time from them.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  });
   const run = async (encodings) => {
     const width = Math.max(1, ...encodings.map((e) => e.length));
     const ids = new BigInt64Array(encodings.length * width);

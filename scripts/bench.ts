@@ -124,14 +124,18 @@ async function benchEncoder({ cfg, searcher, runs }: Bench) {
     import path from 'node:path';
     import { loadTransformersEmbedder } from './lib/embed/transformers.ts';
     import { ensureTinyModel } from './test/support/tiny-model.ts';
-    const texts = JSON.parse(process.env.BENCH_TEXTS);
+    import { readFile } from 'node:fs/promises';
+    const texts = JSON.parse(await readFile(process.env.BENCH_TEXTS, 'utf8'));
     const cfg = ${JSON.stringify(cfg.embedding)};
     const e = await loadTransformersEmbedder('dossier-tiny', { ...cfg, localModelPath: await ensureTinyModel(), allowRemoteModels: false, cacheDir: await mkdtemp(path.join(tmpdir(), 'bench-cache-')) });
     const rates = [];
     for (let r = 0; r < ${runs}; r++) { const t = performance.now(); await e.embedDocuments(texts); rates.push(texts.length / ((performance.now() - t) / 1000)); }
     console.log(JSON.stringify(rates));
     await e.close();`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), env: { ...process.env, BENCH_TEXTS: JSON.stringify(all.map((p) => p.text)) }, maxBuffer: 1 << 26 });
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-texts-'));
+  const file = path.join(dir, 'texts.json');
+  await writeFile(file, JSON.stringify(all.map((p) => p.text)));
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), env: { ...process.env, BENCH_TEXTS: file }, maxBuffer: 1 << 26 }).finally(() => rm(dir, { recursive: true, force: true }));
   add('encoder', 'tiny test model, Transformers.js (random weights, 32 dims: the pipeline, not a model)', spread(JSON.parse(stdout.trim().split('\n').at(-1)!) as number[]), unit);
 }
 

@@ -30,7 +30,7 @@ import { cosineScan, topIndices } from '../lib/retrieve/dense';
 import { retrieve } from '../lib/retrieve/retrieve';
 import { buildSearcher, getSearcher, type Searcher } from '../lib/retrieve/searcher';
 
-const usage = `Usage: npm run bench [-- --collection news-2022] [--runs 5] [--scale 1000,10000,100000] [--no-http] [--json OUT.json]
+const usage = `Usage: npm run bench [-- --collection news-2022] [--sections ingest,encoder,query,peers,http,scale] [--runs 5] [--scale 1000,10000,100000] [--no-http] [--json OUT.json]
 
 Measures ingest, the encoder, queries, HTTP and scale on an eval collection (its index is brought
 up to date first, as \`npm run eval\` does), each figure as the median [min–max] of repeated runs in
@@ -39,8 +39,10 @@ and limits (memory bandwidth, a raw read of the snapshot files) measured side by
 run and their ratios printed. --json writes every figure as a row
 {section, metric, unit, median, min, max, runs}.`;
 
-const args = cliArgs(usage, { collection: { type: 'string' }, runs: { type: 'string' }, scale: { type: 'string' }, 'no-http': { type: 'boolean' }, json: { type: 'string' } }, z.object({
+const SECTIONS = ['ingest', 'encoder', 'query', 'peers', 'http', 'scale'] as const;
+const args = cliArgs(usage, { collection: { type: 'string' }, sections: { type: 'string' }, runs: { type: 'string' }, scale: { type: 'string' }, 'no-http': { type: 'boolean' }, json: { type: 'string' } }, z.object({
   collection: z.string().default('news-2022'),
+  sections: z.string().default(SECTIONS.join(',')).transform((s) => s.split(',')).pipe(z.array(z.enum(SECTIONS))),
   runs: z.coerce.number().int().min(1).max(50).default(5),
   scale: z.string().default('1000,10000,100000').transform((s) => s.split(',').map(Number)).pipe(z.array(z.number().int().min(10).max(1_000_000))),
   'no-http': z.boolean().default(false),
@@ -352,12 +354,13 @@ runCli(async () => {
   const bench: Bench = { cfg, searcher, questions: gold.map((q) => q.question), answerable: gold.filter((q) => q.answerable), runs: args.runs };
   console.error(`Benchmarking ${collection.name}: ${searcher.snapshot.passages.length} passages, ${gold.length} questions, embedder ${searcher.embedder?.id ?? 'none'}, ${args.runs} runs per figure.\n`);
 
-  await benchIngest(bench);
-  await benchEncoder(bench);
-  await benchQueries(bench);
-  await benchPeers(bench);
-  if (!args['no-http']) await benchHttp(bench);
-  await benchScale(bench, args.scale);
+  const run = (section: (typeof SECTIONS)[number]) => args.sections.includes(section) && (section !== 'http' || !args['no-http']);
+  if (run('ingest')) await benchIngest(bench);
+  if (run('encoder')) await benchEncoder(bench);
+  if (run('query')) await benchQueries(bench);
+  if (run('peers')) await benchPeers(bench);
+  if (run('http')) await benchHttp(bench);
+  if (run('scale')) await benchScale(bench, args.scale);
 
   const machine = { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version };
   console.log(`\nDossier benchmark — ${new Date().toISOString()} — ${collection.name}, ${searcher.snapshot.passages.length} passages, ${gold.length} questions — Node ${machine.node}, ${machine.cpus} cores; median [min–max] of the runs\n`);

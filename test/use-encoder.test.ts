@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { loadInThreadEmbedder } from '../lib/embed/in-thread';
 import { startEmbedderPool, type PooledEmbedder } from '../lib/embed/pool';
@@ -44,6 +44,7 @@ const texts = [
 
 // Made at the top level so that the folder lives (and is removed) with the file, not with a hook.
 const cacheDir = await tempDir('dossier-model-cache-');
+await writeFile(`${cacheDir}/not-a-folder`, '');
 let fast: PooledEmbedder;
 let reference: Embedder;
 before(async () => {
@@ -86,6 +87,21 @@ describe('the bundled encoder on onnxruntime', () => {
 // Terminating onnxruntime's native code midway aborts the process (the pool never does: it waits
 // for a thread's batch), so a crash is shown on the package's path, the fast path's fallback.
 describe('the bundled encoder on its package path, in worker threads', () => {
+  test('is what runs, with a warning, when the fast path cannot be built', async () => {
+    // A model cache under a file cannot be created: the graph cannot be written.
+    const pool = await loadBundledEmbedder({ cacheDir: `${cacheDir}/not-a-folder/x`, threads: 2 });
+    try {
+      assert.equal(pool.id, fast.id);
+      assert.equal(pool.warnings.length, 1);
+      assert.match(pool.warnings[0]!, /^The bundled encoder's fast path \(onnxruntime\) could not be loaded \(.+\), so it runs on its package's own, several times slower path; the vectors are the same\.$/);
+      assert.equal(pool.workers().length, 2, 'a thread per core, as the package path needs');
+      const [v] = await pool.embedDocuments([texts[0]!]);
+      assert.ok(cosine(v!, await fast.embedQuery(texts[0]!)) >= 0.999);
+    } finally {
+      await pool.close();
+    }
+  });
+
   test('a crashed thread fails its texts with a sentence and is replaced', async () => {
     const pool = await startEmbedderPool({ kind: 'use-package' }, 2);
     try {

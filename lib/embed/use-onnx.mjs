@@ -2,8 +2,8 @@
 //
 // The bundled Universal Sentence Encoder (lite) rebuilt as an ONNX graph from the weights its npm
 // package ships, and run with onnxruntime-node. The package runs the same network through
-// TensorFlow.js on WebAssembly at about 10 passages/s on two cores; onnxruntime's native kernels
-// run it several times faster. The graph is built from the package's own weights at first use
+// TensorFlow.js on WebAssembly at about 10 passages/s per core; onnxruntime's native kernels run
+// it several times faster. The graph is built from the package's own weights at first use
 // and cached (never committed); the tokenizer is an exact port of the package's.
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -222,7 +222,6 @@ export async function loadUseOnnx({ cacheDir, threads }) {
     return encodings.map((_, r) => out.data.slice(r * 512, (r + 1) * 512));
   };
   return {
-    version,
     async embed(texts) {
       const encodings = texts.map((t) => tokenizer.encode(t).slice(0, MAX_TOKENS));
       const order = encodings.map((_, i) => i).sort((a, b) => encodings[a].length - encodings[b].length);

@@ -6,7 +6,6 @@ import { cachingEmbedder } from '../lib/embed/cache';
 import { boundForEmbedding, MAX_TEXT_CHARS, MAX_WORD_CHARS } from '../lib/embed/models.mjs';
 import type { PooledEmbedder } from '../lib/embed/pool';
 import { loadTransformersEmbedder } from '../lib/embed/transformers';
-import { loadBundledEmbedder } from '../lib/embed/use';
 import { ROOT, tempDir, testConfig } from './helpers';
 import { startServer, type RunningServer } from './support/server';
 import { ensureTinyModel, TINY_MODEL_DIMS as DIMS, TINY_MODEL_NAME as NAME } from './support/tiny-model';
@@ -129,40 +128,6 @@ describe('the pooled embedder', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, timeout: 30_000 });
     assert.equal(stdout.trim(), '3');
     assert.ok(performance.now() - t < 30_000);
-  });
-});
-
-describe('the bundled Universal Sentence Encoder in a worker thread', () => {
-  let use: PooledEmbedder;
-  before(async () => { use = await loadBundledEmbedder({ threads: 2 }); });
-  after(() => use.close());
-
-  test('embeds a 64 KB run-on sentence quickly while this thread stays free', async () => {
-    assert.equal(use.dims, 512);
-    assert.equal(use.threads, 2);
-    let vector: Float32Array | undefined;
-    const t = performance.now();
-    // Unbounded, the encoder took 19 s on 64k characters, all of it on the calling thread.
-    const gap = await maxEventLoopGap(async () => { vector = await use.embedQuery('the harbour opened in march and '.repeat(2_000)); });
-    assert.ok(vector!.every(Number.isFinite));
-    assert.ok(performance.now() - t < 5_000, `embedding took ${(performance.now() - t).toFixed(0)} ms`);
-    assert.ok(gap < 200, `the event loop waited ${gap.toFixed(0)} ms`);
-  });
-
-  // Crashed with the encoder on WebAssembly: terminating onnxruntime's native code midway is not safe.
-  test('a crashed thread fails its texts with a sentence and is replaced', async () => {
-    const sentence = 'Viet Nam and Japan upgraded their ties.';
-    const before = await use.embedQuery(sentence);
-    const pending = assert.rejects(
-      use.embedDocuments(Array.from({ length: 64 }, (_, i) => `${texts[i]} ${'more words '.repeat(30)}`)),
-      /^Error: The embedding thread stopped \(exit code 1\) before it finished; these texts were not embedded\.$/,
-    );
-    await new Promise((r) => setTimeout(r, 20));
-    await Promise.all(use.workers().map((w) => w.terminate()));
-    await pending;
-    // A request made while the replacement loads waits for it.
-    assert.ok(cosine(await use.embedQuery(sentence), before) > 0.9999);
-    assert.equal(use.workers().length, 2);
   });
 });
 

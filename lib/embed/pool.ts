@@ -10,6 +10,8 @@ export const defaultThreads = () => Math.min(2, availableParallelism());
 
 export type PooledEmbedder = Embedder & {
   readonly threads: number;
+  /** What the user should know about how the model loaded (a fallback taken), from its first thread. */
+  readonly warnings: string[];
   /** The live worker threads (for diagnostics and tests). */
   workers(): Worker[];
   close(): Promise<void>;
@@ -18,7 +20,7 @@ export type PooledEmbedder = Embedder & {
 type Job = { id: number; texts: string[]; kind: TextKind; resolve(v: Float32Array[]): void; reject(e: unknown): void };
 /** `awaited`: a caller waits for this thread's model to load (the pool's own start). */
 type Slot = { worker: Worker; ready: boolean; awaited: boolean; job: Job | null };
-type Identity = { id: string; label: string; dims: number };
+type Identity = { id: string; label: string; dims: number; warnings: string[] };
 type Reply =
   | ({ type: 'ready' } & Identity)
   | { type: 'failed'; message: string }
@@ -70,7 +72,7 @@ export async function startEmbedderPool(spec: ModelSpec, threads = defaultThread
       worker.on('message', (reply: Reply) => {
         if (reply.type === 'ready') {
           slot.ready = true;
-          resolve({ id: reply.id, label: reply.label, dims: reply.dims });
+          resolve({ id: reply.id, label: reply.label, dims: reply.dims, warnings: reply.warnings });
           if (closed) void worker.terminate();
           else pump();
         } else if (reply.type === 'failed') {

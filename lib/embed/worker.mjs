@@ -7,7 +7,7 @@ const reasonOf = (error) => (error instanceof Error ? error.message : String(err
 
 try {
   const model = await loadModel(workerData);
-  parentPort.postMessage({ type: 'ready', id: model.id, label: model.label, dims: model.dims });
+  parentPort.postMessage({ type: 'ready', id: model.id, label: model.label, dims: model.dims, warnings: model.warnings });
   parentPort.on('message', async ({ job, texts, kind }) => {
     try {
       const vectors = await model.embed(texts, kind);

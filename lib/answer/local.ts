@@ -1,8 +1,9 @@
 import type { RetrievedPassage } from '../retrieve/retrieve';
 import type { Searcher } from '../retrieve/searcher';
 import { analyze, type Span } from '../nlp/analyze';
-import { REASON_CUES } from '../nlp/lexicon';
+import { REASON_CUES, REGION_NOUNS } from '../nlp/lexicon';
 import { nameType } from '../nlp/names';
+import { countriesOfCapital } from '../nlp/places';
 import { neutraliseMarkers } from '../text/markers';
 import { fold, normalizeDisplay, terms, trimEndOf, words } from '../text/normalize';
 import { analyzeQuestion, spanFit, type QuestionAnalysis } from './question';
@@ -68,16 +69,29 @@ export const WEIGHTS = {
   contextCoverage: 0.3,
   /** Span score: fit to the kind asked for, closeness to the question's words, sources agreeing. */
   fit: 0.5, proximity: 0.3, headNearby: 0.2, agreement: 0.1,
+  /** A place given only as what contains (or lies within) the place asked about. */
+  lessSpecific: 0.5,
   /** A span taken from the sentence before, for a sentence that does not name its subject. */
   fromContext: 0.7,
   /** The question's own sentence counts more than the context sentences before it. */
   focus: 0.75,
+  /** A factual lead scoring this much, with a value of the kind asked for, is the answer on its own… */
+  confidentLead: 0.75,
+  /** …and a lead scoring below this matches loosely: the answer takes in more sentences. */
+  looseLead: 0.55,
 };
-/** Sentences per answer: a factual answer is the short answer and its sentence, plus one more at most. */
-const MAX_FACTUAL = 3;
-const MAX_OPEN = 3;
-/** Answers stop growing past this many words (the short answer and one sentence always stay). */
-const MAX_WORDS = 50;
+/**
+ * How far an answer grows depends on how sure its lead is. A factual lead holding a value of the
+ * kind asked for and matching the question closely stands alone after the short answer; other
+ * factual answers may add sentences giving a value; an open question, or a lead that matches only
+ * loosely (the articles say it in other words), gets more sentences, any of which may hold what
+ * the lead lacks. Measured on the dev sets of both collections as a whole (`npm run calibrate`).
+ */
+const LENGTH = {
+  confident: { sentences: 1 },
+  factual: { sentences: 3, words: 50 },
+  broad: { sentences: 4, words: 100 },
+};
 /** Term overlap above which two sentences giving different values are read as disagreeing about one event. */
 const SAME_EVENT = 0.3;
 
@@ -111,6 +125,16 @@ function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>
   const anchors = tokens.filter((t) => terms(t.text).some((x) => focus.has(x))).map((t) => t.start);
   const headAt = q.head ? tokens.filter((t) => t.lemma === q.head).map((t) => t.start) : [];
   const dates = spans.filter((x) => x.kind === 'date');
+  // "Charlotte, North Carolina": the first name is a place within the second. A question about a
+  // region wants the outer one; any other place question the inner.
+  const placeNames = q.type === 'place' ? spans.filter((x) => x.kind === 'name') : [];
+  const within = new Map<Span, Span>();
+  for (const inner of placeNames) {
+    const outer = placeNames.find((o) => o.start > inner.end && /^,\s+$/.test(sentence.slice(inner.end, o.start)) && nameType(o.text) === 'place');
+    if (outer) within.set(inner, outer);
+  }
+  const regional = !!q.head && REGION_NOUNS.has(q.head);
+  const lessSpecific = new Set(regional ? within.keys() : within.values());
   const out: ScoredSpan[] = [];
   for (const span of spans) {
     // A value the question already states is not its answer (nor the outlet's own name); a
@@ -123,11 +147,12 @@ function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>
     if (span.kind === 'name' && askedTerms.has(spanTerms.at(-1) ?? '')) continue;
     // "the two sides" refers to things already named; it does not count them.
     if (span.kind === 'number' && /\b(?:the|these|those)\s*$/i.test(sentence.slice(Math.max(0, span.start - 8), span.start))) continue;
-    const fit = spanFit(span, q.type, q.head);
+    const fit = !regional && within.has(span) ? 1 : spanFit(span, q.type, q.head) * (lessSpecific.has(span) ? WEIGHTS.lessSpecific : 1);
     if (fit === 0) continue;
     const near = anchors.length ? Math.min(...anchors.map((a) => wordDistance(sentence, a, span.start))) : 10;
     // "Uzhhorod, a small city": the noun the question asks about stands right next to the span.
-    const head = headAt.some((h) => wordDistance(sentence, h, span.start) <= 3 || wordDistance(sentence, span.end, h) <= 3) ? 1 : 0;
+    const nearHead = (x: Span) => headAt.some((h) => wordDistance(sentence, h, x.start) <= 3 || wordDistance(sentence, x.end, h) <= 3);
+    const head = nearHead(span) || (within.has(span) && nearHead(within.get(span)!)) ? 1 : 0;
     const score = WEIGHTS.fit * fit + WEIGHTS.proximity / (1 + near / 4) + WEIGHTS.headNearby * head;
     out.push({ ...span, fit, score });
   }
@@ -286,19 +311,25 @@ function foldedCollection(searcher: Searcher): string {
  */
 export function unknownSpecifics(searcher: Searcher, question: string): string[] {
   const out: string[] = [];
+  const collection = foldedCollection(searcher);
+  const occurs = (phrase: string) => collection.includes(` ${words(phrase).join(' ')} `);
+  // "Hanoi" for the government of Vietnam: a capital is known when its country is.
+  const standsForKnown = (name: string) => countriesOfCapital(name).some(occurs);
   const tokens = [...question.matchAll(/[\p{L}\p{N}][\p{L}\p{M}\p{N}'’.-]*/gu)].map((m) => trimEndOf(m[0], ".’'"));
   tokens.forEach((tok, i) => {
     const specific = /^\d/.test(tok) || (i > 0 && /^\p{Lu}/u.test(tok) && tok.length > 1);
     if (!specific) return;
     const t = terms(tok);
-    if (t.length && t.every((x) => searcher.bm25.idf(x) >= searcher.bm25.idf('\u0000never'))) out.push(tok);
+    if (!t.length || t.some((x) => searcher.bm25.idf(x) < searcher.bm25.idf('\u0000never'))) return;
+    // "the Southeast Asian nation" describes; it does not name what the question is about.
+    if (/^\p{Lu}/u.test(tok) && (nameType(tok) === 'descriptor' || standsForKnown(tok))) return;
+    out.push(tok);
   });
-  const collection = foldedCollection(searcher);
   for (const name of analyze(question).spans.filter((sp) => sp.kind === 'name')) {
     // "Vietnam's Ministry of Defense" is two names; "Japanese FDI" is a description and a name.
     for (const part of name.text.split(/['’]s\b/)) {
-      const phrase = part.split(/\s+/).filter((w) => w && nameType(w) !== 'descriptor').flatMap(words);
-      if (phrase.length >= 2 && !out.includes(part.trim()) && !collection.includes(` ${phrase.join(' ')} `)) out.push(part.trim());
+      const phrase = part.split(/\s+/).filter((w) => w && nameType(w) !== 'descriptor').join(' ');
+      if (words(phrase).length >= 2 && !out.includes(part.trim()) && !occurs(phrase) && !standsForKnown(phrase)) out.push(part.trim());
     }
   }
   return out;
@@ -376,19 +407,20 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
   const { score: evidence, lead } = assessEvidence(searcher, q, ranked);
   if (!lead || evidence < WEIGHTS.refusal) return { text: '', refused: true, evidence, spans: new Map(), short: null };
 
-  const limit = q.factual ? MAX_FACTUAL : MAX_OPEN;
+  const broad = !q.factual || lead.score < WEIGHTS.looseLead;
+  const length = broad ? LENGTH.broad : { ...LENGTH.factual, ...(lead.answer && lead.score >= WEIGHTS.confidentLead ? LENGTH.confident : {}) };
   const value = (c: Candidate) => (c.answer ? answerKey(c.answer.text) : '');
   const chosen: { c: Candidate; support: Candidate[] }[] = [];
   const used = new Set<Candidate>();
   let words = 0;
   for (const c of [lead, ...ranked.filter((r) => r !== lead)]) {
-    if (chosen.length >= limit) break;
+    if (chosen.length >= length.sentences) break;
     if (used.has(c)) continue;
     if (chosen.length > 0) {
       if (c.score < Math.max(WEIGHTS.refusal, lead.score * 0.75)) break;
-      if (words + wordCount(c.text) > MAX_WORDS) continue;
-      // A factual answer adds a sentence only when it gives a value of the kind asked for.
-      if (q.factual && !c.answer) continue;
+      if (words + wordCount(c.text) > length.words) continue;
+      // A closely matched factual answer adds a sentence only when it gives a value of the kind asked for.
+      if (!broad && !c.answer) continue;
       // Adds only what is new: a restatement, or the same answer in other words, corroborates instead.
       // Another article's sentence giving the same answer adds nothing new: it corroborates.
       const same = q.factual ? chosen.find((x) => value(x.c) === value(c)) : undefined;
@@ -434,10 +466,16 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
   if (short && short.end - short.start < lead.end - lead.start) spans.get(lead.passageId)!.push([short.start, short.end]);
   const opening = short ? `**${neutraliseMarkers(trimEndOf(short.text, '.,;:'))}.** ` : '';
 
-  // Disagreement: another article gives a different value in answer to the same question.
+  // Disagreement: another article gives a different value in answer to the same question. Only
+  // sentences about the same event disagree: most of their terms are shared.
+  const rivals = (c: Candidate) => c.docId !== lead.docId && c.relevance >= lead.relevance * 0.8 && !!c.answer && value(c) !== value(lead) && jaccard(c.terms, lead.terms) >= SAME_EVENT;
+  if (q.factual && chosen.length === 1) {
+    // A confident lead stands alone, unless another article contradicts it.
+    const rival = ranked.find((c) => !used.has(c) && c.score >= Math.max(WEIGHTS.refusal, lead.score * 0.75) && rivals(c));
+    if (rival) { chosen.push({ c: rival, support: [] }); cite(rival); }
+  }
   if (q.factual && chosen.length > 1) {
-    // Only sentences about the same event disagree: most of their terms are shared.
-    const rivalIndex = chosen.findIndex(({ c }, i) => i > 0 && c.docId !== chosen[0]!.c.docId && c.relevance >= chosen[0]!.c.relevance * 0.8 && !!c.answer && value(c) !== value(chosen[0]!.c) && jaccard(c.terms, chosen[0]!.c.terms) >= SAME_EVENT);
+    const rivalIndex = chosen.findIndex(({ c }, i) => i > 0 && rivals(c));
     if (rivalIndex > 0) {
       const [first, rival] = [chosen[0]!, chosen[rivalIndex]!];
       const quote = (x: typeof first) => withMarkers(`"${trimEndOf(x.c.text, '.!?')}"`, [x.c.passageId, ...x.support.map((o) => o.passageId)]);

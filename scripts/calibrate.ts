@@ -4,7 +4,8 @@
 // threshold is chosen from the aggregate, never from single questions.
 import path from 'node:path';
 import { z } from 'zod';
-import { composeLocalAnswer, WEIGHTS } from '../lib/answer/local';
+import { composeLocalAnswer } from '../lib/answer/local';
+import { WEIGHTS } from '../lib/answer/sentences';
 import { cliArgs, runCli } from '../lib/cli/args';
 import { getConfig } from '../lib/config';
 import { median } from '../lib/eval/answer-text';

@@ -1,6 +1,6 @@
 import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, passageVectorLookup } from '../answer/citations';
 import { describeError } from '../ai/call';
-import { jaccard, numbersOf, rankSentences, sameFact, withMarkers, type Candidate } from '../answer/local';
+import { jaccard, numbersOf, rankSentences, sameFact, withMarkers, type Candidate } from '../answer/sentences';
 import type { AnswerEngine, Citation, SentenceCheck } from '../answer/types';
 import type { Config } from '../config';
 import { analyze } from '../nlp/analyze';

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeQuestion, spanFit } from '../lib/answer/question';
 import { analyze } from '../lib/nlp/analyze';
+import { unknownSpecifics } from '../lib/answer/local';
+import { sentenceCandidates } from '../lib/answer/sentences';
 import { nameType } from '../lib/nlp/names';
+import { countriesOfCapital } from '../lib/nlp/places';
+import type { RetrievedPassage } from '../lib/retrieve/retrieve';
+import type { Searcher } from '../lib/retrieve/searcher';
+import { terms } from '../lib/text/normalize';
 
 /** Question reading and span extraction on made-up sentences: no collection, milliseconds. */
 
@@ -60,4 +66,32 @@ test('span fit: a nationality is not a name, a weekday does not answer "what yea
   assert.equal(spanFit(span('date', 'March 2022'), 'date', 'year'), 1);
   assert.ok(spanFit(span('number', 'one'), 'number', null) < spanFit(span('number', '44'), 'number', null));
   assert.ok(spanFit(span('number', '2022'), 'number', null) < 0.5, 'a year is not a count');
+});
+
+/** Just enough of an index for sentence scoring and name look-ups: every term equally rare, `known` words present. */
+function fakeSearcher(text: string): Searcher {
+  const known = new Set(terms(text));
+  return { bm25: { idf: (t: string) => (known.has(t) ? 1 : 5) }, snapshot: { passages: [{ text }] }, embedder: null } as unknown as Searcher;
+}
+
+function passage(text: string): RetrievedPassage {
+  const doc = { id: 'd', title: 'Talks', outlet: 'Wire' } as RetrievedPassage['doc'];
+  return { id: 'd#0', docId: 'd', text, start: 0, end: text.length, sentences: [{ text, start: 0, end: text.length }], score: 1, lexicalScore: 1, denseScore: null, doc, corroborating: [] } as unknown as RetrievedPassage;
+}
+
+test('a capital stands for its country and a capitalised description names nothing: neither is an unknown name', () => {
+  assert.ok(countriesOfCapital('Hanoi').includes('Vietnam'));
+  assert.deepEqual(countriesOfCapital('Uzhhorod'), []);
+  const s = fakeSearcher('Vietnam and Japan signed a trade deal on Monday.');
+  assert.deepEqual(unknownSpecifics(s, 'What did Hanoi sign with Japan?'), []);
+  assert.deepEqual(unknownSpecifics(s, 'What did the Southeast Asian nation sign with Japan?'), []);
+  assert.deepEqual(unknownSpecifics(s, 'What did Morbi sign with Japan?'), ['Morbi']);
+});
+
+test('"Charlotte, North Carolina": the inner place answers "which city", the outer "which state"', async () => {
+  const s = fakeSearcher('x');
+  const sentence = 'The ministers met in Charlotte, North Carolina, on Monday to sign the deal.';
+  const shortAnswer = async (question: string) => (await sentenceCandidates(s, analyzeQuestion(question), [passage(sentence)], null))[0]!.answer?.text;
+  assert.equal(await shortAnswer('In which city did the ministers meet?'), 'Charlotte');
+  assert.equal(await shortAnswer('In which state did the ministers meet?'), 'North Carolina');
 });

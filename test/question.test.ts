@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeQuestion, spanFit } from '../lib/answer/question';
 import { analyze } from '../lib/nlp/analyze';
-import { unknownSpecifics } from '../lib/answer/local';
-import { sentenceCandidates } from '../lib/answer/sentences';
+import { assessEvidence, unknownSpecifics } from '../lib/answer/local';
+import { sentenceCandidates, WEIGHTS } from '../lib/answer/sentences';
 import { nameType } from '../lib/nlp/names';
 import { countriesOfCapital } from '../lib/nlp/places';
 import type { RetrievedPassage } from '../lib/retrieve/retrieve';
@@ -94,4 +94,16 @@ test('"Charlotte, North Carolina": the inner place answers "which city", the out
   const shortAnswer = async (question: string) => (await sentenceCandidates(s, analyzeQuestion(question), [passage(sentence)], null))[0]!.answer?.text;
   assert.equal(await shortAnswer('In which city did the ministers meet?'), 'Charlotte');
   assert.equal(await shortAnswer('In which state did the ministers meet?'), 'North Carolina');
+});
+
+test('evidence: a passage that never names the question\'s key name answers it less surely; a capital counts as its country', async () => {
+  const s = fakeSearcher('Kenya and Chile held elections. Ruto won the election in Chile. Nairobi voted.');
+  const evidence = async (question: string, sentence: string) => {
+    const q = analyzeQuestion(question);
+    const e = assessEvidence(s, q, await sentenceCandidates(s, q, [passage(sentence)], null));
+    return e.score / e.lead!.score;
+  };
+  assert.equal(await evidence("Who won Kenya's election?", 'Ruto won the election in Kenya.'), 1);
+  assert.equal(await evidence("Who won Kenya's election?", 'Ruto won the election in Chile.'), WEIGHTS.keyNameMissing);
+  assert.equal(await evidence('Who won the election Nairobi held?', 'Ruto won the election in Kenya.'), 1);
 });

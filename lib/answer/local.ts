@@ -102,7 +102,27 @@ export function assessEvidence(searcher: Searcher, q: QuestionAnalysis, ranked: 
   if (lead && q.factual && !lead.answer) score *= WEIGHTS.noAnswer;
   // A yes/no question about something the articles never name cannot be confirmed from them.
   if (unknown.length) score *= q.type === 'yesno' ? 0 : WEIGHTS.unknownName;
+  // The passage answering "Who won Kenya's election?" must say Kenya: a sentence about another
+  // election, however alike, does not answer it.
+  else if (lead && !mentionsKeyName(searcher, q, ranked.filter((c) => c.passageId === lead.passageId))) score *= WEIGHTS.keyNameMissing;
   return { score, lead, unknown, q };
+}
+
+/**
+ * Whether the passage's sentences name the question's most specific name: its rarest name term in
+ * the collection, or the country a capital stands for. Descriptions ("Japanese") name nothing.
+ */
+function mentionsKeyName(searcher: Searcher, q: QuestionAnalysis, sentences: Candidate[]): boolean {
+  const keys = analyze(q.question).spans
+    .filter((sp) => sp.kind === 'name')
+    .flatMap((sp) => sp.text.split(/\s+/))
+    .filter((w) => nameType(w) !== 'descriptor')
+    .map((w) => ({ w, t: terms(w) }))
+    .filter(({ t }) => t.length === 1 && searcher.bm25.idf(t[0]!) < searcher.bm25.idf('\u0000never'));
+  if (!keys.length) return true;
+  const key = keys.reduce((a, b) => (searcher.bm25.idf(b.t[0]!) > searcher.bm25.idf(a.t[0]!) ? b : a));
+  const alternatives = [key.t[0]!, ...countriesOfCapital(key.w).flatMap(terms)];
+  return sentences.some((c) => alternatives.some((t) => c.terms.has(t)));
 }
 
 /**

@@ -50,8 +50,10 @@ export const WEIGHTS = {
   answerChoice: 0.6,
   /** Evidence kept when the answering sentence has no value of the kind asked for… */
   noAnswer: 0.8,
-  /** …or the question names something the collection never mentions. */
+  /** …or the question names something the collection never mentions… */
   unknownName: 0.6,
+  /** …or something the answering passage never mentions. */
+  keyNameMissing: 0.7,
   /** Sentence score: relevance to the question, retrieval rank, and holding an answer of the right kind. */
   relevance: 0.75, prior: 0.1, answerSpan: 0.15,
   /** Relevance: term coverage and, with a model, embedding similarity. */

@@ -167,9 +167,11 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
   const { score: evidence, lead } = assessEvidence(searcher, q, ranked);
   if (!lead || evidence < WEIGHTS.refusal) return { text: '', refused: true, evidence, spans: new Map(), short: null };
 
-  const broad = !q.factual || lead.score < WEIGHTS.looseLead;
-  const length = broad ? LENGTH.broad : { ...LENGTH.factual, ...(lead.answer && lead.score >= WEIGHTS.confidentLead ? LENGTH.confident : {}) };
   const value = (c: Candidate) => (c.answer ? answerKey(c.answer.text) : '');
+  const broad = !q.factual || lead.score < WEIGHTS.looseLead;
+  // A lead is confident only when no sentence nearly as good gives another value.
+  const contested = ranked.some((c) => c !== lead && !!c.answer && value(c) !== value(lead) && c.score >= lead.score * WEIGHTS.contested);
+  const length = broad ? LENGTH.broad : { ...LENGTH.factual, ...(lead.answer && !contested && lead.score >= WEIGHTS.confidentLead ? LENGTH.confident : {}) };
   const chosen: { c: Candidate; support: Candidate[] }[] = [];
   const used = new Set<Candidate>();
   let words = 0;

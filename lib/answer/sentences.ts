@@ -70,6 +70,8 @@ export const WEIGHTS = {
   focus: 0.75,
   /** A factual lead scoring this much, with a value of the kind asked for, is the answer on its own… */
   confidentLead: 0.75,
+  /** …unless another sentence scoring this share of it gives another value… */
+  contested: 0.9,
   /** …and a lead scoring below this matches loosely: the answer takes in more sentences. */
   looseLead: 0.55,
 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { opening } from '../lib/brief/brief';
+import { opening } from '../lib/brief/local';
 import { GENERAL_THEME, cluster, groupBullets, nameGroups, termVectors } from '../lib/brief/group';
 import { eventDate, isTimelineRequest, isUnfoldingStory, subjectOf } from '../lib/brief/timeline';
 

@@ -7,7 +7,7 @@ import ts from 'typescript';
 import { answerOnce } from '../lib/answer/answer';
 import { CitationRegistry, MarkerRewriter, citedSentences, lexicalSupport } from '../lib/answer/citations';
 import { isFollowUp, standaloneQuestion } from '../lib/answer/conversation';
-import { withMarkers } from '../lib/answer/local';
+import { withMarkers } from '../lib/answer/sentences';
 import { analyzeQuestion } from '../lib/answer/question';
 import { analyze } from '../lib/nlp/analyze';
 import { brief } from '../lib/brief/brief';

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeQuestion, spanFit } from '../lib/answer/question';
 import { analyze } from '../lib/nlp/analyze';
+import { assessEvidence, unknownSpecifics } from '../lib/answer/local';
+import { sentenceCandidates, WEIGHTS } from '../lib/answer/sentences';
 import { nameType } from '../lib/nlp/names';
+import { countriesOfCapital } from '../lib/nlp/places';
+import type { RetrievedPassage } from '../lib/retrieve/retrieve';
+import type { Searcher } from '../lib/retrieve/searcher';
+import type { StoreReader } from '../lib/store/types';
+import { terms, words } from '../lib/text/normalize';
 
 /** Question reading and span extraction on made-up sentences: no collection, milliseconds. */
 
@@ -60,4 +67,50 @@ test('span fit: a nationality is not a name, a weekday does not answer "what yea
   assert.equal(spanFit(span('date', 'March 2022'), 'date', 'year'), 1);
   assert.ok(spanFit(span('number', 'one'), 'number', null) < spanFit(span('number', '44'), 'number', null));
   assert.ok(spanFit(span('number', '2022'), 'number', null) < 0.5, 'a year is not a count');
+});
+
+/** Just enough of an index for sentence scoring and name look-ups: every term equally rare, `known` words present. */
+/** A collection of one text, as far as term counts and phrase checks go. */
+function fakeSearcher(text: string): Searcher {
+  const known = new Set(terms(text));
+  const folded = ` ${words(text).join(' ')} `;
+  const store: Pick<StoreReader, 'termStats' | 'phrasesOccur'> = {
+    termStats: async (ts) => ({ passageCount: 10, df: new Map(ts.map((t) => [t, known.has(t) ? 5 : 0])) }),
+    phrasesOccur: async (phrases) => phrases.map((p) => folded.includes(` ${p.join(' ')} `)),
+  };
+  return { store, embedder: null, warnings: [] } as unknown as Searcher;
+}
+
+function passage(text: string): RetrievedPassage {
+  const doc = { id: 'd', title: 'Talks', outlet: 'Wire' } as RetrievedPassage['doc'];
+  return { id: 'd#0', docId: 'd', text, start: 0, end: text.length, sentences: [{ text, start: 0, end: text.length }], score: 1, lexicalScore: 1, denseScore: null, doc, corroborating: [] } as unknown as RetrievedPassage;
+}
+
+test('a capital stands for its country and a capitalised description names nothing: neither is an unknown name', async () => {
+  assert.ok(countriesOfCapital('Hanoi').includes('Vietnam'));
+  assert.deepEqual(countriesOfCapital('Uzhhorod'), []);
+  const s = fakeSearcher('Vietnam and Japan signed a trade deal on Monday.');
+  assert.deepEqual(await unknownSpecifics(s, 'What did Hanoi sign with Japan?'), []);
+  assert.deepEqual(await unknownSpecifics(s, 'What did the Southeast Asian nation sign with Japan?'), []);
+  assert.deepEqual(await unknownSpecifics(s, 'What did Morbi sign with Japan?'), ['Morbi']);
+});
+
+test('"Charlotte, North Carolina": the inner place answers "which city", the outer "which state"', async () => {
+  const s = fakeSearcher('x');
+  const sentence = 'The ministers met in Charlotte, North Carolina, on Monday to sign the deal.';
+  const shortAnswer = async (question: string) => (await sentenceCandidates(s, analyzeQuestion(question), [passage(sentence)], null))[0]!.answer?.text;
+  assert.equal(await shortAnswer('In which city did the ministers meet?'), 'Charlotte');
+  assert.equal(await shortAnswer('In which state did the ministers meet?'), 'North Carolina');
+});
+
+test('evidence: a passage that never names the question\'s key name answers it less surely; a capital counts as its country', async () => {
+  const s = fakeSearcher('Kenya and Chile held elections. Ruto won the election in Chile. Nairobi voted.');
+  const evidence = async (question: string, sentence: string) => {
+    const q = analyzeQuestion(question);
+    const e = await assessEvidence(s, q, await sentenceCandidates(s, q, [passage(sentence)], null));
+    return e.score / e.lead!.score;
+  };
+  assert.equal(await evidence("Who won Kenya's election?", 'Ruto won the election in Kenya.'), 1);
+  assert.equal(await evidence("Who won Kenya's election?", 'Ruto won the election in Chile.'), WEIGHTS.keyNameMissing);
+  assert.equal(await evidence('Who won the election Nairobi held?', 'Ruto won the election in Kenya.'), 1);
 });

@@ -1,15 +1,11 @@
 import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, passageVectorLookup } from '../answer/citations';
-import { describeError } from '../ai/call';
-import { jaccard, numbersOf, rankSentences, sameFact, withMarkers, type Candidate } from '../answer/local';
 import type { AnswerEngine, Citation, SentenceCheck } from '../answer/types';
 import type { Config } from '../config';
-import { analyze } from '../nlp/analyze';
+import type { BriefJob } from '../engines/engine';
+import { pickEngine, withFallback } from '../engines/select';
 import { retrieve, type RetrievedPassage } from '../retrieve/retrieve';
 import { getSearcher, type Searcher } from '../retrieve/searcher';
-import { words } from '../text/normalize';
-import { llmBriefText } from './llm';
-import { GENERAL_THEME, groupBullets, namesOf } from './group';
-import { eventDate, isTimelineRequest, isUnfoldingStory, subjectOf } from './timeline';
+import { isTimelineRequest, subjectOf } from './timeline';
 
 /** `date` (YYYY, YYYY-MM or YYYY-MM-DD) is the event's date in a timeline, also shown at the bullet's start. */
 export type BriefBullet = { text: string; theme: string; year?: number; date?: string; citations: Citation[] };
@@ -30,22 +26,8 @@ export type Briefing = {
 };
 
 const MIN_BULLETS = 4;
-const MAX_BULLETS = 8;
-const YEAR = /\b(19|20)\d{2}\b/;
 /** Passages retrieved for a topic (with the articles corroborating them). More (16–24) measured no better on either collection. */
 const RETRIEVE_K = 12;
-/** Bullets one article may give, so that a briefing covers the topic across articles… */
-const PER_ARTICLE = 2;
-/** …unless fewer articles than this are about it. */
-const FEW_ARTICLES = 4;
-/** A sentence opening on a description ("The company said…") names its subject less well than one naming it. */
-const DESCRIBED_SUBJECT = 0.85;
-/**
- * A sentence whose own relevance is below this share of the best got in by following a relevant
- * one, and may be on another subject: its value is scaled by BORROWED.
- */
-const OWN_RELEVANCE = 0.3;
-const BORROWED = 0.6;
 
 /** Every passage as a retrieval result, for a briefing on the whole collection. */
 async function allPassages(s: Searcher): Promise<RetrievedPassage[]> {
@@ -53,110 +35,6 @@ async function allPassages(s: Searcher): Promise<RetrievedPassage[]> {
   const out: RetrievedPassage[] = [];
   for await (const p of s.store.scanPassages()) out.push({ ...p, doc: docs.get(p.docId)!, score: 1, lexicalScore: null, denseScore: null, corroborating: [] });
   return out;
-}
-
-type Pick = { c: Candidate; support: Candidate[]; year?: number };
-
-/**
- * How a sentence opens: a fragment (starting mid-sentence, or not ending as a sentence) is never a bullet; one
- * opening on a pronoun ("He said…", "That's about…") does not say what it is about; one opening
- * on "the" and a common noun ("The company…") says it less well than a name would.
- */
-export function opening(sentence: string): 'fragment' | 'pronoun' | 'described' | 'named' {
-  const tokens = analyze(sentence).tokens.filter((t) => t.pos !== 'PUNCT');
-  const [first, second] = tokens;
-  // Headlines, captions and video blurbs do not end as sentences do. (The tagger reads some verbs as
-  // nouns, "marks", "visit", so a missing verb is no sign of a fragment.)
-  if (!first || /^\p{Ll}/u.test(first.text) || !/[.!?]["'”’)]*$/.test(sentence.trimEnd())) return 'fragment';
-  if (first.pos === 'PRON' || (first.pos === 'DET' && first.lemma !== 'the' && first.lemma !== 'a' && first.lemma !== 'an' && second?.pos !== 'NOUN' && second?.pos !== 'PROPN' && second?.pos !== 'ADJ')) return 'pronoun';
-  if (first.lemma === 'the' && second?.pos === 'NOUN') return 'described';
-  return 'named';
-}
-
-/**
- * Extractive briefing: the most informative, most corroborated sentences on the topic, one fact
- * per bullet, each restatement in another article merged into the bullet as an extra citation,
- * at most a couple of bullets from any one article.
- */
-async function localPicks(s: Searcher, topic: string, passages: RetrievedPassage[], timeline: boolean, signal?: AbortSignal): Promise<Pick[]> {
-  const { ranked } = await rankSentences(s, topic, passages, signal);
-  const bodyLength = new Map(await Promise.all([...new Set(ranked.map((c) => c.docId))].map(async (id) => [id, (await s.store.documentText(id))?.length ?? 0] as const)));
-  // News paragraphs open with a topic sentence and give the specifics after it: a sentence that
-  // follows a relevant one in the same article inherits most of its relevance.
-  const byPosition = [...ranked].sort((a, b) => (a.docId === b.docId ? a.start - b.start : a.docId < b.docId ? -1 : 1));
-  const previous = new Map<Candidate, Candidate>();
-  const ownRelevance = new Map(ranked.map((c) => [c, c.relevance]));
-  byPosition.forEach((c, i) => {
-    const prev = byPosition[i - 1];
-    if (prev && prev.docId === c.docId && c.start - prev.end < 40 && prev.end <= c.start) {
-      c.relevance = Math.max(c.relevance, prev.relevance * 0.85);
-      previous.set(c, prev);
-    }
-  });
-  const shape = new Map<Candidate, ReturnType<typeof opening>>();
-  const shapeOf = (c: Candidate) => { let v = shape.get(c); if (!v) { v = opening(c.text); shape.set(c, v); } return v; };
-  const sized = (c: Candidate) => { const n = words(c.text).length; return n >= 8 && n <= 100; };
-  const usable = ranked.filter(sized);
-  const bestRelevance = Math.max(0, ...usable.map((c) => c.relevance));
-  const scored = usable
-    .filter((c) => !topic || c.relevance >= bestRelevance * (timeline ? 0.4 : 0.5))
-    .filter((c) => !timeline || YEAR.test(c.text))
-    .flatMap((c) => {
-      // A sentence that does not say what it is about stands in for the one before it, which does.
-      let kind = shapeOf(c);
-      if (kind === 'fragment') return [];
-      let own = c;
-      if (kind === 'pronoun') {
-        const prev = previous.get(c);
-        if (!prev || !sized(prev) || (timeline && !YEAR.test(prev.text))) return [];
-        kind = shapeOf(prev);
-        if (kind === 'fragment' || kind === 'pronoun') return [];
-        own = prev;
-      }
-      return [{ c: own, relevance: Math.max(c.relevance, own.relevance), kind }];
-    })
-    .map(({ c, relevance, kind }) => {
-      const corroboration = new Set(usable.filter((o) => o.docId !== c.docId && sameFact(c, o)).map((o) => o.docId)).size;
-      // Figures and names make a bullet worth reading; count them, capped.
-      const names = c.text.slice(1).match(/(?<![\p{L}\p{M}])\p{Lu}[\p{Ll}\p{M}]+(?: \p{Lu}[\p{Ll}\p{M}]+)*/gu)?.length ?? 0;
-      const specifics = Math.min(1.5, (/\d/.test(c.text) ? 0.75 : 0) + Math.min(names, 3) * 0.25);
-      const position = 1 - c.start / Math.max(1, bodyLength.get(c.docId)!); // inverted pyramid: early sentences matter more
-      const value = topic
-        ? 0.45 * (relevance / (bestRelevance || 1)) + 0.2 * Math.min(corroboration, 2) / 2 + 0.25 * specifics / 1.5 + 0.1 * position
-        : 0.4 * Math.min(corroboration, 3) / 3 + 0.35 * specifics / 1.5 + 0.25 * position;
-      // A timeline wants dated milestones; a sentence listing several is worth more.
-      const years = timeline ? Math.min(4, new Set(c.text.match(/\b(19|20)\d{2}\b/g)).size) / 4 : 0;
-      // A sentence in only by sitting next to a relevant one may be on another subject altogether.
-      const borrowed = topic && ownRelevance.get(c)! < bestRelevance * OWN_RELEVANCE ? BORROWED : 1;
-      return { c, value: (value + 0.3 * years) * (kind === 'described' ? DESCRIBED_SUBJECT : 1) * borrowed };
-    })
-    .sort((a, b) => b.value - a.value);
-
-  const articles = new Set(scored.map((x) => x.c.docId)).size;
-  const perArticle = articles < FEW_ARTICLES ? MAX_BULLETS : PER_ARTICLE;
-  const fromArticle = new Map<string, number>();
-  const picks: Pick[] = [];
-  const used = new Set<Candidate>();
-  for (const { c } of scored) {
-    if (picks.length >= MAX_BULLETS) break;
-    if (used.has(c)) continue;
-    // Redundant unless it brings a figure the similar pick lacks (a year another article skipped).
-    const dup = picks.find((p) => sameFact(p.c, c) || (jaccard(p.c.terms, c.terms) > 0.35 && [...numbersOf(c.text)].every((n) => numbersOf(p.c.text).has(n))));
-    if (dup) {
-      if (c.docId !== dup.c.docId && !dup.support.some((x) => x.docId === c.docId) && sameFact(dup.c, c)) dup.support.push(c);
-      used.add(c);
-      continue;
-    }
-    if ((fromArticle.get(c.docId) ?? 0) >= perArticle) continue;
-    used.add(c);
-    fromArticle.set(c.docId, (fromArticle.get(c.docId) ?? 0) + 1);
-    picks.push({ c, support: [], year: Number(c.text.match(YEAR)?.[0]) || undefined });
-  }
-  // Corroboration from sentences that did not make the cut still counts.
-  for (const p of picks) for (const o of usable) {
-    if (o !== p.c && o.docId !== p.c.docId && !p.support.some((x) => x.docId === o.docId) && sameFact(p.c, o)) p.support.push(o);
-  }
-  return picks;
 }
 
 function titleFor(topic: string, timeline: boolean, docCount: number): string {
@@ -169,55 +47,20 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
   const started = performance.now();
   const s = await getSearcher(cfg);
   const warnings = [...s.warnings];
-  let engine: AnswerEngine = options.engine ?? cfg.engine;
-  if (engine === 'llm' && !cfg.llm) {
-    engine = 'local';
-    warnings.push('No LLM is configured (set DOSSIER_LLM_PROVIDER); briefing with the local engine.');
-  }
+  const picked = pickEngine(cfg, options.engine ?? cfg.engine, 'briefing');
+  if (picked.warning) warnings.push(picked.warning);
   const requested = isTimelineRequest(topic);
-  let timeline = requested;
   // "How did X change over time" is about X; the framing words only add noise to retrieval.
   const subject = requested ? subjectOf(topic) : topic;
   const passages = subject ? (await retrieve(s, subject, { k: RETRIEVE_K, signal: options.signal })).passages : await allPassages(s);
   const docOf = new Map(passages.flatMap((p) => [p, ...p.corroborating]).map((p) => [p.docId, p.doc]));
+  const job: BriefJob = { cfg, searcher: s, topic, subject, passages, timeline: requested, signal: options.signal };
+  const { engine, value: draft, warning } = await withFallback(picked.engine, (e) => e.brief(job), { task: 'briefing', signal: options.signal });
+  if (warning) warnings.push(warning);
+  const { timeline } = draft;
   const registry = new CitationRegistry(await citableLookup(s, passages));
-  const spans = new Map<string, [number, number][]>();
-  const rewriter = new MarkerRewriter(registry, (id) => spans.get(id));
-  let lines: { text: string; theme: string; year?: number; date?: string }[] = [];
-
-  if (engine === 'llm') {
-    try {
-      lines = (await llmBriefText(cfg.llm!, topic, passages, timeline, options.signal)).map((b) => ({ ...b, text: rewriter.push(b.text) + rewriter.flush() }));
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      engine = 'local';
-      warnings.push(`The LLM could not be reached (${describeError(error)}); here is the local briefing instead.`);
-    }
-  }
-  if (engine === 'local') {
-    let picks = await localPicks(s, subject, passages, requested, options.signal);
-    const published = (p: Pick) => docOf.get(p.c.docId)?.published;
-    // A story that unfolds (reported weeks apart, the same names throughout) reads best in date order.
-    timeline ||= !!subject && isUnfoldingStory(picks.map((p) => ({ docId: p.c.docId, published: published(p), names: namesOf(p.c.text) })));
-    const dated = picks.map((p) => ({ p, date: timeline ? eventDate(p.c.text, published(p)) : null }));
-    if (timeline) dated.sort((a, b) => (a.date?.key ?? '').localeCompare(b.date?.key ?? ''));
-    picks = dated.map((d) => d.p);
-    for (const p of picks) for (const c of [p.c, ...p.support]) spans.set(c.passageId, [...(spans.get(c.passageId) ?? []), [c.start, c.end]]);
-    lines = dated.map(({ p, date }) => ({
-      text: rewriter.push(withMarkers(`${date ? `${date.label} — ` : ''}${p.c.text}`, [p.c.passageId, ...p.support.map((x) => x.passageId)])) + rewriter.flush(),
-      theme: date?.label ?? '',
-      year: date?.year ?? p.year,
-      date: date?.label,
-    }));
-    if (!timeline) {
-      const vectors = s.embedder ? await s.embedder.embedDocuments(picks.map((p) => p.c.text), options.signal) : null;
-      lines = groupBullets(lines, picks.map((p) => p.c.text), vectors, subject);
-    }
-  } else if (!timeline) {
-    // The model's own headings: keep each heading's bullets together, in order of first appearance.
-    const order = [...new Set(lines.map((l) => l.theme))].sort((a, b) => Number(a === GENERAL_THEME) - Number(b === GENERAL_THEME));
-    lines = order.flatMap((t) => lines.filter((l) => l.theme === t));
-  }
+  const rewriter = new MarkerRewriter(registry, draft.spans);
+  const lines = draft.lines.map((l) => ({ ...l, text: rewriter.push(l.text) + rewriter.flush() }));
   const bullets: BriefBullet[] = lines.map((l) => ({
     ...l,
     citations: [...new Set([...l.text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])))].map((n) => registry.get(n)!).filter(Boolean),
@@ -235,7 +78,7 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
     bullets,
     citations,
     articlesUsed: docs.map((d) => ({ docId: d.id, title: d.title, outlet: d.outlet, published: d.published })),
-    engine,
+    engine: engine.name,
     empty: bullets.length === 0,
     checks,
     removedMarkers: rewriter.removed,

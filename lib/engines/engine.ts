@@ -25,9 +25,31 @@ export type EngineOutput = {
   short?: () => Omit<ShortAnswer, 'n'> | null;
 };
 
+/** One briefing request, prepared by the caller (lib/brief/brief.ts): the topic's passages. */
+export type BriefJob = {
+  cfg: Config;
+  searcher: Searcher;
+  /** As asked ('' for the whole collection)… */
+  topic: string;
+  /** …and what it is about, without "how did … change over time" framing. */
+  subject: string;
+  passages: RetrievedPassage[];
+  /** The topic asks for a timeline. */
+  timeline: boolean;
+  signal?: AbortSignal;
+};
+
+/** A briefing as an engine writes it: bullets citing passages by id, in the order to show. */
+export type BriefDraft = {
+  lines: { text: string; theme: string; year?: number; date?: string }[];
+  /** The engine may read a story that unfolds as a timeline although the topic did not ask for one. */
+  timeline: boolean;
+  spans?: (passageId: string) => [number, number][] | undefined;
+};
+
 /**
- * What answering needs from an engine. The caller owns retrieval, citation numbering, checks and
- * fallback (lib/engines/select.ts); an engine only turns a prepared turn into cited text.
+ * What answering and briefing need from an engine. The caller owns retrieval, citation numbering, checks and
+ * fallback (lib/engines/select.ts); an engine only turns a prepared turn or briefing job into cited text.
  */
 export type Engine = {
   name: AnswerEngine;
@@ -35,4 +57,6 @@ export type Engine = {
   rewrite?: (messages: ChatMessage[], signal?: AbortSignal) => Promise<string | null>;
   /** Rejects before any text is produced when the engine cannot answer at all, so the caller can fall back. */
   answer: (turn: Turn) => Promise<EngineOutput>;
+  /** Rejects when the engine cannot brief at all, so the caller can fall back. */
+  brief: (job: BriefJob) => Promise<BriefDraft>;
 };

@@ -5,9 +5,11 @@ import { languageModel } from '../ai/provider';
 import type { CitablePassage } from '../answer/citations';
 import { isFollowUp } from '../answer/conversation';
 import { NOT_COVERED, REFUSAL, type ChatMessage, type ShortAnswer } from '../answer/types';
+import { GENERAL_THEME } from '../brief/group';
+import { llmBriefText } from '../brief/llm';
 import type { LlmConfig } from '../config';
 import { fold, normalizeDisplay, trimEndOf } from '../text/normalize';
-import type { Engine, EngineOutput, Turn } from './engine';
+import type { BriefDraft, BriefJob, Engine, EngineOutput, Turn } from './engine';
 
 /** For follow-ups, the model turns the conversation into a standalone query; first questions pass through. */
 export async function rewriteWithLlm(llm: LlmConfig, messages: ChatMessage[], signal?: AbortSignal): Promise<string | null> {
@@ -176,8 +178,17 @@ export async function llmOutput(llm: LlmConfig, turn: Turn): Promise<EngineOutpu
   };
 }
 
+/** The model's briefing; its own headings keep their bullets together, in order of first appearance. */
+async function llmBrief(llm: LlmConfig, job: BriefJob): Promise<BriefDraft> {
+  const lines = await llmBriefText(llm, job.topic, job.passages, job.timeline, job.signal).catch((error: unknown) => { throw callFailed(error); });
+  if (job.timeline) return { lines, timeline: true };
+  const order = [...new Set(lines.map((l) => l.theme))].sort((a, b) => Number(a === GENERAL_THEME) - Number(b === GENERAL_THEME));
+  return { lines: order.flatMap((t) => lines.filter((l) => l.theme === t)), timeline: false };
+}
+
 export const llmEngine = (llm: LlmConfig): Engine => ({
   name: 'llm',
   rewrite: (messages, signal) => rewriteWithLlm(llm, messages, signal),
   answer: (turn) => llmOutput(llm, turn),
+  brief: (job) => llmBrief(llm, job),
 });

@@ -1,5 +1,6 @@
 import { composeLocalAnswer } from '../answer/local';
 import { REFUSAL } from '../answer/types';
+import { localBrief } from '../brief/local';
 import type { Engine } from './engine';
 
 /** Emits text the way a model would: a few words at a time, so every consumer handles a real stream. */
@@ -14,4 +15,5 @@ export const localEngine: Engine = {
     const local = await composeLocalAnswer(turn.searcher, turn.query, turn.passages, turn.signal);
     return { chunks: inPieces(local.refused ? REFUSAL : local.text), refused: () => local.refused, spans: (id) => local.spans.get(id), short: () => local.short };
   },
+  brief: localBrief,
 };

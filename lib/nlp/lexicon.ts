@@ -23,6 +23,9 @@ export const PLACE_NOUNS = new Set(
     'street border coast river lake sea ocean mountain park prison hospital building').split(' '),
 );
 
+/** Places that contain others: "which state" is answered by "North Carolina" in "Charlotte, North Carolina". */
+export const REGION_NOUNS = new Set('country nation state province region county territory continent'.split(' '));
+
 /** Nouns whose instances are organisations. */
 export const ORG_NOUNS = new Set(
   ('company firm business corporation bank lender airline carmaker automaker maker manufacturer retailer chain ' +

@@ -1,0 +1,279 @@
+import type { RetrievedPassage } from '../retrieve/retrieve';
+import type { Searcher } from '../retrieve/searcher';
+import { idfLookup } from '../retrieve/terms';
+import { analyze, type Span } from '../nlp/analyze';
+import { REASON_CUES, REGION_NOUNS } from '../nlp/lexicon';
+import { nameType } from '../nlp/names';
+import { fold, normalizeDisplay, terms, trimEndOf, words } from '../text/normalize';
+import { analyzeQuestion, spanFit, type QuestionAnalysis } from './question';
+
+/**
+ * The sentence machinery that answering and briefing share: the retrieved passages' sentences as
+ * scored candidates (relevance to the question, retrieval rank, a span of the kind asked for),
+ * same-fact detection across articles, and citation markers placed in a sentence.
+ */
+export type Candidate = {
+  passageId: string;
+  docId: string;
+  start: number;
+  end: number;
+  text: string;
+  terms: Set<string>;
+  coverage: number;
+  semantic: number | null;
+  /** The best span of the kind asked for and how well it fits, when the question wants a value. */
+  answer: ScoredSpan | null;
+  /** For a "why" question: the sentence gives a reason or cause. */
+  cue: boolean;
+  /** How closely the sentence matches the question, before the answer-span bonus. */
+  relevance: number;
+  score: number;
+};
+
+/**
+ * A span that could be the short answer: of the candidate sentence, or (for a sentence that says
+ * "the company" or "she") of the sentence before it, whose body range is then `origin`.
+ */
+export type ScoredSpan = Span & { fit: number; score: number; origin?: { start: number; end: number; text: string } };
+
+/**
+ * Named weights and thresholds of the scoring, so a change is one edit with a reason. Calibrated on
+ * the dev sets as a whole (`npm run eval`), never on single questions.
+ */
+export const WEIGHTS = {
+  /** Below this evidence score the engine says the articles do not cover the question. */
+  refusal: 0.36,
+  /** A sentence that answers must be nearly as relevant as the most relevant sentence… */
+  alignment: 0.75,
+  /** …though one holding a value of the kind asked for may be somewhat less so. */
+  answerAlignment: 0.6,
+  /** How much a better-fitting answer span may outweigh a more relevant sentence when choosing the lead. */
+  answerChoice: 0.6,
+  /** Evidence kept when the answering sentence has no value of the kind asked for… */
+  noAnswer: 0.8,
+  /** …or the question names something the collection never mentions… */
+  unknownName: 0.6,
+  /** …or something the answering passage never mentions. */
+  keyNameMissing: 0.7,
+  /** Sentence score: relevance to the question, retrieval rank, and holding an answer of the right kind. */
+  relevance: 0.75, prior: 0.1, answerSpan: 0.15,
+  /** Relevance: term coverage and, with a model, embedding similarity. */
+  coverage: 0.55, semantic: 0.45,
+  /** Terms of the article's title and the preceding sentence count for a sentence that says "the company". */
+  contextCoverage: 0.3,
+  /** Span score: fit to the kind asked for, closeness to the question's words, sources agreeing. */
+  fit: 0.5, proximity: 0.3, headNearby: 0.2, agreement: 0.1,
+  /** A place given only as what contains (or lies within) the place asked about. */
+  lessSpecific: 0.5,
+  /** A span taken from the sentence before, for a sentence that does not name its subject. */
+  fromContext: 0.7,
+  /** The question's own sentence counts more than the context sentences before it. */
+  focus: 0.75,
+  /** A factual lead scoring this much, with a value of the kind asked for, is the answer on its own… */
+  confidentLead: 0.75,
+  /** …unless another sentence scoring this share of it gives another value… */
+  contested: 0.9,
+  /** …and a lead scoring below this matches loosely: the answer takes in more sentences. */
+  looseLead: 0.55,
+};
+
+/** Idf-weighted share of the question's terms that a sentence contains. */
+function coverage(idf: (term: string) => number, queryTerms: string[], sentenceTerms: Set<string>): number {
+  let total = 0;
+  let hit = 0;
+  for (const t of new Set(queryTerms)) {
+    const w = idf(t);
+    total += w;
+    if (sentenceTerms.has(t)) hit += w;
+  }
+  return total ? hit / total : 0;
+}
+
+/** Word index of each character offset's token, to measure distances in words. */
+function wordDistance(text: string, a: number, b: number): number {
+  const [from, to] = a < b ? [a, b] : [b, a];
+  return (text.slice(from, to).match(/\s+/g) ?? []).length;
+}
+
+/**
+ * The spans of a sentence that could answer the question, scored: the kind asked for, near the
+ * question's own words in the sentence, not already said in the question.
+ */
+function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>): ScoredSpan[] {
+  if (!q.factual) return [];
+  const { tokens, spans } = analyze(sentence);
+  const askedTerms = new Set(terms(`${q.question} ${q.context}`));
+  const focus = new Set(q.focus);
+  const anchors = tokens.filter((t) => terms(t.text).some((x) => focus.has(x))).map((t) => t.start);
+  const headAt = q.head ? tokens.filter((t) => t.lemma === q.head).map((t) => t.start) : [];
+  const dates = spans.filter((x) => x.kind === 'date');
+  // "Charlotte, North Carolina": the first name is a place within the second. A question about a
+  // region wants the outer one; any other place question the inner.
+  const placeNames = q.type === 'place' ? spans.filter((x) => x.kind === 'name') : [];
+  const within = new Map<Span, Span>();
+  for (const inner of placeNames) {
+    const outer = placeNames.find((o) => o.start > inner.end && /^,\s+$/.test(sentence.slice(inner.end, o.start)) && nameType(o.text) === 'place');
+    if (outer) within.set(inner, outer);
+  }
+  const regional = !!q.head && REGION_NOUNS.has(q.head);
+  const lessSpecific = new Set(regional ? within.keys() : within.values());
+  const out: ScoredSpan[] = [];
+  for (const span of spans) {
+    // A value the question already states is not its answer (nor the outlet's own name); a
+    // "name" that is a date is a date.
+    const spanTerms = terms(span.text);
+    if (exclude.has(fold(span.text)) || (spanTerms.length > 0 && spanTerms.filter((t) => askedTerms.has(t)).length * 2 >= spanTerms.length)) continue;
+    if (span.kind === 'name' && dates.some((d) => d.start <= span.start && d.end >= span.end)) continue;
+    // A name ending in a word of the question is the question's own subject ("President Vo Van
+    // Thuong" for "Who accompanied President Thuong?").
+    if (span.kind === 'name' && askedTerms.has(spanTerms.at(-1) ?? '')) continue;
+    // "the two sides" refers to things already named; it does not count them.
+    if (span.kind === 'number' && /\b(?:the|these|those)\s*$/i.test(sentence.slice(Math.max(0, span.start - 8), span.start))) continue;
+    const fit = !regional && within.has(span) ? 1 : spanFit(span, q.type, q.head) * (lessSpecific.has(span) ? WEIGHTS.lessSpecific : 1);
+    if (fit === 0) continue;
+    const near = anchors.length ? Math.min(...anchors.map((a) => wordDistance(sentence, a, span.start))) : 10;
+    // "Uzhhorod, a small city": the noun the question asks about stands right next to the span.
+    const nearHead = (x: Span) => headAt.some((h) => wordDistance(sentence, h, x.start) <= 3 || wordDistance(sentence, x.end, h) <= 3);
+    const head = nearHead(span) || (within.has(span) && nearHead(within.get(span)!)) ? 1 : 0;
+    const score = WEIGHTS.fit * fit + WEIGHTS.proximity / (1 + near / 4) + WEIGHTS.headNearby * head;
+    out.push({ ...span, fit, score });
+  }
+  return out.sort((a, b) => b.score - a.score);
+}
+
+export async function sentenceCandidates(searcher: Searcher, q: QuestionAnalysis, passages: RetrievedPassage[], queryVector: Float32Array | null, signal?: AbortSignal): Promise<Candidate[]> {
+  const seen = new Set<string>();
+  // A question of a word or two ("What was her name?") is about its context.
+  const focusWeight = q.focus.length >= 3 ? WEIGHTS.focus : 0;
+  const idf = await idfLookup(searcher.store, [...q.focus, ...q.contextTerms]);
+  const relevanceOf = (t: Set<string>) => q.contextTerms.length
+    ? focusWeight * coverage(idf, q.focus, t) + (1 - focusWeight) * coverage(idf, [...q.focus, ...q.contextTerms], t)
+    : coverage(idf, q.focus, t);
+  const out: Candidate[] = [];
+  const maxPassage = Math.max(...passages.map((p) => p.score), 1e-9);
+  passages.forEach((p, rank) => {
+    for (const member of [p, ...p.corroborating]) {
+      const title = new Set(terms(member.doc.title));
+      const exclude = new Set([member.doc.outlet, member.doc.author].filter((x): x is string => !!x).map(fold));
+      member.sentences.forEach((s, i) => {
+        const key = `${member.docId}:${s.start}`;
+        if (seen.has(key)) return;
+        seen.add(key);
+        const t = new Set(terms(s.text));
+        const around = new Set([...t, ...title, ...(i > 0 ? terms(member.sentences[i - 1]!.text) : [])]);
+        const cov = (1 - WEIGHTS.contextCoverage) * relevanceOf(t) + WEIGHTS.contextCoverage * relevanceOf(around);
+        const prior = (member.score / maxPassage) * (1 - rank * 0.04);
+        let answer = answerSpans(s.text, q, exclude)[0] ?? null;
+        const prev = member.sentences[i - 1];
+        if (q.factual && prev && (!answer || answer.fit < 1) && namesNoSubject(s.text)) {
+          const inherited = answerSpans(prev.text, q, exclude)[0];
+          if (inherited && (!answer || inherited.score * WEIGHTS.fromContext > answer.score)) {
+            answer = { ...inherited, score: inherited.score * WEIGHTS.fromContext, origin: { start: prev.start, end: prev.end, text: prev.text } };
+          }
+        }
+        const cue = q.type === 'reason' && analyze(s.text).tokens.some((tok) => REASON_CUES.has(tok.lemma));
+        out.push({ passageId: member.id, docId: member.docId, start: s.start, end: s.end, text: s.text, terms: t, coverage: cov, semantic: null, answer, cue, relevance: 0, score: prior });
+      });
+    }
+  });
+  if (queryVector && searcher.embedder) {
+    const vectors = await searcher.embedder.embedDocuments(out.map((c) => c.text), signal);
+    signal?.throwIfAborted();
+    out.forEach((c, i) => {
+      const v = vectors[i]!;
+      let dot = 0;
+      for (let j = 0; j < v.length; j++) dot += v[j]! * queryVector[j]!;
+      c.semantic = dot;
+    });
+  }
+  for (const c of out) {
+    const sem = c.semantic === null ? null : Math.max(0, Math.min(1, (c.semantic - 0.15) / 0.55));
+    c.relevance = sem === null ? c.coverage : WEIGHTS.coverage * c.coverage + WEIGHTS.semantic * sem;
+    c.score = WEIGHTS.relevance * c.relevance + WEIGHTS.prior * c.score + (c.answer ? WEIGHTS.answerSpan * c.answer.fit : c.cue ? WEIGHTS.answerSpan : 0);
+  }
+  // The same value in several articles' sentences is corroborated: each answer span gains from it.
+  const values = new Map<string, Set<string>>();
+  for (const c of out) if (c.answer) values.set(fold(c.answer.text), (values.get(fold(c.answer.text)) ?? new Set()).add(c.docId));
+  for (const c of out) if (c.answer) c.answer.score += WEIGHTS.agreement * Math.min(3, values.get(fold(c.answer.text))!.size - 1);
+  return out.sort((a, b) => b.score - a.score);
+}
+
+export const jaccard = (a: Set<string>, b: Set<string>) => {
+  let inter = 0;
+  for (const t of a) if (b.has(t)) inter++;
+  return inter / (a.size + b.size - inter || 1);
+};
+
+export const numbersOf = (text: string) => new Set(words(text).filter((w) => /^\d/.test(w)));
+
+const TOKEN = /\p{L}[\p{L}\p{M}\p{N}]*|\p{N}+(?:[.,]\p{N}+)*/gu;
+const NOT_A_NAME = /^(January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$/;
+const shingleCache = new WeakMap<Candidate, Map<string, string>>();
+
+/**
+ * Word 6-grams of a sentence, to spot a phrase two outlets share verbatim (a name, a quoted
+ * title), each with the word that follows it as written (capitalised or not).
+ */
+function shingles(c: Candidate): Map<string, string> {
+  let out = shingleCache.get(c);
+  if (!out) {
+    const raw = normalizeDisplay(c.text).match(TOKEN) ?? [];
+    const w = raw.map(fold);
+    out = new Map();
+    for (let i = 0; i + 6 <= w.length; i++) {
+      const g = w.slice(i, i + 6).join(' ');
+      if (!out.has(g)) out.set(g, raw[i + 6] ?? '');
+    }
+    shingleCache.set(c, out);
+  }
+  return out;
+}
+
+const isName = (w: string) => /^\p{Lu}/u.test(w) && !NOT_A_NAME.test(w);
+
+/**
+ * Two sentences report the same fact when they share most of their terms or a long verbatim
+ * phrase, and neither their figures (both give numbers, none in common) nor their names (a
+ * shared title followed by different names: "Ambassador to Vietnam Yamada Takio" and "…Ito
+ * Naoki" are two people) contradict each other.
+ */
+export function sameFact(a: Candidate, b: Candidate): boolean {
+  const sa = shingles(a);
+  const sb = shingles(b);
+  let shared = false;
+  for (const [g, next] of sa) {
+    const other = sb.get(g);
+    if (other === undefined) continue;
+    if (isName(next) && isName(other) && fold(next) !== fold(other)) return false;
+    shared = true;
+  }
+  if (!shared && jaccard(a.terms, b.terms) < 0.45) return false;
+  const na = numbersOf(a.text);
+  const nb = numbersOf(b.text);
+  return !(na.size && nb.size && ![...na].some((n) => nb.has(n)));
+}
+
+const CLOSERS = `"'”’)`;
+
+/** The sentence with its citation markers placed before its final stop (and any closing quotes). */
+export function withMarkers(sentence: string, ids: string[]): string {
+  const markers = ids.map((id) => `[${id}]`).join('');
+  const body = sentence.trimEnd();
+  let end = body.length;
+  while (end > 0 && CLOSERS.includes(body[end - 1]!)) end--;
+  if (end > 0 && '.!?'.includes(body[end - 1]!)) return `${body.slice(0, end - 1)} ${markers}${body.slice(end - 1)}`;
+  // A clause cut from a run-on sentence ends on a comma or semicolon: close it as a sentence.
+  return `${trimEndOf(body, ',;:—–- ')} ${markers}.`;
+}
+
+export async function rankSentences(searcher: Searcher, question: string, passages: RetrievedPassage[], signal?: AbortSignal) {
+  const q = analyzeQuestion(question);
+  const queryVector = searcher.embedder && question.trim() ? await searcher.embedder.embedQuery(question, signal) : null;
+  return { q, ranked: await sentenceCandidates(searcher, q, passages, queryVector, signal) };
+}
+
+/** "The former guerrilla won …", "She said …": a sentence whose subject is a pronoun or a description. */
+function namesNoSubject(sentence: string): boolean {
+  const [first, second] = analyze(sentence).tokens;
+  return !!first && (first.pos === 'PRON' || (first.lemma === 'the' && second?.pos !== 'PROPN'));
+}

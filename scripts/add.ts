@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cliArgs, runCli } from '../lib/cli/args';
+import { cliArgs, runCli } from './lib/cli/args';
 import { getConfig } from '../lib/config';
 import { describe, type Failed, type Saved } from '../lib/fetch/library';
 import { indexAndDescribe, saveLink } from '../lib/fetch/links';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { answer } from '../lib/answer/answer';
 import type { Answer, Citation } from '../lib/answer/types';
-import { cliArgs, runCli } from '../lib/cli/args';
+import { cliArgs, runCli } from './lib/cli/args';
 import { questionText } from '../lib/http/schemas';
 import { getConfig } from '../lib/config';
 import { answerJson } from '../lib/http/shapes';

@@ -2,17 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { synthesize } from '../lib/bench/synth';
-import { percentile } from '../lib/bench/stats';
-import { cliArgs, runCli } from '../lib/cli/args';
-import { table } from '../lib/cli/table';
+import { synthesize } from './lib/bench/synth';
+import { percentile } from './lib/bench/stats';
+import { cliArgs, runCli } from './lib/cli/args';
+import { table } from './lib/cli/table';
 import { normalizeVector } from '../lib/embed/types';
 import { writeCollection } from '../lib/store/collection';
 import { openLocalStore } from '../lib/store/local/store';
 import { openStoreWriter } from '../lib/store/open';
 import { openPostgresStore, redactUrl } from '../lib/store/postgres/store';
 import type { SearchQuery, StoreReader } from '../lib/store/types';
-import { startPglite } from '../test/support/pglite';
+import { startPglite } from './lib/pglite';
 
 const usage = `Usage: npm run bench:postgres [-- --scale 10000,100000] [--queries 50] [--candidates 100] [--url postgres://…]
 

@@ -7,15 +7,14 @@
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { z } from 'zod';
-import { formatSpread, spread } from '../lib/bench/stats';
-import { cliArgs, runCli } from '../lib/cli/args';
-import { table } from '../lib/cli/table';
+import { formatSpread, spread } from './lib/bench/stats';
+import { cliArgs, runCli } from './lib/cli/args';
+import { table } from './lib/cli/table';
 import { getConfig } from '../lib/config';
-import { loadJsonl, questionSchema } from '../lib/eval/gold';
-import { containsAny } from '../lib/eval/metrics';
+import { loadJsonl, questionSchema } from './lib/eval/gold';
+import { containsAny } from './lib/eval/metrics';
 import { openStore } from '../lib/store/open';
-import { ROOT } from '../test/helpers';
-import { startServer } from '../test/support/server';
+import { ROOT, startServer } from './lib/server';
 
 const usage = `Usage: npm run bench:ui [-- --questions 10] [--runs 1] [--chromium /usr/bin/chromium]
 

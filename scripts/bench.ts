@@ -6,12 +6,12 @@ import { promisify } from 'node:util';
 import { LocalIndex, ProtobufCodec } from 'vectra';
 import { z } from 'zod';
 import { answerOnce } from '../lib/answer/answer';
-import { httpLoad, chatTimings } from '../lib/bench/http-load';
-import { plainBm25Peer, vectraDocumentPeer, type Peer } from '../lib/bench/peers';
-import { percentile, repeat, runConcurrently, spread, type Spread } from '../lib/bench/stats';
-import { synthesize } from '../lib/bench/synth';
-import { cliArgs, runCli } from '../lib/cli/args';
-import { table } from '../lib/cli/table';
+import { httpLoad, chatTimings } from './lib/bench/http-load';
+import { plainBm25Peer, vectraDocumentPeer, type Peer } from './lib/bench/peers';
+import { percentile, repeat, runConcurrently, spread, type Spread } from './lib/bench/stats';
+import { synthesize } from './lib/bench/synth';
+import { cliArgs, runCli } from './lib/cli/args';
+import { table } from './lib/cli/table';
 import { getConfig, type Config } from '../lib/config';
 import { chunkDocument, type Passage } from '../lib/corpus/chunk';
 import { cleanBody } from '../lib/corpus/clean';
@@ -21,9 +21,9 @@ import { loadInThreadEmbedder } from '../lib/embed/in-thread';
 import { startEmbedderPool } from '../lib/embed/pool';
 import { normalizeVector, type Embedder } from '../lib/embed/types';
 import { loadBundledEmbedder } from '../lib/embed/use';
-import { loadCollections } from '../lib/eval/collections';
-import { loadJsonl, questionSchema } from '../lib/eval/gold';
-import { containsAny } from '../lib/eval/metrics';
+import { loadCollections } from './lib/eval/collections';
+import { loadJsonl, questionSchema } from './lib/eval/gold';
+import { containsAny } from './lib/eval/metrics';
 import { ingest } from '../lib/ingest';
 import { readCollection, writeCollection, type CollectionData } from '../lib/store/collection';
 import { cosineScan } from '../lib/store/local/dense';
@@ -126,7 +126,7 @@ async function benchEncoder({ cfg, searcher, passages: all, runs }: Bench) {
     import { tmpdir } from 'node:os';
     import path from 'node:path';
     import { loadTransformersEmbedder } from './lib/embed/transformers.ts';
-    import { ensureTinyModel } from './test/support/tiny-model.ts';
+    import { ensureTinyModel } from './scripts/lib/tiny-model.ts';
     import { readFile } from 'node:fs/promises';
     const texts = JSON.parse(await readFile(process.env.BENCH_TEXTS, 'utf8'));
     const cfg = ${JSON.stringify(cfg.embedding)};
@@ -198,7 +198,7 @@ async function benchPeers({ searcher, passages, answerable, runs }: Bench) {
   }
 }
 
-type Started = Awaited<ReturnType<typeof import('../test/support/server').startServer>>;
+type Started = Awaited<ReturnType<typeof import('./lib/server').startServer>>;
 
 /** `POST /api/ask` against the production server at 1, 8 and 32 connections, each run's latencies and the server's event-loop delay. */
 async function askLoad(section: string, { questions, runs }: Bench, serverFor: (run: number) => Promise<{ server: Started; done(): Promise<void> }>, requests: (connections: number) => { durationMs: number; maxRequests?: number }) {
@@ -235,7 +235,7 @@ const serverEnv = ({ cfg }: Bench) => ({ DOSSIER_INDEX_DIR: cfg.indexDir, DOSSIE
  * at most once (its caches hold only what that run asked before); then /api/chat's timings.
  */
 async function benchHttpNew(bench: Bench) {
-  const { startServer } = await import('../test/support/server');
+  const { startServer } = await import('./lib/server');
   const fresh = async () => { const server = await startServer(serverEnv(bench)); return { server, done: () => server.stop() }; };
   // Enough new questions to keep every connection busy, never one asked twice.
   await askLoad('http, new questions', bench, fresh, (connections) => ({ durationMs: 600_000, maxRequests: Math.min(bench.questions.length, Math.max(40, connections * 6)) }));
@@ -255,7 +255,7 @@ async function benchHttpNew(bench: Bench) {
 
 /** Repeated questions: one server that has answered every question once, cycling through them again. */
 async function benchHttpRepeat(bench: Bench) {
-  const { startServer } = await import('../test/support/server');
+  const { startServer } = await import('./lib/server');
   const server = await startServer(serverEnv(bench));
   try {
     await httpLoad({ url: `${server.url}/api/ask`, method: 'POST', body: (i) => JSON.stringify({ question: bench.questions[i] }), connections: 8, durationMs: 600_000, maxRequests: bench.questions.length });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { brief } from '../lib/brief/brief';
-import { cliArgs, runCli } from '../lib/cli/args';
+import { cliArgs, runCli } from './lib/cli/args';
 import { getConfig } from '../lib/config';
 import { briefingJson } from '../lib/http/shapes';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { cliArgs, runCli } from '../lib/cli/args';
-import { progressBar } from '../lib/cli/progress';
+import { cliArgs, runCli } from './lib/cli/args';
+import { progressBar } from './lib/cli/progress';
 import { getConfig } from '../lib/config';
 import { ingest, type IngestProgress } from '../lib/ingest';
 import { openStore } from '../lib/store/open';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cliArgs, runCli } from '../lib/cli/args';
+import { cliArgs, runCli } from './lib/cli/args';
 import { questionText } from '../lib/http/schemas';
 import { getConfig } from '../lib/config';
 import { retrieve } from '../lib/retrieve/retrieve';

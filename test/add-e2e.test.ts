@@ -15,7 +15,7 @@ import { parseConfig } from '../lib/config';
 import { authorize, libraryAccess } from '../lib/fetch/access';
 import { ingest } from '../lib/ingest';
 import { ROOT, testConfig } from './helpers';
-import { startServer, type RunningServer } from './support/server';
+import { startServer, type RunningServer } from '../scripts/lib/server';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'formats');
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');

@@ -7,7 +7,7 @@ import { isFollowUp, standaloneQuestion } from '../lib/answer/conversation';
 import { analyzeQuestion } from '../lib/answer/question';
 import type { Answer, AnswerEvent, ChatMessage } from '../lib/answer/types';
 import type { Config } from '../lib/config';
-import { loadJsonl, questionSchema } from '../lib/eval/gold';
+import { loadJsonl, questionSchema } from '../scripts/lib/eval/gold';
 import { ingest } from '../lib/ingest';
 import { brief } from '../lib/brief/brief';
 import type { Embedder } from '../lib/embed/types';

@@ -9,7 +9,7 @@ import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { httpLoad } from '../lib/bench/http-load';
+import { httpLoad } from '../scripts/lib/bench/http-load';
 import type { Config } from '../lib/config';
 import { loadSnapshot } from '../lib/store/local/snapshot';
 import { ingest } from '../lib/ingest';
@@ -18,7 +18,7 @@ import { MAX_MESSAGES, MAX_QUESTION } from '../lib/http/schemas';
 import { fold, normalizeDisplay } from '../lib/text/normalize';
 import { ROOT, testConfig } from './helpers';
 import { messageText, startFakeLlm, type FakeLlm, type RecordedRequest, type Reply as LlmReply } from './support/fake-llm-server';
-import { startServer, type RunningServer } from './support/server';
+import { startServer, type RunningServer } from '../scripts/lib/server';
 
 const QUESTION = 'When did Vietnam and Japan establish diplomatic relations?';
 const STACK_FRAME = /\n\s*at |\bat \S+ \(|\(?(file|node):[^\s)]*:\d+:\d+/;

@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { ConfigError, parseConfig, type ServerConfig } from '../lib/config';
 import { describeError } from '../lib/ai/call';
 import { describeLlm } from '../lib/ai/provider';
-import { httpLoad } from '../lib/bench/http-load';
+import { httpLoad } from '../scripts/lib/bench/http-load';
 import { hostAllowed } from '../lib/http/access';
 import { redactUrl } from '../lib/http/redact';
 import { askSchema } from '../lib/http/schemas';
@@ -22,7 +22,7 @@ import { loadSnapshot } from '../lib/store/local/snapshot';
 import { ingest } from '../lib/ingest';
 import { ROOT, testConfig } from './helpers';
 import { closedPort, startFakeLlm, type FakeLlm } from './support/fake-llm-server';
-import { ensureProductionBuild, freePort, startServer, type RunningServer } from './support/server';
+import { ensureProductionBuild, freePort, startServer, type RunningServer } from '../scripts/lib/server';
 
 const QUESTION = 'When did Vietnam and Japan establish diplomatic relations?';
 const DOC = 'thuong-kishida-talks-in-tokyo';

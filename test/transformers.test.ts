@@ -12,7 +12,7 @@ import { LocalSnapshotReader } from '../lib/store/local/store';
 import { retrieve } from '../lib/retrieve/retrieve';
 import { buildSearcher } from '../lib/retrieve/searcher';
 import { tempDir, testConfig } from './helpers';
-import { ensureTinyModel, TINY_MODEL_DIMS as DIMS, TINY_MODEL_NAME as NAME } from './support/tiny-model';
+import { ensureTinyModel, TINY_MODEL_DIMS as DIMS, TINY_MODEL_NAME as NAME } from '../scripts/lib/tiny-model';
 
 // Real Transformers.js loading (tokenizer, onnxruntime session, pooling) on a tiny random-weight
 // model built by scripts/build-tiny-model.py: fully offline. Every config gets a fresh

@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { ROOT } from '../helpers';
+
+/** The project root: the production build and its server live there. */
+export const ROOT = path.resolve(import.meta.dirname, '../..');
 
 const BUILD_STAMP = path.join(ROOT, '.next', 'dossier-sources.sha256');
 

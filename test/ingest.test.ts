@@ -8,6 +8,10 @@ import { snapshotContents } from './support/snapshot';
 import { LocalSnapshotReader } from '../lib/store/local/store';
 import { retrieve } from '../lib/retrieve/retrieve';
 import { buildSearcher } from '../lib/retrieve/searcher';
+import { storedSentenceEmbedder } from '../lib/retrieve/sentences';
+import { rankSentences } from '../lib/answer/local';
+import type { Embedder } from '../lib/embed/types';
+import { openStore } from '../lib/store/open';
 import { hashingEmbedder, testConfig } from './helpers';
 
 const withEmbedder = (e = hashingEmbedder()) => ({ embedder: { embedder: e, warnings: [] } });
@@ -110,4 +114,24 @@ test('near-duplicate passages do not crowd the top k but stay available as corro
   const ferry = passages.filter((p) => p.text.includes('ferries'));
   assert.equal(ferry.length, 1, 'one slot for the repeated fact');
   assert.equal(ferry[0]!.corroborating.length, 2, 'the other two reports are attached');
+});
+
+test('answering embeds only the question: candidate sentences and quoted answer sentences use the vectors stored at ingest', async () => {
+  const cfg = await testConfig();
+  await ingest(cfg, withEmbedder());
+  const model = hashingEmbedder();
+  const embedded: string[] = [];
+  const counting: Embedder = { ...model, embedDocuments: async (texts) => (embedded.push(...texts), model.embedDocuments(texts)) };
+  const searcher = await buildSearcher(await openStore(cfg), cfg.embedding, counting);
+  const { passages } = await retrieve(searcher, 'rice exports to Japan');
+  const { ranked } = await rankSentences(searcher, 'What did Vietnam export to Japan?', passages);
+  assert.ok(ranked.some((c) => c.semantic !== null), 'sentences are ranked with their vectors');
+  assert.deepEqual(embedded, [], 'no sentence of the collection is embedded at question time');
+
+  const quoted = passages[0]!.sentences[0]!.text;
+  const support = await storedSentenceEmbedder({ ...searcher, embedder: counting }, [passages[0]!.id]);
+  const [stored, other] = await support.embedDocuments([quoted, 'A sentence the collection does not hold.']);
+  assert.deepEqual(embedded, ['A sentence the collection does not hold.'], 'only text that is not a stored sentence is embedded');
+  assert.deepEqual(stored, (await model.embedDocuments([quoted]))[0]);
+  assert.equal(other!.length, model.dims);
 });

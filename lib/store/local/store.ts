@@ -23,6 +23,9 @@ import { INDEX_FORMAT, type Manifest } from './manifest';
 import { currentSnapshotName, loadSnapshot, readBodies, readBody, removeStaleTemporaries, writeSnapshot, type Snapshot } from './snapshot';
 import { TableBuilder, type Table } from './table';
 
+/** Passages decoded between two turns of the event loop in a whole-collection scan (a few milliseconds). */
+const SCAN_SLICE = 2000;
+
 // No folder in the message: it reaches HTTP clients, who have no business knowing the server's paths.
 const noIndex = () => new NoIndexError('No index found. Run `npm run ingest` to build it.');
 
@@ -85,7 +88,12 @@ export class LocalSnapshotReader implements StoreReader {
   }
 
   async *scanPassages(): AsyncIterable<Passage> {
-    for (let row = 0; row < this.table.size; row++) yield this.table.passage(row);
+    for (let row = 0; row < this.table.size; row++) {
+      // Awaiting a resolved value only queues a microtask: without a macrotask turn now and
+      // then, a scan of a large collection (library examples, briefs) would hold every request.
+      if (row % SCAN_SLICE === SCAN_SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
+      yield this.table.passage(row);
+    }
   }
 
   async vectors(ids: string[]): Promise<Map<string, Float32Array>> {

@@ -218,13 +218,27 @@ export class Grow<T extends Uint32Array | Uint16Array | Float32Array | Float64Ar
   }
 }
 
-/** Byte chunks written in order. */
+/** Bytes written in order; strings are batched and encoded together (one small Buffer per sentence kept the collector busy). */
 class Blob {
   readonly chunks: Uint8Array[] = [];
+  private pending: string[] = [];
   length = 0;
   add(bytes: Uint8Array) {
+    this.flush();
     this.chunks.push(bytes);
     this.length += bytes.length;
+  }
+  addText(text: string) {
+    this.pending.push(text);
+    this.length += Buffer.byteLength(text);
+  }
+  flush() {
+    if (this.pending.length) this.chunks.push(Buffer.from(this.pending.join('')));
+    this.pending = [];
+  }
+  bytes(): Uint8Array<ArrayBuffer> {
+    this.flush();
+    return Buffer.concat(this.chunks, this.length) as Uint8Array<ArrayBuffer>;
   }
 }
 
@@ -264,9 +278,10 @@ export class TableBuilder {
     return id;
   }
 
-  private endDocument(meta: DocumentMeta, body: Uint8Array) {
+  private endDocument(meta: DocumentMeta, body: Uint8Array | string) {
     this.documents.push(meta);
-    this.bodies.add(body);
+    if (typeof body === 'string') this.bodies.addText(body);
+    else this.bodies.add(body);
     this.a.docFirst.push(this.a.doc.length);
     this.a.bodyFirst.push(this.bodies.length);
   }
@@ -290,11 +305,11 @@ export class TableBuilder {
       for (const s of p.sentences) {
         a.sentenceStart.push(s.start);
         a.sentenceEnd.push(s.end);
-        this.text.add(Buffer.from(s.text));
+        this.text.addText(s.text);
         a.sentenceText.push(this.text.length);
       }
       a.sentenceFirst.push(a.sentenceStart.length);
-      if (p.text !== p.sentences.map((s) => s.text).join(' ')) this.extra.add(Buffer.from(p.text));
+      if (p.text !== p.sentences.map((s) => s.text).join(' ')) this.extra.addText(p.text);
       a.passageText.push(this.extra.length);
       const counts = new Map<number, number>();
       let length = 0;
@@ -310,7 +325,7 @@ export class TableBuilder {
       }
       a.forwardFirst.push(a.forwardTerm.length);
     }
-    this.endDocument(meta, Buffer.from(body));
+    this.endDocument(meta, body);
   }
 
   /** Copies document `doc` of a previous table without decoding or tokenising its passages. */
@@ -377,7 +392,6 @@ export class TableBuilder {
         postingTf[at] = forwardTf[i]!;
       }
     }
-    const joinBlob = (b: Blob) => Buffer.concat(b.chunks, b.length);
     const sections: Sections = {
       doc: a.doc.done(), position: a.position.done(), start: a.start.done(), end: a.end.done(), length: a.length.done(),
       sentenceFirst: a.sentenceFirst.done(), sentenceStart: a.sentenceStart.done(), sentenceEnd: a.sentenceEnd.done(),
@@ -385,8 +399,8 @@ export class TableBuilder {
       forwardFirst, forwardTerm, forwardTf, termFirst, postingRow, postingTf,
       docFirst: a.docFirst.done(), bodyFirst: a.bodyFirst.done(),
       vocabulary: Buffer.from([...this.vocabulary.keys()].join('\n')),
-      text: joinBlob(this.text),
-      extra: joinBlob(this.extra),
+      text: this.text.bytes(),
+      extra: this.extra.bytes(),
     };
     const chunks: Uint8Array[] = [];
     const layout = {} as Layout;
@@ -401,6 +415,7 @@ export class TableBuilder {
       offset += pad;
     }
     const counts = { passages: a.doc.length, sentences: a.sentenceStart.length, terms: T, postings: forwardTerm.length, documents: this.documents.length };
+    this.bodies.flush();
     return {
       chunks, layout, counts, bodies: this.bodies.chunks,
       vectors: this.dims === null ? null : this.vectors.done(),

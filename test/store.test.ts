@@ -83,6 +83,7 @@ test('local store: a damaged passages or vector file is an IndexError sentence, 
     ['offsets running backwards', () => overwrite('index.bin', manifest.layout.sentenceText.offset + 4, Buffer.alloc(4, 0xff))],
     ['a section outside the file', () => writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, layout: { ...manifest.layout, text: { ...manifest.layout.text, offset: 1e9 } } }))],
     ['a section of the wrong size', () => writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, counts: { ...manifest.counts, postings: manifest.counts.postings + 1 } }))],
+    ['an absurd vector width', () => writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, embedder: { ...manifest.embedder, dims: 2 ** 31 } }))],
     ['a short sentence vector file', () => writeFile(path.join(dir, 'sentences.f32'), original.vectors.subarray(0, 10))],
   ];
   for (const [what, damage] of damages) {

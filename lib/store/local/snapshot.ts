@@ -76,8 +76,11 @@ async function readBinary(file: string, what: string): Promise<Buffer> {
   }
 }
 
-/** Reads a float32 file of exactly rows × dims into `into` (the scan matrix), without an intermediate copy. */
-async function readMatrix(file: string, into: Float32Array, what: string): Promise<Float32Array> {
+/**
+ * Reads a float32 file of exactly rows × dims into a matrix from `allocate` (the scan matrix),
+ * without an intermediate copy. The size is checked before anything is allocated.
+ */
+async function readMatrix(file: string, rows: number, dims: number, allocate: (rows: number, dims: number) => Float32Array, what: string): Promise<Float32Array> {
   let handle;
   try {
     handle = await open(file, 'r');
@@ -85,7 +88,8 @@ async function readMatrix(file: string, into: Float32Array, what: string): Promi
     throw damaged(`its ${what} file is missing (${(error as NodeJS.ErrnoException).code})`);
   }
   try {
-    if ((await handle.stat()).size !== into.byteLength) throw damaged(`its ${what} file has the wrong size`);
+    if ((await handle.stat()).size !== rows * dims * 4) throw damaged(`its ${what} file has the wrong size`);
+    const into = allocate(rows, dims);
     const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
     for (let done = 0; done < bytes.length; ) {
       const { bytesRead } = await handle.read(bytes, done, Math.min(bytes.length - done, 1 << 30), done);
@@ -118,8 +122,8 @@ export async function loadSnapshot(indexDir: string): Promise<Snapshot | null> {
     throw error;
   }
   const dims = manifest.embedder?.dims;
-  const vectors = dims ? await readMatrix(path.join(dir, FILES.vectors), allocateMatrix(counts.passages, dims), 'vector') : null;
-  const sentenceVectors = dims && manifest.sentenceVectors ? await readMatrix(path.join(dir, FILES.sentences), new Float32Array(counts.sentences * dims), 'sentence vector') : null;
+  const vectors = dims ? await readMatrix(path.join(dir, FILES.vectors), counts.passages, dims, allocateMatrix, 'vector') : null;
+  const sentenceVectors = dims && manifest.sentenceVectors ? await readMatrix(path.join(dir, FILES.sentences), counts.sentences, dims, (r, d) => new Float32Array(r * d), 'sentence vector') : null;
   return { name, dir, manifest, table, vectors, sentenceVectors };
 }
 

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Embedder } from '../embed/types';
 import type { Searcher } from './searcher';
 
@@ -25,7 +26,8 @@ export async function storedSentenceEmbedder(s: Searcher & { embedder: Embedder 
     embedQuery: (text, signal) => model.embedQuery(text, signal),
     async embedDocuments(texts, signal) {
       const missing = [...new Set(texts.filter((t) => !byText.has(t)))];
-      const fresh = missing.length ? await model.embedDocuments(missing, signal) : [];
+      // Stored vectors need no I/O; the turn keeps sentence ranking from running in one stretch with what came before.
+      const fresh = missing.length ? await model.embedDocuments(missing, signal) : await nextTurn([]);
       const embedded = new Map(missing.map((t, i) => [t, fresh[i]!]));
       return texts.map((t) => byText.get(t) ?? embedded.get(t)!);
     },

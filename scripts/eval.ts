@@ -16,12 +16,15 @@ import { ingest } from '../lib/ingest';
 import { retrieve, type RetrievalMode } from '../lib/retrieve/retrieve';
 import { briefingJson, citationJson } from '../lib/http/shapes';
 import { getSearcher } from '../lib/retrieve/searcher';
+import { openStore } from '../lib/store/open';
+import { copyCollection } from '../lib/store/postgres/copy';
+import { openPostgresStore, redactUrl } from '../lib/store/postgres/store';
 import type { Passage } from '../lib/store/types';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const COLLECTIONS_FILE = path.join(ROOT, 'eval', 'collections.json');
 
-const usage = `Usage: npm run eval [-- --collection NAME ...] [--k 5] [--engine local|llm|all|none] [--json OUT.json]
+const usage = `Usage: npm run eval [-- --collection NAME ...] [--k 5] [--engine local|llm|all|none] [--store postgres://…] [--json OUT.json]
        npm run eval -- --questions FILE.jsonl [--questions MORE.jsonl] [--briefs TOPICS.jsonl] [--corpus DIR] [--index DIR] [...]
 
 Without --questions/--briefs, evaluates every collection in eval/collections.json (or those named
@@ -32,13 +35,18 @@ name> with --corpus, else DOSSIER_INDEX_DIR).
 
 Scores retrieval (hybrid, with lexical-only and dense-only baselines), answers (accuracy, answer in
 the first sentence, short-answer exact match and F1, length, refusals, citations, latency) and
-briefings (fact coverage, cited bullets, duplicates).`;
+briefings (fact coverage, cited bullets, duplicates).
+
+--store URL evaluates from a PostgreSQL database instead: each collection's local index is copied
+into it (vectors included, only what changed) and everything is then read from the database. The
+database's collection is REPLACED by each evaluated collection in turn.`;
 
 const args = cliArgs(
   usage,
   {
     questions: { type: 'string', multiple: true }, briefs: { type: 'string', multiple: true }, collection: { type: 'string', multiple: true },
     corpus: { type: 'string' }, index: { type: 'string' }, k: { type: 'string' }, json: { type: 'string' }, engine: { type: 'string' },
+    store: { type: 'string' },
   },
   z.object({
     questions: z.array(z.string()).default([]),
@@ -49,6 +57,7 @@ const args = cliArgs(
     k: z.coerce.number().int().min(1).max(50).default(5),
     json: z.string().optional(),
     engine: z.enum(['local', 'llm', 'all', 'none'], { message: 'must be local, llm, all or none' }).optional(),
+    store: z.string().regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/dossier').optional(),
     positionals: z.array(z.string()).max(0, 'is not expected'),
   })
     .refine((a) => a.questions.length + a.briefs.length > 0 || (!a.corpus && !a.index), { message: 'needs --questions FILE.jsonl and/or --briefs FILE.jsonl to evaluate', path: ['corpus'] })
@@ -88,7 +97,13 @@ async function runCollection(base: Config, c: EvalCollection, engines: AnswerEng
   const cfg: Config = { ...base, corpusDir: c.corpusDir, indexDir: c.indexDir };
   console.log(`\n=== ${c.name} (${path.relative(ROOT, c.corpusDir) || '.'})`);
   await ensureIndex(cfg, c.name);
-  const searcher = await getSearcher(cfg);
+  if (args.store) {
+    const { writer } = await openPostgresStore(args.store);
+    const copied = await copyCollection(await openStore({ indexDir: cfg.indexDir }), writer);
+    await writer.close();
+    console.log(`Store ${redactUrl(args.store)}: ${copied.documents} documents copied, ${copied.skipped} unchanged, ${copied.removed} removed.`);
+  }
+  const searcher = await getSearcher(args.store ? { ...cfg, databaseUrl: args.store } : cfg);
   for (const w of searcher.warnings) console.warn(`⚠  ${w}`);
   const { info } = searcher;
   console.log(`Index ${path.relative(ROOT, c.indexDir)}: ${info.documentCount} articles, ${info.passageCount} passages, embedder ${info.embedder?.id ?? 'none (lexical only)'}; engines: ${engines.join(', ') || 'none'}`);

@@ -1,25 +1,22 @@
-import { ConfigError, type Config } from '../config';
+import type { Config } from '../config';
 import { LocalSnapshotWriter, openLocalStore } from './local/store';
+import { openPostgresStore, postgresReader } from './postgres/store';
 import type { StoreReader, StoreWriter } from './types';
 
 /** The one place that picks the store implementation from the config. */
-
-// A ConfigError, so the sentence reaches the person running the app rather than a generic 500.
-const noDatabase = () =>
-  new ConfigError('DOSSIER_DATABASE_URL is set, but this build has no PostgreSQL store yet. Unset it to use the local index in DOSSIER_INDEX_DIR.');
 
 /**
  * The store to read from. The local store returns the reader of the live snapshot, so call this
  * per request: an ingest that publishes a new snapshot is picked up without a restart.
  */
 export async function openStore(cfg: Pick<Config, 'indexDir' | 'databaseUrl'>): Promise<StoreReader> {
-  if (cfg.databaseUrl) throw noDatabase();
+  if (cfg.databaseUrl) return postgresReader(cfg.databaseUrl);
   return openLocalStore(cfg.indexDir);
 }
 
 /** The store an ingest writes to. */
 export async function openStoreWriter(cfg: Pick<Config, 'indexDir' | 'databaseUrl'>): Promise<StoreWriter> {
-  if (cfg.databaseUrl) throw noDatabase();
+  if (cfg.databaseUrl) return (await openPostgresStore(cfg.databaseUrl)).writer;
   return new LocalSnapshotWriter(cfg.indexDir);
 }
 

@@ -83,7 +83,7 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
   const session = await store.session({ reset: !reusable });
   try {
     // Only new and changed articles are cleaned, chunked and embedded; the store keeps the others.
-    const writes: { doc: SourceDocument; passages: Passage[]; vectors: Float32Array[] }[] = [];
+    const writes: { doc: SourceDocument; passages: Passage[]; vectors: Float32Array[]; sentenceVectors: Float32Array[][] }[] = [];
     const present = new Set<string>();
     const toClean = documents.filter((doc) => prevHashes.get(doc.id) !== doc.hash).length;
     const cleaned = throttled('clean', options.onProgress);
@@ -103,7 +103,7 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
       }
       (prevHashes.has(doc.id) ? report.changed : report.added).push(doc.id);
       present.add(doc.id);
-      writes.push({ doc, passages, vectors: [] });
+      writes.push({ doc, passages, vectors: [], sentenceVectors: [] });
     }
     report.removed = [...prevHashes.keys()].filter((id) => !present.has(id));
 
@@ -116,21 +116,32 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
     }
 
     if (embedder) {
-      // Batches across articles, as many passages per call as the model takes at once.
-      const todo = writes.flatMap((w) => w.passages.map((p) => ({ w, p })));
-      options.onProgress?.({ phase: 'embed', done: 0, total: todo.length });
+      // Passages and their sentences, batched across articles, as many texts per call as the
+      // model takes at once. Sentence vectors are stored so that answering embeds only the
+      // question; a sentence repeated by an overlapping passage is embedded once.
+      const texts = new Map<string, Float32Array | null>();
+      for (const w of writes) for (const p of w.passages) for (const text of [p.text, ...p.sentences.map((s) => s.text)]) texts.set(text, null);
+      const todo = [...texts.keys()];
+      const passageTotal = writes.reduce((n, w) => n + w.passages.length, 0);
+      options.onProgress?.({ phase: 'embed', done: 0, total: passageTotal });
       for (let b = 0; b < todo.length; b += EMBED_BATCH) {
         const batch = todo.slice(b, b + EMBED_BATCH);
-        const out = await embedder.embedDocuments(batch.map((x) => x.p.text));
-        batch.forEach((x, j) => x.w.vectors.push(out[j]!));
-        report.embeddedPassages += batch.length;
-        options.onProgress?.({ phase: 'embed', done: Math.min(b + EMBED_BATCH, todo.length), total: todo.length });
+        const out = await embedder.embedDocuments(batch);
+        batch.forEach((text, j) => texts.set(text, out[j]!));
+        // Progress in passages, the unit the report counts.
+        const done = Math.round((passageTotal * Math.min(b + EMBED_BATCH, todo.length)) / todo.length);
+        options.onProgress?.({ phase: 'embed', done, total: passageTotal });
       }
+      for (const w of writes) {
+        w.vectors = w.passages.map((p) => texts.get(p.text)!);
+        w.sentenceVectors = w.passages.map((p) => p.sentences.map((s) => texts.get(s.text)!));
+      }
+      report.embeddedPassages = passageTotal;
     }
 
-    for (const { doc, passages, vectors } of writes) {
+    for (const { doc, passages, vectors, sentenceVectors } of writes) {
       const { body, ...meta } = doc;
-      await session.upsertDocument({ ...meta, passageCount: passages.length }, body, passages, embedder ? vectors : null);
+      await session.upsertDocument({ ...meta, passageCount: passages.length }, body, passages, embedder ? vectors : null, embedder ? sentenceVectors : null);
     }
     for (const id of report.removed) await session.removeDocument(id);
     report.revision = await session.commit({ embedder: report.embedder, chunking: { ...cfg.chunking, cleanerVersion: CLEANER_VERSION }, warnings });

@@ -12,6 +12,7 @@ import { ingest } from '../lib/ingest';
 import { brief } from '../lib/brief/brief';
 import type { Embedder } from '../lib/embed/types';
 import { loadSnapshot } from '../lib/store/local/snapshot';
+import { snapshotContents } from './support/snapshot';
 import { buildSearcher, getSearcher, type Searcher } from '../lib/retrieve/searcher';
 import { openStore, storeLocation } from '../lib/store/open';
 import type { StoreReader } from '../lib/store/types';
@@ -88,9 +89,9 @@ function sentencesOf(answerText: string): Sentence[] {
   return out;
 }
 
-const snapshots = new Map<Config, Awaited<ReturnType<typeof loadSnapshot>>>();
+const snapshots = new Map<Config, Awaited<ReturnType<typeof snapshotContents>>>();
 async function bodyOf(cfg: Config, docId: string): Promise<string> {
-  if (!snapshots.has(cfg)) snapshots.set(cfg, await loadSnapshot(cfg.indexDir));
+  if (!snapshots.has(cfg)) snapshots.set(cfg, await snapshotContents((await loadSnapshot(cfg.indexDir))!));
   return snapshots.get(cfg)!.bodies[docId]!;
 }
 
@@ -182,7 +183,7 @@ test('sentence selection: "when" answers lead with a date, "how many/much" with 
 test('a fact several articles report is stated once, with a citation for each article', async () => {
   const Q = 'When did Vietnam and Japan establish diplomatic relations?';
   // Found in the corpus, not assumed: the year of establishment that most articles give.
-  const snap = (await loadSnapshot(lexical.indexDir))!;
+  const snap = await snapshotContents((await loadSnapshot(lexical.indexDir))!);
   const yearsByDoc = new Map<string, Set<string>>();
   for (const [docId, body] of Object.entries(snap.bodies)) {
     for (const m of normalizeDisplay(body).matchAll(/[^.]*diplomatic (?:relations|ties)[^.]*/gi)) {
@@ -276,7 +277,7 @@ test('refusal: an unanswerable question is refused with related passages; an ans
       assert.deepEqual(a.checks, []);
       assert.ok(a.related.length >= 1 && a.related.length <= 3, `${name}: related passages are offered`);
       assert.deepEqual(a.related.map((c) => c.n), a.related.map((_, i) => i + 1));
-      const snap = (await loadSnapshot(cfg.indexDir))!;
+      const snap = await snapshotContents((await loadSnapshot(cfg.indexDir))!);
       for (const r of a.related) {
         const p = snap.passages.find((x) => x.id === r.passageId);
         assert.ok(p, `related ${r.passageId} is a real passage`);

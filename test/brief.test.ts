@@ -9,6 +9,7 @@ import { GENERAL_THEME } from '../lib/brief/group';
 import { briefingJson, type BriefingJson } from '../lib/http/shapes';
 import { ingest } from '../lib/ingest';
 import { loadSnapshot } from '../lib/store/local/snapshot';
+import { snapshotContents } from './support/snapshot';
 import { fold, normalizeDisplay } from '../lib/text/normalize';
 import { nearDuplicate, ROOT, testConfig } from './helpers';
 
@@ -27,7 +28,7 @@ const FERRY = [
 ] as const;
 for (const [file, text] of FERRY) await writeFile(path.join(cfg.corpusDir, file), text);
 await ingest(cfg);
-const snap = (await loadSnapshot(cfg.indexDir))!;
+const snap = await snapshotContents((await loadSnapshot(cfg.indexDir))!);
 const FERRY_DOCS = FERRY.map(([file]) => file.replace(/\.txt$/, ''));
 
 const local = (topic: string) => brief(cfg, topic, { engine: 'local' });

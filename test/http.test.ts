@@ -591,7 +591,7 @@ describe('one production server over a private keyword index', () => {
 
   test('a damaged or missing index answers 503 naming `npm run ingest`, and recovers after a re-ingest without a restart', async () => {
     const damages: [string, () => Promise<void>][] = [
-      ['truncated passages', async () => truncate(path.join((await loadSnapshot(cfg.indexDir))!.dir, 'passages.json'), 100)],
+      ['truncated passages', async () => truncate(path.join((await loadSnapshot(cfg.indexDir))!.dir, 'index.bin'), 100)],
       ['corrupt manifest', async () => writeFile(path.join((await loadSnapshot(cfg.indexDir))!.dir, 'manifest.json'), '{"format": 2, "oops"')],
       ['no index at all', async () => rm(path.join(cfg.indexDir, 'CURRENT'))],
       ['garbage pointer', async () => writeFile(path.join(cfg.indexDir, 'CURRENT'), '../../etc')],

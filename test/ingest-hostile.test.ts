@@ -9,6 +9,7 @@ import { mock, test } from 'node:test';
 import { loadCorpus } from '../lib/corpus/load';
 import { ingest, type IngestProgress } from '../lib/ingest';
 import { loadSnapshot } from '../lib/store/local/snapshot';
+import { snapshotContents } from './support/snapshot';
 import { tempDir, testConfig } from './helpers';
 
 const SECRET = 'root:x:0:0:root:/root:/bin/bash';
@@ -41,7 +42,7 @@ test('links, pipes and sockets in the corpus are skipped with a reason and never
     assert.match(reasonOf(report.skipped, 'pipe.md'), /named pipe/);
     assert.match(reasonOf(report.skipped, 'socket.md'), /socket/);
     assert.equal(report.added.length, 5);
-    const snap = (await loadSnapshot(cfg.indexDir))!;
+    const snap = await snapshotContents((await loadSnapshot(cfg.indexDir))!);
     assert.ok(!snap.passages.some((p) => p.text.includes('root:x')), 'nothing from outside the corpus is indexed');
     assert.ok(!Object.values(snap.bodies).some((b) => b.includes('root:x')));
   } finally {
@@ -123,8 +124,8 @@ test('a snapshot write that fails on a full disk leaves nothing behind, and stal
   await writeFile(path.join(cfg.corpusDir, 'extra.txt'), 'Extra article\n\nSomething new happened in Hue on Sunday, officials said.\n');
   const snapshots = path.join(cfg.indexDir, 'snapshots');
 
-  // Part-way: the passages file is written, the documents file hits the full disk.
-  let restore = fillDisk((file) => file.endsWith('bodies.json'));
+  // Part-way: the data files are written, the manifest hits the full disk.
+  let restore = fillDisk((file) => file.endsWith('manifest.json'));
   try {
     await assert.rejects(ingest(cfg), /could not be written.*disk is full.*previous index is still in use/);
   } finally {
@@ -142,7 +143,7 @@ test('a snapshot write that fails on a full disk leaves nothing behind, and stal
   try {
     for (const dir of [stale, inProgress]) {
       await mkdir(dir);
-      await writeFile(path.join(dir, 'passages.json'), '[]');
+      await writeFile(path.join(dir, 'index.bin'), '');
     }
     restore = fillDisk((file) => file.includes(`${path.sep}.tmp-`) && existsSync(stale));
     try {
@@ -199,5 +200,5 @@ test('re-ingest: unchanged articles are neither cleaned nor embedded, a changed 
   const oneChanged = await run();
   assert.deepEqual(oneChanged.report.changed, ['thuong-kishida-talks-in-tokyo']);
   assert.deepEqual(phases(oneChanged.events, 'clean'), { phase: 'clean', done: 1, total: 1 }, 'only the changed article is cleaned');
-  assert.ok((await loadSnapshot(cfg.indexDir))!.passages.some((p) => p.text.includes('rice exports')));
+  assert.ok((await snapshotContents((await loadSnapshot(cfg.indexDir))!)).passages.some((p) => p.text.includes('rice exports')));
 });

@@ -4,9 +4,14 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { ingest } from '../lib/ingest';
 import { loadSnapshot } from '../lib/store/local/snapshot';
+import { snapshotContents } from './support/snapshot';
 import { LocalSnapshotReader } from '../lib/store/local/store';
 import { retrieve } from '../lib/retrieve/retrieve';
 import { buildSearcher } from '../lib/retrieve/searcher';
+import { storedSentenceEmbedder } from '../lib/retrieve/sentences';
+import { rankSentences } from '../lib/answer/sentences';
+import type { Embedder } from '../lib/embed/types';
+import { openStore } from '../lib/store/open';
 import { hashingEmbedder, testConfig } from './helpers';
 
 const withEmbedder = (e = hashingEmbedder()) => ({ embedder: { embedder: e, warnings: [] } });
@@ -18,7 +23,8 @@ test('incremental ingest: unchanged documents are reused, changed replaced, new 
   assert.equal(first.embeddedPassages, first.passageCount);
   const snap1 = (await loadSnapshot(cfg.indexDir))!;
   assert.equal(snap1.manifest.embedder?.id, 'test:hashing');
-  assert.equal(snap1.vectors!.length, snap1.passages.length * 64);
+  const { passages: passages1 } = await snapshotContents(snap1);
+  assert.equal(snap1.vectors!.length, passages1.length * 64);
 
   const again = await ingest(cfg, withEmbedder());
   assert.equal(again.upToDate, true);
@@ -32,15 +38,16 @@ test('incremental ingest: unchanged documents are reused, changed replaced, new 
   assert.deepEqual(third.added, ['new-article']);
   assert.deepEqual(third.removed, ['go-together-head-to-future']);
   assert.equal(third.unchanged.length, 3);
-  const changedCount = third.passageCount - snap1.passages.filter((p) => third.unchanged.includes(p.docId)).length;
+  const changedCount = third.passageCount - passages1.filter((p) => third.unchanged.includes(p.docId)).length;
   assert.equal(third.embeddedPassages, changedCount, 'only changed and new documents are embedded');
 
   const snap3 = (await loadSnapshot(cfg.indexDir))!;
-  assert.ok(!snap3.passages.some((p) => p.docId === 'go-together-head-to-future'));
-  assert.ok(snap3.passages.some((p) => p.text.includes('rice exports')));
+  const { passages: passages3 } = await snapshotContents(snap3);
+  assert.ok(!passages3.some((p) => p.docId === 'go-together-head-to-future'));
+  assert.ok(passages3.some((p) => p.text.includes('rice exports')));
   // Reused vectors are the same numbers as before, row for row.
-  const reusedId = snap3.passages.find((p) => p.docId === 'partnership-yielding-substantive-results')!.id;
-  const row = (s: typeof snap1) => s.passages.findIndex((p) => p.id === reusedId);
+  const reusedId = passages3.find((p) => p.docId === 'partnership-yielding-substantive-results')!.id;
+  const row = (s: typeof snap1) => s.table.rowOf(reusedId)!;
   assert.deepEqual(snap3.vectors!.slice(row(snap3) * 64, row(snap3) * 64 + 64), snap1.vectors!.slice(row(snap1) * 64, row(snap1) * 64 + 64));
   const searcher = await buildSearcher(new LocalSnapshotReader(snap3), cfg.embedding, hashingEmbedder());
   const hits = await retrieve(searcher, 'semiconductor supply chains Da Nang', { k: 3 });
@@ -107,4 +114,24 @@ test('near-duplicate passages do not crowd the top k but stay available as corro
   const ferry = passages.filter((p) => p.text.includes('ferries'));
   assert.equal(ferry.length, 1, 'one slot for the repeated fact');
   assert.equal(ferry[0]!.corroborating.length, 2, 'the other two reports are attached');
+});
+
+test('answering embeds only the question: candidate sentences and quoted answer sentences use the vectors stored at ingest', async () => {
+  const cfg = await testConfig();
+  await ingest(cfg, withEmbedder());
+  const model = hashingEmbedder();
+  const embedded: string[] = [];
+  const counting: Embedder = { ...model, embedDocuments: async (texts) => (embedded.push(...texts), model.embedDocuments(texts)) };
+  const searcher = await buildSearcher(await openStore(cfg), cfg.embedding, counting);
+  const { passages } = await retrieve(searcher, 'rice exports to Japan');
+  const { ranked } = await rankSentences(searcher, 'What did Vietnam export to Japan?', passages);
+  assert.ok(ranked.some((c) => c.semantic !== null), 'sentences are ranked with their vectors');
+  assert.deepEqual(embedded, [], 'no sentence of the collection is embedded at question time');
+
+  const quoted = passages[0]!.sentences[0]!.text;
+  const support = await storedSentenceEmbedder({ ...searcher, embedder: counting }, [passages[0]!.id]);
+  const [stored, other] = await support.embedDocuments([quoted, 'A sentence the collection does not hold.']);
+  assert.deepEqual(embedded, ['A sentence the collection does not hold.'], 'only text that is not a stored sentence is embedded');
+  assert.deepEqual(stored, (await model.embedDocuments([quoted]))[0]);
+  assert.equal(other!.length, model.dims);
 });

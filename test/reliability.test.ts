@@ -33,8 +33,8 @@ test('an ingest killed (SIGKILL) at 20 random moments never leaves a mixed or br
     const snap = (await loadSnapshot(cfg.indexDir))!;
     const isOld = snap.name === before.name;
     assert.ok(isOld || snap.manifest.documents.length === 6, `kill ${i}: old or new, never a mix`);
-    assert.equal(snap.passages.length, snap.manifest.passageCount);
-    if (snap.vectors) assert.equal(snap.vectors.length, snap.passages.length * snap.manifest.embedder!.dims);
+    assert.equal(snap.table.size, snap.manifest.passageCount);
+    if (snap.vectors) assert.equal(snap.vectors.length, snap.table.size * snap.manifest.embedder!.dims);
     outcomes[isOld ? 'old' : 'new']++;
   }
   const after = await ingest(cfg, { rebuild: true });
@@ -50,9 +50,9 @@ test('a damaged index gives a clear error naming the fix, and recovers after a r
   await ingest(cfg);
   const snap = (await loadSnapshot(cfg.indexDir))!;
   const damages: [string, () => Promise<void>][] = [
-    ['truncated passages', () => truncate(path.join(snap.dir, 'passages.json'), 100)],
+    ['truncated passages', () => truncate(path.join(snap.dir, 'index.bin'), 100)],
     ['corrupt manifest', () => writeFile(path.join(snap.dir, 'manifest.json'), '{"format": 2, "oops"')],
-    ['missing documents file', () => rm(path.join(snap.dir, 'bodies.json'))],
+    ['missing documents file', () => rm(path.join(snap.dir, 'bodies.bin'))],
     ['garbage pointer', () => writeFile(path.join(cfg.indexDir, 'CURRENT'), '../../etc/passwd')],
     ['pointer to a missing snapshot', () => writeFile(path.join(cfg.indexDir, 'CURRENT'), 'snap-1-1')],
   ];
@@ -73,7 +73,7 @@ test('a damaged vector file is reported, not crashed on', async () => {
   const cfg = await testConfig({ DOSSIER_EMBEDDING_MODEL: 'use' });
   await ingest(cfg);
   const snap = (await loadSnapshot(cfg.indexDir))!;
-  const file = path.join(snap.dir, 'vectra', 'index.pb');
+  const file = path.join(snap.dir, 'vectors.f32');
   const bytes = await readFile(file);
   await writeFile(file, bytes.subarray(0, Math.floor(bytes.length / 3)));
   await assert.rejects(loadSnapshot(cfg.indexDir), (e: Error) => e instanceof IndexError && /npm run ingest/.test(e.message));

@@ -280,7 +280,7 @@ describe('a production server with default settings and an LLM URL holding crede
 
   test('a missing or damaged index: the sentence without the server\'s folders, and the document page shows it', async () => {
     await ingest(cfg, { rebuild: true });
-    await truncate(path.join((await loadSnapshot(cfg.indexDir))!.dir, 'passages.json'), 100);
+    await truncate(path.join((await loadSnapshot(cfg.indexDir))!.dir, 'index.bin'), 100);
     const page = await get(`/documents/${DOC}`);
     assert.notEqual(page.status, 500);
     assert.match(page.text, /The index is damaged.*`npm run ingest/);

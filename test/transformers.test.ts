@@ -104,7 +104,7 @@ describe('config-driven ingest and search with the tiny model', () => {
     const snapshot = (await loadSnapshot(cfg.indexDir))!;
     assert.equal(snapshot.manifest.embedder?.id, ID);
     assert.equal(snapshot.manifest.embedder?.dims, DIMS);
-    assert.equal(snapshot.vectors!.length, snapshot.passages.length * DIMS);
+    assert.equal(snapshot.vectors!.length, snapshot.table.size * DIMS);
 
     const searcher = await buildSearcher(new LocalSnapshotReader(snapshot), cfg.embedding);
     assert.deepEqual(searcher.warnings, []);

@@ -3,7 +3,7 @@ import { retrieve, type DocumentFilter, type RetrievedPassage } from '../retriev
 import { getSearcher } from '../retrieve/searcher';
 import type { Turn } from '../engines/engine';
 import { pickEngine, withFallback } from '../engines/select';
-import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, passageVectorLookup } from './citations';
+import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, semanticSupport } from './citations';
 import { standaloneQuestion } from './conversation';
 import { NOT_COVERED, type Answer, type AnswerEngine, type AnswerEvent, type ChatMessage, type Citation } from './types';
 
@@ -85,7 +85,7 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   yield* emit(rewriter.flush());
 
   const refused = output.refused() || (text.trim().startsWith(NOT_COVERED) && registry.list().length === 0);
-  const checks = refused ? [] : await checkCitations(text, registry, searcher.embedder ? { embedder: searcher.embedder, passageVector: await passageVectorLookup(searcher, registry) } : null, options.signal);
+  const checks = refused ? [] : await checkCitations(text, registry, await semanticSupport(searcher, registry), options.signal);
   const total = performance.now() - started;
   const shortAnswer = refused ? null : output.short?.() ?? null;
   const shortN = shortAnswer ? registry.resolve(shortAnswer.passageId) : null;

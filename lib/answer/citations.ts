@@ -3,6 +3,7 @@ import type { DocumentMeta } from '../store/types';
 import type { Embedder } from '../embed/types';
 import type { RetrievedPassage } from '../retrieve/retrieve';
 import type { Searcher } from '../retrieve/searcher';
+import { storedSentenceEmbedder } from '../retrieve/sentences';
 import { BRACKETED, isCitationLike, markerIds } from '../text/markers';
 import { isStopword, terms, words } from '../text/normalize';
 import type { ChatMessage, Citation, SentenceCheck } from './types';
@@ -76,10 +77,15 @@ export async function citableLookup(searcher: Searcher, given: RetrievedPassage[
   return (id) => allowed.get(id);
 }
 
-/** The stored embeddings of the passages a registry cites, for the citation checks. */
-export async function passageVectorLookup(searcher: Searcher, registry: CitationRegistry): Promise<(id: string) => Float32Array | undefined> {
-  const vectors = await searcher.store.vectors(registry.list().map((c) => c.passageId));
-  return (id) => vectors.get(id);
+/**
+ * What the support check needs of a model for the passages a registry cites: their stored
+ * vectors, and an embedder that reuses their stored sentence vectors; null without a model.
+ */
+export async function semanticSupport(searcher: Searcher, registry: CitationRegistry): Promise<SemanticSupport | null> {
+  if (!searcher.embedder) return null;
+  const ids = registry.list().map((c) => c.passageId);
+  const [vectors, embedder] = await Promise.all([searcher.store.vectors(ids), storedSentenceEmbedder({ ...searcher, embedder: searcher.embedder }, ids)]);
+  return { embedder, passageVector: (id) => vectors.get(id) };
 }
 
 const MAX_MARKER = 200;
@@ -175,6 +181,8 @@ function unsupportedNumbers(sentence: string, passage: string): number {
 
 const SUPPORTED = 0.5;
 
+export type SemanticSupport = { embedder: Embedder; passageVector: (passageId: string) => Float32Array | undefined };
+
 /**
  * Scores every answer sentence against the passages it cites: lexical overlap and, when a model
  * is loaded, embedding similarity. A sentence whose figures are absent from its sources is weak
@@ -183,7 +191,7 @@ const SUPPORTED = 0.5;
 export async function checkCitations(
   text: string,
   registry: CitationRegistry,
-  semantic: { embedder: Embedder; passageVector: (passageId: string) => Float32Array | undefined } | null,
+  semantic: SemanticSupport | null,
   signal?: AbortSignal,
 ): Promise<SentenceCheck[]> {
   const sentences = citedSentences(text);

@@ -1,5 +1,6 @@
 import type { RetrievedPassage } from '../retrieve/retrieve';
 import type { Searcher } from '../retrieve/searcher';
+import { storedSentenceEmbedder } from '../retrieve/sentences';
 import { idfLookup } from '../retrieve/terms';
 import { analyze, type Span } from '../nlp/analyze';
 import { REASON_CUES, REGION_NOUNS } from '../nlp/lexicon';
@@ -177,7 +178,8 @@ export async function sentenceCandidates(searcher: Searcher, q: QuestionAnalysis
     }
   });
   if (queryVector && searcher.embedder) {
-    const vectors = await searcher.embedder.embedDocuments(out.map((c) => c.text), signal);
+    const embedder = await storedSentenceEmbedder({ ...searcher, embedder: searcher.embedder }, out.map((c) => c.passageId));
+    const vectors = await embedder.embedDocuments(out.map((c) => c.text), signal);
     signal?.throwIfAborted();
     out.forEach((c, i) => {
       const v = vectors[i]!;

@@ -1,4 +1,4 @@
-import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, passageVectorLookup } from '../answer/citations';
+import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, semanticSupport } from '../answer/citations';
 import type { AnswerEngine, Citation, SentenceCheck } from '../answer/types';
 import type { Config } from '../config';
 import type { BriefJob } from '../engines/engine';
@@ -66,7 +66,7 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
     citations: [...new Set([...l.text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])))].map((n) => registry.get(n)!).filter(Boolean),
   }));
   const citations = registry.list();
-  const semantic = s.embedder && s.info.embedder ? { embedder: s.embedder, passageVector: await passageVectorLookup(s, registry) } : null;
+  const semantic = await semanticSupport(s, registry);
   // A timeline's date prefix comes from the article's metadata when the sentence gives none: the claim checked is the sentence.
   const checks = (await Promise.all(bullets.map((b) => checkCitations(b.date ? b.text.slice(b.date.length + 3) : b.text, registry, semantic, options.signal)))).flat();
   const docs = [...new Set(citations.map((c) => c.docId))].map((id) => docOf.get(id)!);

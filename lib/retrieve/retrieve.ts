@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DocumentFilter, DocumentMeta, Passage, RetrievalMode } from '../store/types';
 import { diversify, termSet } from './diversify';
 import type { Searcher } from './searcher';
@@ -34,6 +35,10 @@ export async function retrieve(s: Searcher, query: string, options: RetrieveOpti
   const vector = mode === 'lexical' ? null : await s.embedder!.embedQuery(query, options.signal);
   options.signal?.throwIfAborted();
   const candidates = await s.store.search({ text: query, vector, mode, filter: options.filter, limit: CANDIDATES, signal: options.signal });
+  // A store in memory answers without any I/O, so a whole answer would otherwise run as one
+  // synchronous stretch: other requests get a turn between scoring and diversification.
+  await nextTurn();
+  options.signal?.throwIfAborted();
   const ids = candidates.map((c) => c.passageId);
   const [passages, vectors] = await Promise.all([
     s.store.passages(ids),

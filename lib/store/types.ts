@@ -94,6 +94,12 @@ export interface StoreReader {
   scanPassages(): AsyncIterable<Passage>;
   /** Stored unit vectors of these passages; empty when the store is lexical-only. */
   vectors(ids: string[]): Promise<Map<string, Float32Array>>;
+  /**
+   * Stored unit vectors of each passage's sentences, in `passage.sentences` order, so answering
+   * never embeds a sentence of the collection. Optional: a store without them (or a passage
+   * stored without them) is left out, and callers embed the sentences themselves.
+   */
+  sentenceVectors?(ids: string[]): Promise<Map<string, Float32Array[]>>;
   /** Passage count and document frequency of folded terms (lib/text/normalize `terms`), for BM25 idf. */
   termStats(terms: string[]): Promise<TermStats>;
   /**
@@ -116,8 +122,11 @@ export type CommitInfo = { embedder: EmbedderInfo | null; chunking: ChunkingInfo
  * one transaction each) or everything at commit (the local snapshot store).
  */
 export interface WriteSession {
-  /** `vectors[i]` is the unit vector of `passages[i]`; null when the collection is lexical-only. */
-  upsertDocument(doc: DocumentMeta, body: string, passages: Passage[], vectors: Float32Array[] | null): Promise<void>;
+  /**
+   * `vectors[i]` is the unit vector of `passages[i]`; null when the collection is lexical-only.
+   * `sentenceVectors[i][j]` is that of `passages[i].sentences[j]`: optional, a store may ignore it.
+   */
+  upsertDocument(doc: DocumentMeta, body: string, passages: Passage[], vectors: Float32Array[] | null, sentenceVectors?: Float32Array[][] | null): Promise<void>;
   removeDocument(id: string): Promise<void>;
   /** Makes the session's writes the live collection; returns the new revision. */
   commit(info: CommitInfo): Promise<string>;

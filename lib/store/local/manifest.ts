@@ -1,9 +1,14 @@
 import { z } from 'zod';
 import { documentMetaSchema } from '../types';
+import { SECTION_NAMES } from './table';
 
 /** On-disk formats of a local index snapshot, validated whenever they are read. */
 
-export const INDEX_FORMAT = 2;
+/** 3: passages, postings and texts in one binary file; vectors (passages, sentences) as raw float32 files. */
+export const INDEX_FORMAT = 3;
+
+const count = z.number().int().nonnegative();
+const section = z.object({ offset: count, length: count });
 
 export const manifestSchema = z.object({
   format: z.literal(INDEX_FORMAT),
@@ -11,22 +16,11 @@ export const manifestSchema = z.object({
   embedder: z.object({ id: z.string(), label: z.string(), dims: z.number().int().positive() }).nullable(),
   chunking: z.object({ maxTokens: z.number().int(), overlapSentences: z.number().int(), cleanerVersion: z.number().int() }),
   documents: z.array(documentMetaSchema),
-  passageCount: z.number().int().nonnegative(),
+  passageCount: count,
   warnings: z.array(z.string()),
+  counts: z.object({ passages: count, sentences: count, terms: count, postings: count, documents: count }),
+  layout: z.object(Object.fromEntries(SECTION_NAMES.map((n) => [n, section])) as Record<(typeof SECTION_NAMES)[number], typeof section>),
+  /** Whether sentences-<dims>.f32 holds a unit vector per sentence (older ingests and lexical indexes have none). */
+  sentenceVectors: z.boolean(),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
-
-const sentenceSchema = z.object({ start: z.number().int(), end: z.number().int(), text: z.string() });
-export const passageSchema = z.object({
-  id: z.string(),
-  docId: z.string(),
-  position: z.number().int().nonnegative(),
-  start: z.number().int().nonnegative(),
-  end: z.number().int().nonnegative(),
-  text: z.string(),
-  sentences: z.array(sentenceSchema),
-});
-export const passagesFileSchema = z.array(passageSchema);
-
-/** Original bodies, so citations resolve against exactly the text that was indexed. */
-export const bodiesFileSchema = z.record(z.string(), z.string());

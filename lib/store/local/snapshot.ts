@@ -1,42 +1,43 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LocalIndex, ProtobufCodec } from 'vectra';
-import type { z } from 'zod';
-import { IndexError, type Passage } from '../types';
-import { bodiesFileSchema, manifestSchema, passagesFileSchema, type Manifest } from './manifest';
+import { IndexError } from '../types';
+import { manifestSchema, type Manifest } from './manifest';
 import { allocateMatrix } from './simd';
+import { decodeSections, Table, TableError, type TableBuilder } from './table';
 
 /**
  * An index is a folder of immutable snapshots plus a CURRENT file naming the live one. Ingest
  * writes a complete snapshot under a temporary name, renames it into place and only then
  * replaces CURRENT (write + rename, atomic on POSIX), so readers see the old index or the new
  * one, never a mix, whenever the writer dies.
+ *
+ * A snapshot holds manifest.json (zod-validated: documents, counts, the layout of index.bin),
+ * index.bin (passages, texts and postings, see table.ts), bodies.bin (original bodies, read only
+ * when one is asked for), and, with a model, vectors.f32 and sentences.f32 (raw unit vectors, one
+ * row per passage / sentence, read straight into the scan matrix).
  */
 
 export type Snapshot = {
   name: string;
   dir: string;
   manifest: Manifest;
-  passages: Passage[];
-  bodies: Record<string, string>;
-  /** Row i is the unit vector of passages[i]; null when the index is lexical-only. */
+  table: Table;
+  /** Row i is the unit vector of passage row i; null when the index is lexical-only. */
   vectors: Float32Array | null;
+  /** Row j is the unit vector of sentence j (passage rows' sentences in order); null when not stored. */
+  sentenceVectors: Float32Array | null;
 };
 
-export type SnapshotData = Omit<Snapshot, 'name' | 'dir' | 'vectors'> & { vectors: Float32Array[] | null };
+export type SnapshotManifest = Omit<Manifest, 'layout' | 'counts' | 'passageCount' | 'sentenceVectors' | 'documents'>;
 
 export const rebuildHint = 'Run `npm run ingest -- --rebuild` to rebuild it.';
 
 const CURRENT = 'CURRENT';
-
-/**
- * vectra holds the vectors, in its binary (protobuf) format: its default JSON format takes seconds
- * to write at 20k passages and cannot be written at all at 100k (the string outgrows V8's limit).
- */
-const codec = new ProtobufCodec();
-export const vectorStore = (snapshotDir: string) => new LocalIndex(path.join(snapshotDir, 'vectra'), undefined, undefined, codec);
+const FILES = { manifest: 'manifest.json', index: 'index.bin', bodies: 'bodies.bin', vectors: 'vectors.f32', sentences: 'sentences.f32' };
 const SNAPSHOTS = 'snapshots';
 const KEEP_SNAPSHOTS = 2; // the live one and its predecessor, which a server may still be reading
+
+const damaged = (what: string) => new IndexError(`The index is damaged or from an older version: ${what}. ${rebuildHint}`);
 
 export async function currentSnapshotName(indexDir: string): Promise<string | null> {
   try {
@@ -49,47 +50,56 @@ export async function currentSnapshotName(indexDir: string): Promise<string | nu
   }
 }
 
-async function readJson<T>(file: string, schema: z.ZodType<T>, what: string): Promise<T> {
+async function readManifest(file: string): Promise<Manifest> {
   let raw: string;
   try {
     raw = await readFile(file, 'utf8');
   } catch (error) {
-    throw new IndexError(`The index is damaged: its ${what} file is missing (${(error as NodeJS.ErrnoException).code}). ${rebuildHint}`);
+    throw damaged(`its manifest file is missing (${(error as NodeJS.ErrnoException).code})`);
   }
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
-    throw new IndexError(`The index is damaged: its ${what} file is truncated or corrupt. ${rebuildHint}`);
+    throw damaged('its manifest file is truncated or corrupt');
   }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new IndexError(`The index is damaged or from an older version: its ${what} file does not have the expected shape. ${rebuildHint}`);
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) throw damaged('its manifest file does not have the expected shape');
   return parsed.data;
 }
 
-async function readVectors(dir: string, manifest: Manifest, passages: Passage[]): Promise<Float32Array | null> {
-  if (!manifest.embedder) return null;
-  const dims = manifest.embedder.dims;
-  let items;
+async function readBinary(file: string, what: string): Promise<Buffer> {
   try {
-    items = await vectorStore(dir).listItems();
+    return await readFile(file);
   } catch (error) {
-    // The library's message names the file's absolute path, which is not for the people asking.
-    throw new IndexError(`The index is damaged: its vector store cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}). ${rebuildHint}`);
+    throw damaged(`its ${what} file is missing (${(error as NodeJS.ErrnoException).code})`);
   }
-  const row = new Map(passages.map((p, i) => [p.id, i]));
-  const vectors = allocateMatrix(passages.length, dims);
-  let filled = 0;
-  for (const item of items) {
-    const i = row.get(item.id);
-    if (i === undefined || item.vector.length !== dims) continue;
-    vectors.set(item.vector, i * dims);
-    filled++;
+}
+
+/**
+ * Reads a float32 file of exactly rows × dims into a matrix from `allocate` (the scan matrix),
+ * without an intermediate copy. The size is checked before anything is allocated.
+ */
+async function readMatrix(file: string, rows: number, dims: number, allocate: (rows: number, dims: number) => Float32Array, what: string): Promise<Float32Array> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    throw damaged(`its ${what} file is missing (${(error as NodeJS.ErrnoException).code})`);
   }
-  if (filled !== passages.length) {
-    throw new IndexError(`The index is damaged: it has ${passages.length} passages but ${filled} matching vectors. ${rebuildHint}`);
+  try {
+    if ((await handle.stat()).size !== rows * dims * 4) throw damaged(`its ${what} file has the wrong size`);
+    const into = allocate(rows, dims);
+    const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+    for (let done = 0; done < bytes.length; ) {
+      const { bytesRead } = await handle.read(bytes, done, Math.min(bytes.length - done, 1 << 30), done);
+      if (bytesRead === 0) throw damaged(`its ${what} file is truncated`);
+      done += bytesRead;
+    }
+    return into;
+  } finally {
+    await handle.close();
   }
-  return vectors;
 }
 
 /** The live snapshot, or null when nothing has been indexed yet. Throws IndexError when damaged. */
@@ -97,36 +107,81 @@ export async function loadSnapshot(indexDir: string): Promise<Snapshot | null> {
   const name = await currentSnapshotName(indexDir);
   if (!name) return null;
   const dir = path.join(indexDir, SNAPSHOTS, name);
-  const manifest = await readJson(path.join(dir, 'manifest.json'), manifestSchema, 'manifest');
-  const passages = await readJson(path.join(dir, 'passages.json'), passagesFileSchema, 'passages');
-  const bodies = await readJson(path.join(dir, 'bodies.json'), bodiesFileSchema, 'documents');
-  if (passages.length !== manifest.passageCount || manifest.documents.some((d) => bodies[d.id] === undefined)) {
-    throw new IndexError(`The index is damaged: its files disagree with its manifest. ${rebuildHint}`);
+  const manifest = await readManifest(path.join(dir, FILES.manifest));
+  const { counts } = manifest;
+  if (counts.passages !== manifest.passageCount || counts.documents !== manifest.documents.length) throw damaged('its manifest contradicts itself');
+  const [buffer, bodies] = await Promise.all([
+    readBinary(path.join(dir, FILES.index), 'passages'),
+    stat(path.join(dir, FILES.bodies)).catch(() => { throw damaged('its documents file is missing'); }),
+  ]);
+  let table: Table;
+  try {
+    table = new Table(manifest.documents, decodeSections(buffer, manifest.layout, counts, bodies.size));
+  } catch (error) {
+    if (error instanceof TableError) throw damaged(`its passages file is truncated or corrupt (${error.message})`);
+    throw error;
   }
-  return { name, dir, manifest, passages, bodies, vectors: await readVectors(dir, manifest, passages) };
+  const dims = manifest.embedder?.dims;
+  const vectors = dims ? await readMatrix(path.join(dir, FILES.vectors), counts.passages, dims, allocateMatrix, 'vector') : null;
+  const sentenceVectors = dims && manifest.sentenceVectors ? await readMatrix(path.join(dir, FILES.sentences), counts.sentences, dims, (r, d) => new Float32Array(r * d), 'sentence vector') : null;
+  return { name, dir, manifest, table, vectors, sentenceVectors };
 }
 
-/** Writes a complete snapshot and makes it the live one. Returns its name. */
-export async function writeSnapshot(indexDir: string, data: SnapshotData): Promise<string> {
+/** A document's original body, read from bodies.bin when asked for. */
+export async function readBody(snapshot: Snapshot, doc: number): Promise<string> {
+  const { bodyFirst } = snapshot.table.s;
+  const from = bodyFirst[doc]!, length = bodyFirst[doc + 1]! - from;
+  const handle = await open(path.join(snapshot.dir, FILES.bodies), 'r').catch(() => { throw damaged('its documents file is missing'); });
+  try {
+    const bytes = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(bytes, 0, length, from);
+    if (bytesRead !== length) throw damaged('its documents file is truncated');
+    return bytes.toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Every body at once, for an ingest that carries documents over. */
+export const readBodies = (snapshot: Snapshot): Promise<Buffer> => readBinary(path.join(snapshot.dir, FILES.bodies), 'documents');
+
+async function writeChunks(file: string, chunks: Uint8Array[]) {
+  const handle = await open(file, 'w');
+  try {
+    // writev takes at most IOV_MAX buffers a call.
+    for (let i = 0; i < chunks.length; i += 1024) await handle.writev(chunks.slice(i, i + 1024));
+  } finally {
+    await handle.close();
+  }
+}
+
+const bytesOf = (v: Float32Array) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+
+/** Writes a complete snapshot and makes it the live one. Returns its name and the manifest written. */
+export async function writeSnapshot(indexDir: string, meta: SnapshotManifest, builder: TableBuilder): Promise<{ name: string; manifest: Manifest }> {
   const root = path.join(indexDir, SNAPSHOTS);
   await mkdir(root, { recursive: true });
   const name = `snap-${Date.now()}-${process.pid}`;
   const tmp = path.join(root, `.tmp-${name}`);
   const final = path.join(root, name);
   const pointerTmp = path.join(indexDir, `${CURRENT}.tmp-${process.pid}`);
+  const built = builder.finish();
+  const manifest: Manifest = {
+    ...meta,
+    documents: builder.documents,
+    passageCount: built.counts.passages,
+    counts: built.counts,
+    layout: built.layout,
+    sentenceVectors: !!built.sentenceVectors,
+  };
   try {
     await mkdir(tmp, { recursive: true });
-    await writeFile(path.join(tmp, 'passages.json'), JSON.stringify(data.passages));
-    await writeFile(path.join(tmp, 'bodies.json'), JSON.stringify(data.bodies));
-    if (data.vectors) {
-      // Serialised with vectra's own codec into vectra's file layout (LocalIndex reads it back), but
-      // in one pass: LocalIndex.insertItem checks ids with a linear scan, quadratic at 100k items.
-      const items = data.passages.map((p, i) => ({ id: p.id, vector: Array.from(data.vectors![i]!), norm: 1, metadata: { docId: p.docId } }));
-      await mkdir(path.join(tmp, 'vectra'), { recursive: true });
-      await writeFile(path.join(tmp, 'vectra', `index${codec.extension}`), codec.serializeIndex({ version: 1, metadata_config: {}, items }));
-    }
+    await writeChunks(path.join(tmp, FILES.index), built.chunks);
+    await writeChunks(path.join(tmp, FILES.bodies), built.bodies);
+    if (built.vectors) await writeFile(path.join(tmp, FILES.vectors), bytesOf(built.vectors));
+    if (built.sentenceVectors) await writeFile(path.join(tmp, FILES.sentences), bytesOf(built.sentenceVectors));
     // The manifest goes last: a snapshot folder without one was never finished.
-    await writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(data.manifest, null, 2));
+    await writeFile(path.join(tmp, FILES.manifest), JSON.stringify(manifest));
     await rename(tmp, final);
     await writeFile(pointerTmp, name);
     await rename(pointerTmp, path.join(indexDir, CURRENT));
@@ -139,7 +194,7 @@ export async function writeSnapshot(indexDir: string, data: SnapshotData): Promi
     throw new Error(`The new index could not be written to ${indexDir}: ${why}. The previous index is still in use and nothing was left behind.`, { cause: error });
   }
   await pruneSnapshots(indexDir, name);
-  return name;
+  return { name, manifest };
 }
 
 const processAlive = (pid: number) => {

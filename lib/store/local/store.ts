@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fold, words } from '../../text/normalize';
+import { fold, terms, words } from '../../text/normalize';
 import { fuseScores } from '../fuse';
 import { topIndices } from '../rank';
 import {
@@ -20,7 +20,11 @@ import {
 import { Bm25 } from './bm25';
 import { cosineScan } from './dense';
 import { INDEX_FORMAT, type Manifest } from './manifest';
-import { currentSnapshotName, loadSnapshot, removeStaleTemporaries, writeSnapshot, type Snapshot } from './snapshot';
+import { currentSnapshotName, loadSnapshot, readBodies, readBody, removeStaleTemporaries, writeSnapshot, type Snapshot } from './snapshot';
+import { TableBuilder, type Table } from './table';
+
+/** Passages decoded between two turns of the event loop in a whole-collection scan (a few milliseconds). */
+const SCAN_SLICE = 2000;
 
 // No folder in the message: it reaches HTTP clients, who have no business knowing the server's paths.
 const noIndex = () => new NoIndexError('No index found. Run `npm run ingest` to build it.');
@@ -37,20 +41,18 @@ function infoOf(name: string, m: Manifest): StoreInfo {
   };
 }
 
-/** One immutable snapshot held in memory, with its BM25 postings and a contiguous vector matrix. */
+/**
+ * One immutable snapshot: postings, passage offsets and texts as typed arrays and a contiguous
+ * vector matrix, all read as stored. Passages are decoded when asked for, so nothing here is
+ * O(collection) per request except the scoring arrays themselves.
+ */
 export class LocalSnapshotReader implements StoreReader {
   private readonly bm25: Bm25;
-  private readonly rows: Map<string, number>;
-  private readonly docs: Map<string, DocumentMeta>;
-  /** Each document's passages in reading order (a snapshot stores them document by document). */
-  private readonly byDoc = new Map<string, Passage[]>();
-  private folded: string | undefined;
+  private readonly table: Table;
 
   constructor(private readonly snapshot: Snapshot) {
-    this.bm25 = new Bm25(snapshot.passages.map((p) => p.text));
-    this.rows = new Map(snapshot.passages.map((p, i) => [p.id, i]));
-    this.docs = new Map(snapshot.manifest.documents.map((d) => [d.id, d]));
-    for (const p of snapshot.passages) (this.byDoc.get(p.docId) ?? this.byDoc.set(p.docId, []).get(p.docId)!).push(p);
+    this.table = snapshot.table;
+    this.bm25 = new Bm25(this.table);
   }
 
   async info(): Promise<StoreInfo> {
@@ -62,26 +64,36 @@ export class LocalSnapshotReader implements StoreReader {
   }
 
   async document(id: string): Promise<DocumentMeta | null> {
-    return this.docs.get(id) ?? null;
+    const d = this.table.docIndexOf(id);
+    return d === undefined ? null : this.table.documents[d]!;
   }
 
   async documentText(id: string): Promise<string | null> {
-    return this.docs.has(id) ? (this.snapshot.bodies[id] ?? null) : null;
+    const d = this.table.docIndexOf(id);
+    return d === undefined ? null : readBody(this.snapshot, d);
   }
 
   async passages(ids: string[]): Promise<Passage[]> {
     return ids.flatMap((id) => {
-      const row = this.rows.get(id);
-      return row === undefined ? [] : [this.snapshot.passages[row]!];
+      const row = this.table.rowOf(id);
+      return row === undefined ? [] : [this.table.passage(row)];
     });
   }
 
   async passagesOf(docId: string): Promise<Passage[]> {
-    return [...(this.byDoc.get(docId) ?? [])];
+    const d = this.table.docIndexOf(docId);
+    if (d === undefined) return [];
+    const [first, end] = this.table.rowsOf(d);
+    return Array.from({ length: end - first }, (_, i) => this.table.passage(first + i));
   }
 
   async *scanPassages(): AsyncIterable<Passage> {
-    yield* this.snapshot.passages;
+    for (let row = 0; row < this.table.size; row++) {
+      // Awaiting a resolved value only queues a microtask: without a macrotask turn now and
+      // then, a scan of a large collection (library examples, briefs) would hold every request.
+      if (row % SCAN_SLICE === SCAN_SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
+      yield this.table.passage(row);
+    }
   }
 
   async vectors(ids: string[]): Promise<Map<string, Float32Array>> {
@@ -90,20 +102,60 @@ export class LocalSnapshotReader implements StoreReader {
     const dims = this.snapshot.manifest.embedder?.dims;
     if (!vectors || !dims) return out;
     for (const id of ids) {
-      const row = this.rows.get(id);
+      const row = this.table.rowOf(id);
       if (row !== undefined) out.set(id, vectors.subarray(row * dims, (row + 1) * dims));
     }
     return out;
   }
 
-  async termStats(terms: string[]): Promise<TermStats> {
-    return { passageCount: this.bm25.size, df: new Map(terms.map((t) => [t, this.bm25.df(t)])) };
+  async sentenceVectors(ids: string[]): Promise<Map<string, Float32Array[]>> {
+    const out = new Map<string, Float32Array[]>();
+    const { sentenceVectors } = this.snapshot;
+    const dims = this.snapshot.manifest.embedder?.dims;
+    if (!sentenceVectors || !dims) return out;
+    const { sentenceFirst } = this.table.s;
+    for (const id of ids) {
+      const row = this.table.rowOf(id);
+      if (row === undefined) continue;
+      const list = [];
+      for (let i = sentenceFirst[row]!; i < sentenceFirst[row + 1]!; i++) list.push(sentenceVectors.subarray(i * dims, (i + 1) * dims));
+      out.set(id, list);
+    }
+    return out;
   }
 
+  async termStats(terms: string[]): Promise<TermStats> {
+    const df = (t: string) => {
+      const id = this.table.termId(t);
+      return id === undefined ? 0 : this.table.df(id);
+    };
+    return { passageCount: this.table.size, df: new Map(terms.map((t) => [t, df(t)])) };
+  }
+
+  /**
+   * Passages holding every index term of the phrase are found by intersecting postings, rarest
+   * first; only those are folded to look for the words in a row, and the first hit answers.
+   */
   async phrasesOccur(phrases: string[][]): Promise<boolean[]> {
-    // The whole collection folded and joined once per snapshot; a phrase is looked up as a substring.
-    this.folded ??= ` ${this.snapshot.passages.map((p) => words(p.text).join(' ')).join(' \n ')} `;
-    return phrases.map((phrase) => this.folded!.includes(` ${phrase.join(' ')} `));
+    const { table } = this;
+    return phrases.map((phrase) => {
+      const ids = [...new Set(terms(phrase.join(' ')))].map((t) => table.termId(t));
+      // Stopwords alone are not indexed; such a "phrase" names nothing the collection could lack.
+      if (ids.length === 0) return true;
+      if (ids.some((id) => id === undefined)) return false;
+      const lists = ids.map((id) => table.postingRows(id!)).sort((x, y) => x.length - y.length);
+      const cursors = lists.map(() => 0);
+      const needle = ` ${phrase.join(' ')} `;
+      next: for (const row of lists[0]!) {
+        for (let k = 1; k < lists.length; k++) {
+          const list = lists[k]!;
+          while (cursors[k]! < list.length && list[cursors[k]!]! < row) cursors[k]!++;
+          if (list[cursors[k]!] !== row) continue next;
+        }
+        if (` ${words(table.text(row)).join(' ')} `.includes(needle)) return true;
+      }
+      return false;
+    });
   }
 
   async search(q: SearchQuery): Promise<Candidate[]> {
@@ -120,7 +172,7 @@ export class LocalSnapshotReader implements StoreReader {
     // Lexical-only retrieval has nothing to say about passages that share no term with the query.
     if (q.mode === 'lexical') rows = rows.filter((i) => fused[i]! > 0);
     return rows.map((row) => ({
-      passageId: this.snapshot.passages[row]!.id,
+      passageId: this.table.id(row),
       score: fused[row]!,
       lexicalScore: lexical ? lexical[row]! : null,
       denseScore: dense ? dense[row]! : null,
@@ -130,16 +182,16 @@ export class LocalSnapshotReader implements StoreReader {
   private allowedRows(filter?: DocumentFilter): Uint8Array | null {
     if (!filter || (!filter.outlets?.length && !filter.docIds?.length && !filter.from && !filter.to)) return null;
     const outlets = filter.outlets?.map(fold);
-    const docs = new Set<string>();
-    for (const d of this.snapshot.manifest.documents) {
-      if (outlets?.length && !(d.outlet && outlets.includes(fold(d.outlet)))) continue;
-      if (filter.docIds?.length && !filter.docIds.includes(d.id)) continue;
-      if ((filter.from || filter.to) && !d.published) continue;
-      if (filter.from && d.published! < filter.from) continue;
-      if (filter.to && d.published! > filter.to) continue;
-      docs.add(d.id);
-    }
-    return Uint8Array.from(this.snapshot.passages, (p) => (docs.has(p.docId) ? 1 : 0));
+    const allowed = new Uint8Array(this.table.size);
+    this.table.documents.forEach((d, i) => {
+      if (outlets?.length && !(d.outlet && outlets.includes(fold(d.outlet)))) return;
+      if (filter.docIds?.length && !filter.docIds.includes(d.id)) return;
+      if ((filter.from || filter.to) && !d.published) return;
+      if (filter.from && d.published! < filter.from) return;
+      if (filter.to && d.published! > filter.to) return;
+      allowed.fill(1, ...this.table.rowsOf(i));
+    });
+    return allowed;
   }
 }
 
@@ -190,21 +242,28 @@ async function lock(indexDir: string): Promise<() => Promise<void>> {
   return () => rm(file, { force: true });
 }
 
-type StoredDocument = { meta: DocumentMeta; body: string; passages: Passage[]; vectors: (Float32Array | null)[] };
+/** A document of the session: written in it, or carried over from the snapshot it started from. */
+type Entry =
+  | { meta: DocumentMeta; body: string; passages: Passage[]; vectors: Float32Array[] | null; sentenceVectors: Float32Array[][] | null }
+  | { meta: DocumentMeta; carried: number };
 
-/** Collects one ingest's writes over the previous snapshot and publishes them as one new snapshot. */
+/**
+ * Collects one ingest's writes over the previous snapshot and publishes them as one new snapshot.
+ * Unchanged documents are copied from the previous snapshot's arrays at commit, never decoded.
+ */
 class LocalWriteSession implements WriteSession {
   private done = false;
 
   constructor(
     private readonly indexDir: string,
-    private readonly docs: Map<string, StoredDocument>,
+    private readonly base: Snapshot | null,
+    private readonly docs: Map<string, Entry>,
     private readonly unlock: () => Promise<void>,
     private readonly published: (info: StoreInfo) => void,
   ) {}
 
-  async upsertDocument(doc: DocumentMeta, body: string, passages: Passage[], vectors: Float32Array[] | null): Promise<void> {
-    this.docs.set(doc.id, { meta: { ...doc, passageCount: passages.length }, body, passages, vectors: vectors ?? passages.map(() => null) });
+  async upsertDocument(doc: DocumentMeta, body: string, passages: Passage[], vectors: Float32Array[] | null, sentenceVectors?: Float32Array[][] | null): Promise<void> {
+    this.docs.set(doc.id, { meta: { ...doc, passageCount: passages.length }, body, passages, vectors, sentenceVectors: sentenceVectors ?? null });
   }
 
   async removeDocument(id: string): Promise<void> {
@@ -214,21 +273,19 @@ class LocalWriteSession implements WriteSession {
   async commit(info: CommitInfo): Promise<string> {
     if (this.done) throw new Error('This write session is already finished.');
     try {
-      const docs = [...this.docs.values()];
-      const passages = docs.flatMap((d) => d.passages);
-      const vectors = docs.flatMap((d) => d.vectors);
-      if (info.embedder && vectors.some((v) => !v)) throw new Error('Every passage needs a vector when the index has an embedder.');
-      const manifest: Manifest = {
-        format: INDEX_FORMAT,
-        builtAt: new Date().toISOString(),
-        embedder: info.embedder,
-        chunking: info.chunking,
-        documents: docs.map((d) => d.meta),
-        passageCount: passages.length,
-        warnings: info.warnings,
-      };
-      const bodies = Object.fromEntries(docs.map((d) => [d.meta.id, d.body]));
-      const name = await writeSnapshot(this.indexDir, { manifest, passages, bodies, vectors: info.embedder ? (vectors as Float32Array[]) : null });
+      const builder = new TableBuilder(info.embedder?.dims ?? null);
+      const entries = [...this.docs.values()];
+      const base = this.base;
+      const bodies = base && entries.some((e) => 'carried' in e) ? await readBodies(base) : null;
+      for (const e of entries) {
+        if ('carried' in e) {
+          const { bodyFirst } = base!.table.s;
+          builder.carryDocument(base!.table, e.carried, e.meta, bodies!.subarray(bodyFirst[e.carried]!, bodyFirst[e.carried + 1]!), base!.vectors, base!.sentenceVectors);
+        } else {
+          builder.addDocument(e.meta, e.body, e.passages, e.vectors, e.sentenceVectors);
+        }
+      }
+      const { name, manifest } = await writeSnapshot(this.indexDir, { format: INDEX_FORMAT, builtAt: new Date().toISOString(), embedder: info.embedder, chunking: info.chunking, warnings: info.warnings }, builder);
       this.published(infoOf(name, manifest));
       return name;
     } finally {
@@ -277,27 +334,15 @@ export class LocalSnapshotWriter implements StoreWriter {
     const unlock = await lock(this.indexDir);
     try {
       await removeStaleTemporaries(this.indexDir);
-      const docs = new Map<string, StoredDocument>();
+      const docs = new Map<string, Entry>();
+      let base: Snapshot | null = null;
       if (!options.reset) {
-        let snapshot = await this.previous();
-        if (snapshot?.name !== ((await currentSnapshotName(this.indexDir)) ?? undefined)) snapshot = await (this.loaded = loadSnapshot(this.indexDir));
-        if (snapshot) {
-          const dims = snapshot.manifest.embedder?.dims ?? 0;
-          const rows = new Map<string, number[]>();
-          snapshot.passages.forEach((p, row) => (rows.get(p.docId) ?? rows.set(p.docId, []).get(p.docId)!).push(row));
-          for (const meta of snapshot.manifest.documents) {
-            const own = rows.get(meta.id) ?? [];
-            docs.set(meta.id, {
-              meta,
-              body: snapshot.bodies[meta.id]!,
-              passages: own.map((row) => snapshot.passages[row]!),
-              vectors: own.map((row) => (snapshot.vectors ? snapshot.vectors.subarray(row * dims, (row + 1) * dims) : null)),
-            });
-          }
-        }
+        base = await this.previous();
+        if (base?.name !== ((await currentSnapshotName(this.indexDir)) ?? undefined)) base = await (this.loaded = loadSnapshot(this.indexDir));
+        base?.manifest.documents.forEach((meta, carried) => docs.set(meta.id, { meta, carried }));
       }
       this.committed = undefined;
-      return new LocalWriteSession(this.indexDir, docs, unlock, (info) => {
+      return new LocalWriteSession(this.indexDir, base, docs, unlock, (info) => {
         this.committed = info;
         this.loaded = undefined;
       });

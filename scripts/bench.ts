@@ -9,7 +9,7 @@ import { answerOnce } from '../lib/answer/answer';
 import { httpLoad, chatTimings } from './lib/bench/http-load';
 import { plainBm25Peer, vectraDocumentPeer, type Peer } from './lib/bench/peers';
 import { percentile, repeat, runConcurrently, spread, type Spread } from './lib/bench/stats';
-import { synthesize, writeVectraPeer } from './lib/bench/synth';
+import { synthesize } from './lib/bench/synth';
 import { cliArgs, runCli } from './lib/cli/args';
 import { table } from './lib/cli/table';
 import { getConfig, type Config } from '../lib/config';
@@ -315,7 +315,7 @@ async function benchScale({ cfg, passages, questions, runs }: Bench, scale: numb
       scanMs.push(percentile(queries.map((q) => { const t0 = performance.now(); cosineScan(snap.vectors!, dims, q, scores); topIndices(scores, 10, null); return performance.now() - t0; }), 0.5));
     }
     const scanGbps = scanMs.map((ms) => (n * dims * 4) / (ms / 1000) / 1e9);
-    const vectraIndex = new LocalIndex(await writeVectraPeer(dir, data), undefined, undefined, new ProtobufCodec());
+    const vectraIndex = new LocalIndex(path.join(snap.dir, 'vectra'), undefined, undefined, new ProtobufCodec());
     t = performance.now();
     await vectraIndex.listItems();
     const vectraLoadMs = performance.now() - t;

@@ -73,7 +73,7 @@ test('a damaged vector file is reported, not crashed on', async () => {
   const cfg = await testConfig({ DOSSIER_EMBEDDING_MODEL: 'use' });
   await ingest(cfg);
   const snap = (await loadSnapshot(cfg.indexDir))!;
-  const file = path.join(snap.dir, 'vectors.f32');
+  const file = path.join(snap.dir, 'vectra', 'index.pb');
   const bytes = await readFile(file);
   await writeFile(file, bytes.subarray(0, Math.floor(bytes.length / 3)));
   await assert.rejects(loadSnapshot(cfg.indexDir), (e: Error) => e instanceof IndexError && /npm run ingest/.test(e.message));

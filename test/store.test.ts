@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import { LocalIndex, ProtobufCodec } from 'vectra';
 import { normalizeVector } from '../lib/embed/types';
 import { loadSnapshot } from '../lib/store/local/snapshot';
 import { openStore, openStoreWriter } from '../lib/store/open';
@@ -54,6 +55,10 @@ test('local store: sentence vectors and passages round-trip, and a later session
   assert.deepEqual(sentences.get('alpha#2'), a.sentenceVectors[2]);
   assert.deepEqual(sentences.get('beta#1'), b.sentenceVectors[1]);
   assert.deepEqual((await store.vectors(['alpha#1'])).get('alpha#1'), a.vectors[1]);
+  // The passage vectors are a vectra index, carried-over documents included: vectra itself queries it.
+  const vectra = new LocalIndex(path.join((await loadSnapshot(cfg.indexDir))!.dir, 'vectra'), undefined, undefined, new ProtobufCodec());
+  assert.deepEqual((await vectra.queryItems(Array.from(a.vectors[2]!), '', 1)).map((r) => r.item.id), ['alpha#2']);
+  assert.equal((await vectra.listItems()).length, 5);
   assert.deepEqual((await store.termStats(['nang', 'danang'])).df, new Map([['nang', 5], ['danang', 5]]), 'carried postings are remapped to the new vocabulary');
 
   // A document written without sentence vectors: the store has none, and callers embed.

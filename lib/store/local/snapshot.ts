@@ -1,5 +1,6 @@
 import { open, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { LocalIndex, ProtobufCodec } from 'vectra';
 import { IndexError } from '../types';
 import { manifestSchema, type Manifest } from './manifest';
 import { allocateMatrix } from './simd';
@@ -13,8 +14,9 @@ import { decodeSections, Table, TableError, type TableBuilder } from './table';
  *
  * A snapshot holds manifest.json (zod-validated: documents, counts, the layout of index.bin),
  * index.bin (passages, texts and postings, see table.ts), bodies.bin (original bodies, read only
- * when one is asked for), and, with a model, vectors.f32 and sentences.f32 (raw unit vectors, one
- * row per passage / sentence, read straight into the scan matrix).
+ * when one is asked for), and, with a model, the passage vectors in a vectra index (vectra/, its
+ * binary codec: any vectra LocalIndex opens it) and sentences.f32 (raw unit vectors, one row per
+ * sentence, read straight into memory: three times as many rows, and only looked up by row).
  */
 
 export type Snapshot = {
@@ -33,7 +35,13 @@ export type SnapshotManifest = Omit<Manifest, 'layout' | 'counts' | 'passageCoun
 export const rebuildHint = 'Run `npm run ingest -- --rebuild` to rebuild it.';
 
 const CURRENT = 'CURRENT';
-const FILES = { manifest: 'manifest.json', index: 'index.bin', bodies: 'bodies.bin', vectors: 'vectors.f32', sentences: 'sentences.f32' };
+const FILES = { manifest: 'manifest.json', index: 'index.bin', bodies: 'bodies.bin', vectors: 'vectra', sentences: 'sentences.f32' };
+
+/**
+ * vectra's binary (protobuf) codec: its default JSON takes seconds to write at 20k passages and
+ * cannot be written at all at 100k (the string outgrows V8's limit).
+ */
+const codec = new ProtobufCodec();
 const SNAPSHOTS = 'snapshots';
 const KEEP_SNAPSHOTS = 2; // the live one and its predecessor, which a server may still be reading
 
@@ -122,9 +130,42 @@ export async function loadSnapshot(indexDir: string): Promise<Snapshot | null> {
     throw error;
   }
   const dims = manifest.embedder?.dims;
-  const vectors = dims ? await readMatrix(path.join(dir, FILES.vectors), counts.passages, dims, allocateMatrix, 'vector') : null;
+  const vectors = dims ? await readVectors(path.join(dir, FILES.vectors), table, dims) : null;
   const sentenceVectors = dims && manifest.sentenceVectors ? await readMatrix(path.join(dir, FILES.sentences), counts.sentences, dims, (r, d) => new Float32Array(r * d), 'sentence vector') : null;
   return { name, dir, manifest, table, vectors, sentenceVectors };
+}
+
+/**
+ * The passage vectors from the snapshot's vectra index into one contiguous matrix (the SIMD scan
+ * reads it at memory speed; vectra's own query walks its items one by one), row by passage row.
+ */
+async function readVectors(dir: string, table: Table, dims: number): Promise<Float32Array> {
+  let items;
+  try {
+    items = await new LocalIndex(dir, undefined, undefined, codec).listItems();
+  } catch (error) {
+    // The library's message names the file's absolute path, which is not for the people asking.
+    throw damaged(`its vector index cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  if (items.length !== table.size) throw damaged(`it has ${table.size} passages but ${items.length} vectors`);
+  // Checked before anything is allocated: a damaged manifest's width could be any number.
+  if (items.some((item) => item.vector.length !== dims)) throw damaged('its vectors are not as wide as its manifest says');
+  const matrix = allocateMatrix(table.size, dims);
+  const filled = new Uint8Array(table.size);
+  for (const item of items) {
+    const row = table.rowOf(item.id);
+    if (row === undefined || filled[row]) throw damaged('its vector index does not match its passages');
+    matrix.set(item.vector, row * dims);
+    filled[row] = 1;
+  }
+  return matrix;
+}
+
+/** Writes the passage vectors as a vectra index, in one pass (LocalIndex.insertItem checks ids with a linear scan: quadratic at 100k). */
+async function writeVectors(dir: string, ids: string[], vectors: Float32Array, dims: number) {
+  const items = ids.map((id, row) => ({ id, vector: Array.from(vectors.subarray(row * dims, (row + 1) * dims)), norm: 1, metadata: {} }));
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, `index${codec.extension}`), codec.serializeIndex({ version: 1, metadata_config: {}, items }));
 }
 
 /** A document's original body, read from bodies.bin when asked for. */
@@ -178,7 +219,7 @@ export async function writeSnapshot(indexDir: string, meta: SnapshotManifest, bu
     await mkdir(tmp, { recursive: true });
     await writeChunks(path.join(tmp, FILES.index), built.chunks);
     await writeChunks(path.join(tmp, FILES.bodies), built.bodies);
-    if (built.vectors) await writeFile(path.join(tmp, FILES.vectors), bytesOf(built.vectors));
+    if (built.vectors && meta.embedder) await writeVectors(path.join(tmp, FILES.vectors), built.ids, built.vectors, meta.embedder.dims);
     if (built.sentenceVectors) await writeFile(path.join(tmp, FILES.sentences), bytesOf(built.sentenceVectors));
     // The manifest goes last: a snapshot folder without one was never finished.
     await writeFile(path.join(tmp, FILES.manifest), JSON.stringify(manifest));

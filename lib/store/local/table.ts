@@ -373,7 +373,7 @@ export class TableBuilder {
   }
 
   /** The file's sections in order, its layout and counts. Postings are the forward index inverted (rows ascending). */
-  finish(): { chunks: Uint8Array[]; layout: Layout; counts: Counts; bodies: Uint8Array[]; vectors: Float32Array | null; sentenceVectors: Float32Array | null } {
+  finish(): { chunks: Uint8Array[]; layout: Layout; counts: Counts; bodies: Uint8Array[]; ids: string[]; vectors: Float32Array | null; sentenceVectors: Float32Array | null } {
     const { a } = this;
     if (this.text.length > MAX_U32 || this.extra.length > MAX_U32 || a.forwardTerm.length > MAX_U32) {
       throw new Error('The collection is too large for one local index file (over 4 GB of passage text); use the PostgreSQL store.');
@@ -416,8 +416,9 @@ export class TableBuilder {
     }
     const counts = { passages: a.doc.length, sentences: a.sentenceStart.length, terms: T, postings: forwardTerm.length, documents: this.documents.length };
     this.bodies.flush();
+    const ids = Array.from(sections.doc, (d, row) => `${this.documents[d]!.id}#${sections.position[row]}`);
     return {
-      chunks, layout, counts, bodies: this.bodies.chunks,
+      chunks, layout, counts, bodies: this.bodies.chunks, ids,
       vectors: this.dims === null ? null : this.vectors.done(),
       sentenceVectors: this.dims !== null && this.everySentenceVector ? this.sentenceVectors.done() : null,
     };

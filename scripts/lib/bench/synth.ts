@@ -1,6 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { ProtobufCodec } from 'vectra';
 import { CLEANER_VERSION } from '../../../lib/corpus/clean';
 import type { CollectionData } from '../../../lib/store/collection';
 
@@ -47,18 +44,4 @@ export function synthesize(sentences: string[], count: number, dims: number, see
     },
     documents,
   };
-}
-
-/**
- * The same vectors in vectra's own protobuf index under `dir`, for the peer row of the scale
- * bench (the local store no longer keeps one). Written in one pass: LocalIndex.insertItem checks
- * ids with a linear scan, quadratic at 100k items.
- */
-export async function writeVectraPeer(dir: string, data: CollectionData): Promise<string> {
-  const codec = new ProtobufCodec();
-  const items = data.documents.flatMap((d) => d.passages.map((p, i) => ({ id: p.id, vector: Array.from(d.vectors![i]!), norm: 1, metadata: { docId: p.docId } })));
-  const folder = path.join(dir, 'vectra-peer');
-  await mkdir(folder, { recursive: true });
-  await writeFile(path.join(folder, `index${codec.extension}`), codec.serializeIndex({ version: 1, metadata_config: {}, items }));
-  return folder;
 }

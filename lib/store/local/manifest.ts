@@ -4,8 +4,8 @@ import { SECTION_NAMES } from './table';
 
 /** On-disk formats of a local index snapshot, validated whenever they are read. */
 
-/** 3: passages, postings and texts in one binary file; vectors (passages, sentences) as raw float32 files. */
-export const INDEX_FORMAT = 3;
+/** 4: passages, postings and texts in one binary file; passage vectors as a vectra index, sentence vectors as raw float32. */
+export const INDEX_FORMAT = 4;
 
 const count = z.number().int().nonnegative();
 const section = z.object({ offset: count, length: count });

@@ -121,7 +121,10 @@ test('answering embeds only the question: candidate sentences and quoted answer 
   await ingest(cfg, withEmbedder());
   const model = hashingEmbedder();
   const embedded: string[] = [];
-  const counting: Embedder = { ...model, embedDocuments: async (texts) => (embedded.push(...texts), model.embedDocuments(texts)) };
+  const counting: Embedder = { ...model, embedDocuments: async (texts) => {
+    embedded.push(...texts);
+    return model.embedDocuments(texts);
+  } };
   const searcher = await buildSearcher(await openStore(cfg), cfg.embedding, counting);
   const { passages } = await retrieve(searcher, 'rice exports to Japan');
   const { ranked } = await rankSentences(searcher, 'What did Vietnam export to Japan?', passages);

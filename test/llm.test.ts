@@ -51,14 +51,14 @@ const user = (content: string): ChatMessage => ({ role: 'user', content });
 const STACK_FRAME = /\n\s*at |\bat \S+ \(|\(?(file|node):[^\s)]*:\d+:\d+/;
 
 type Source = { id: string; title: string; text: string };
-const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const unescapeHtml = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
 
 const lastUserText = (req: RecordedRequest) => messageText(req.body.messages!.filter((m) => m.role === 'user').at(-1)!.content);
 
 /** The passages the engine put in the prompt, parsed from the `<source>` tags of the last user message. */
 function sourcesOf(req: RecordedRequest): Source[] {
   return [...lastUserText(req).matchAll(/<source id="([^"]*)" title="([^"]*)"[^>]*>\n([\s\S]*?)\n<\/source>/g)].map((m) => ({
-    id: unescape(m[1]!), title: unescape(m[2]!), text: unescape(m[3]!),
+    id: unescapeHtml(m[1]!), title: unescapeHtml(m[2]!), text: unescapeHtml(m[3]!),
   }));
 }
 
@@ -78,7 +78,6 @@ async function run(c: Config, messages: ChatMessage[]) {
   };
 }
 
-const streamed = () => fake.requests.filter((r) => r.body.stream === true);
 
 /**
  * The canned first-turn answer: cites the second source first (so numbering by first use differs

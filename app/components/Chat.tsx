@@ -31,7 +31,7 @@ function AssistantMessage({ message, streaming, pageWarnings }: { message: Dossi
         {streaming && !text && <span className="hint">Searching the articles…</span>}
       </div>
       {meta && meta.removedMarkers > 0 && <div className="hint">{meta.removedMarkers} citation(s) pointed at no source and were removed.</div>}
-      {meta && meta.checks.some((c) => c.verdict === 'uncited') && <div className="hint">Some sentences carry no citation; treat them with care.</div>}
+      {meta?.checks.some((c) => c.verdict === 'uncited') && <div className="hint">Some sentences carry no citation; treat them with care.</div>}
       <SourcesList citations={citations} />
       {meta?.refused && <SourcesList citations={meta.related} title="Closest passages" />}
     </article>

@@ -51,6 +51,7 @@ export function CitationChip({ n, citation, weak }: { n: number; citation?: Cita
     return <span className="chip invalid" title="This citation points at no source">{n}</span>;
   }
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: hovering only previews the source; the link inside is the control
     <span className="chip-wrap" onMouseEnter={() => setOpen(true)} onMouseLeave={() => setOpen(false)}>
       <Link
         ref={chipRef}

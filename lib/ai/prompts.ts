@@ -34,7 +34,7 @@ export function sourcesBlock(passages: CitablePassage[]): string {
 /** Earlier assistant turns carry display numbers; the model sees the passage ids they stood for. */
 export function withPassageIds(text: string, citations: Pick<Citation, 'n' | 'passageId'>[] = []): string {
   const byN = new Map(citations.map((c) => [c.n, c.passageId]));
-  return text.replace(/\[(\d+)\]/g, (m, n: string) => (byN.has(Number(n)) ? `[${byN.get(Number(n))}]` : ''));
+  return text.replace(/\[(\d+)\]/g, (_m, n: string) => (byN.has(Number(n)) ? `[${byN.get(Number(n))}]` : ''));
 }
 
 export function briefInstructions(timeline: boolean): string {

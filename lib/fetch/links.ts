@@ -41,7 +41,7 @@ async function savePage(cfg: Config, fetched: Fetched, from: Partial<Provenance>
   const file = previous ?? path.join(host, await freeName(path.join(cfg.corpusDir, host), `${date}-${leaf}`, fetched.format.extensions[0]!));
   await mkdir(path.dirname(path.join(cfg.corpusDir, file)), { recursive: true });
   await writeFile(path.join(cfg.corpusDir, file), fetched.bytes);
-  await writeFile(path.join(cfg.corpusDir, file + SIDECAR_SUFFIX), JSON.stringify(provenance, null, 2) + '\n');
+  await writeFile(path.join(cfg.corpusDir, file + SIDECAR_SUFFIX), `${JSON.stringify(provenance, null, 2)}\n`);
   return { source: url, file, updated: previous !== null };
 }
 

@@ -26,7 +26,7 @@ export function toConversation(messages: ChatRequest['messages']): ChatMessage[]
     turns.push({ role: m.role, content, citations: m.role === 'assistant' && parsed.success ? parsed.data : undefined });
   }
   const last = turns.at(-1);
-  if (!last || last.role !== 'user') throw new HttpError(400, 'The last message must be a question from the user.');
+  if (last?.role !== 'user') throw new HttpError(400, 'The last message must be a question from the user.');
   last.content = parseWith(questionText('question'), last.content);
   return turns;
 }

@@ -45,7 +45,7 @@ export function isStopword(token: string): boolean {
 /** Very light English stemming: enough to join plural and possessive forms without mangling names. */
 function stem(token: string): string {
   if (token.length <= 4 || /\d/.test(token)) return token;
-  if (token.endsWith('ies') && token.length > 5) return token.slice(0, -3) + 'y';
+  if (token.endsWith('ies') && token.length > 5) return `${token.slice(0, -3)}y`;
   if (token.endsWith('sses')) return token.slice(0, -2);
   if (token.endsWith('s') && !token.endsWith('ss') && !token.endsWith('us') && !token.endsWith('is')) return token.slice(0, -1);
   return token;

@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import type { ReactNode } from 'react';
 import { getConfig } from '../../../lib/config';
 import { publicError } from '../../../lib/http/request';
 import { getDocument } from '../../../lib/library';
@@ -63,7 +64,7 @@ export default async function DocumentPage({ params, searchParams }: { params: P
         {pieces.map((p) => {
           const page = pageStarts.length > 1 ? pageStarts.indexOf(p.start) : -1;
           const className = p.indexed ? undefined : 'unindexed';
-          let piece;
+          let piece: ReactNode;
           if (p.cited) {
             const anchor = firstCited ? 'cited' : undefined;
             firstCited = false;

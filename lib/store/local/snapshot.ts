@@ -1,4 +1,4 @@
-import { open, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalIndex, ProtobufCodec } from 'vectra';
 import { IndexError } from '../types';
@@ -89,7 +89,7 @@ async function readBinary(file: string, what: string): Promise<Buffer> {
  * without an intermediate copy. The size is checked before anything is allocated.
  */
 async function readMatrix(file: string, rows: number, dims: number, allocate: (rows: number, dims: number) => Float32Array, what: string): Promise<Float32Array> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(file, 'r');
   } catch (error) {
@@ -140,7 +140,7 @@ export async function loadSnapshot(indexDir: string): Promise<Snapshot | null> {
  * reads it at memory speed; vectra's own query walks its items one by one), row by passage row.
  */
 async function readVectors(dir: string, table: Table, dims: number): Promise<Float32Array> {
-  let items;
+  let items: Awaited<ReturnType<LocalIndex['listItems']>>;
   try {
     items = await new LocalIndex(dir, undefined, undefined, codec).listItems();
   } catch (error) {

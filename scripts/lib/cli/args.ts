@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /** Parses argv with node:util and validates the result with zod; exits with a sentence on bad input. */
 export function cliArgs<T extends z.ZodType>(
@@ -27,7 +27,8 @@ export function cliArgs<T extends z.ZodType>(
   }
 }
 
-/** Runs a CLI main function, turning thrown errors into one readable line and exit code 1. */
+/** Runs a CLI main function (which may return an exit code), turning thrown errors into one readable line and exit code 1. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a main that returns nothing exits 0; `undefined` would make every such main declare it
 export function runCli(main: () => Promise<number | void>): void {
   main().then(
     (code) => process.exit(code ?? 0),

@@ -1,7 +1,7 @@
-import { getConfig } from '../lib/config';
-import { publicError } from '../lib/http/request';
-import { libraryAccess } from '../lib/fetch/access';
-import { libraryStatus, type LibraryStatus } from '../lib/library';
+import { getConfig } from '@/lib/config';
+import { publicError } from '@/lib/http/request';
+import { libraryAccess } from '@/lib/fetch/access';
+import { libraryStatus, type LibraryStatus } from '@/lib/library';
 import { AddArticles, RemoveArticle } from './components/AddArticles';
 import { BriefPanel } from './components/Briefing';
 import { Chat } from './components/Chat';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { cliArgs, runCli } from './lib/cli/args';
-import { getConfig } from '../lib/config';
-import { describe, type Failed, type Saved } from '../lib/fetch/library';
-import { indexAndDescribe, saveLink } from '../lib/fetch/links';
+import { getConfig } from '@/lib/config';
+import { describe, type Failed, type Saved } from '@/lib/fetch/library';
+import { indexAndDescribe, saveLink } from '@/lib/fetch/links';
 
 const usage = `Usage: npm run add -- <url>… [--feed <url>]… [--json]
 

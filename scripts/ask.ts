@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { answer } from '../lib/answer/answer';
-import type { Answer, Citation } from '../lib/answer/types';
+import { answer } from '@/lib/answer/answer';
+import type { Answer, Citation } from '@/lib/answer/types';
 import { cliArgs, runCli } from './lib/cli/args';
-import { questionText } from '../lib/http/schemas';
-import { getConfig } from '../lib/config';
-import { answerJson } from '../lib/http/shapes';
-import { openStore } from '../lib/store/open';
-import { normalizeDisplay } from '../lib/text/normalize';
+import { questionText } from '@/lib/http/schemas';
+import { getConfig } from '@/lib/config';
+import { answerJson } from '@/lib/http/shapes';
+import { openStore } from '@/lib/store/open';
+import { normalizeDisplay } from '@/lib/text/normalize';
 
 const usage = `Usage: npm run ask -- "question" [--engine local|llm] [--k 6] [--json]
 

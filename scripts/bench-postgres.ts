@@ -6,12 +6,12 @@ import { synthesize } from './lib/bench/synth';
 import { percentile } from './lib/bench/stats';
 import { cliArgs, runCli } from './lib/cli/args';
 import { table } from './lib/cli/table';
-import { normalizeVector } from '../lib/embed/types';
-import { writeCollection } from '../lib/store/collection';
-import { openLocalStore } from '../lib/store/local/store';
-import { openStoreWriter } from '../lib/store/open';
-import { openPostgresStore, redactUrl } from '../lib/store/postgres/store';
-import type { SearchQuery, StoreReader } from '../lib/store/types';
+import { normalizeVector } from '@/lib/embed/types';
+import { writeCollection } from '@/lib/store/collection';
+import { openLocalStore } from '@/lib/store/local/store';
+import { openStoreWriter } from '@/lib/store/open';
+import { openPostgresStore, redactUrl } from '@/lib/store/postgres/store';
+import type { SearchQuery, StoreReader } from '@/lib/store/types';
 import { startPglite } from './lib/pglite';
 
 const usage = `Usage: npm run bench:postgres [-- --scale 10000,100000] [--queries 50] [--candidates 100] [--url postgres://…]

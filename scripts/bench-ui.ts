@@ -10,10 +10,10 @@ import { z } from 'zod';
 import { formatSpread, spread } from './lib/bench/stats';
 import { cliArgs, runCli } from './lib/cli/args';
 import { table } from './lib/cli/table';
-import { getConfig } from '../lib/config';
+import { getConfig } from '@/lib/config';
 import { loadJsonl, questionSchema } from './lib/eval/gold';
 import { containsAny } from './lib/eval/metrics';
-import { openStore } from '../lib/store/open';
+import { openStore } from '@/lib/store/open';
 import { ROOT, startServer } from './lib/server';
 
 const usage = `Usage: npm run bench:ui [-- --questions 10] [--runs 1] [--chromium /usr/bin/chromium]

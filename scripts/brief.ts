@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { brief } from '../lib/brief/brief';
+import { brief } from '@/lib/brief/brief';
 import { cliArgs, runCli } from './lib/cli/args';
-import { getConfig } from '../lib/config';
-import { briefingJson } from '../lib/http/shapes';
+import { getConfig } from '@/lib/config';
+import { briefingJson } from '@/lib/http/shapes';
 
 const usage = `Usage: npm run brief -- ["topic"] [--engine local|llm] [--json]
 

@@ -4,17 +4,17 @@
 // threshold is chosen from the aggregate, never from single questions.
 import path from 'node:path';
 import { z } from 'zod';
-import { composeLocalAnswer } from '../lib/answer/local';
-import { WEIGHTS } from '../lib/answer/sentences';
+import { composeLocalAnswer } from '@/lib/answer/local';
+import { WEIGHTS } from '@/lib/answer/sentences';
 import { cliArgs, runCli } from './lib/cli/args';
-import { getConfig } from '../lib/config';
+import { getConfig } from '@/lib/config';
 import { median } from './lib/eval/answer-text';
 import { scoreText } from './lib/eval/answers';
 import { loadCollections } from './lib/eval/collections';
 import { loadJsonl, questionSchema, type GoldQuestion } from './lib/eval/gold';
-import { ingest } from '../lib/ingest';
-import { retrieve, type RetrievalResult } from '../lib/retrieve/retrieve';
-import { getSearcher, type Searcher } from '../lib/retrieve/searcher';
+import { ingest } from '@/lib/ingest';
+import { retrieve, type RetrievalResult } from '@/lib/retrieve/retrieve';
+import { getSearcher, type Searcher } from '@/lib/retrieve/searcher';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const list = (max: number) => z.string().transform((s) => s.split(',').map(Number)).pipe(z.array(z.number().min(0).max(max)).min(1));

@@ -3,14 +3,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
 import { cliArgs, runCli } from './lib/cli/args';
-import { getConfig } from '../lib/config';
-import { chunkDocument } from '../lib/corpus/chunk';
-import { cleanBody } from '../lib/corpus/clean';
-import { loadCorpus } from '../lib/corpus/load';
-import { loadInThreadEmbedder } from '../lib/embed/in-thread';
-import { boundForEmbedding } from '../lib/embed/models.mjs';
-import { useTokenizer, type UseVocabulary } from '../lib/embed/use-tokenizer.mjs';
-import { loadBundledEmbedder } from '../lib/embed/use';
+import { getConfig } from '@/lib/config';
+import { chunkDocument } from '@/lib/corpus/chunk';
+import { cleanBody } from '@/lib/corpus/clean';
+import { loadCorpus } from '@/lib/corpus/load';
+import { loadInThreadEmbedder } from '@/lib/embed/in-thread';
+import { boundForEmbedding } from '@/lib/embed/models.mjs';
+import { useTokenizer, type UseVocabulary } from '@/lib/embed/use-tokenizer.mjs';
+import { loadBundledEmbedder } from '@/lib/embed/use';
 import { loadCollections } from './lib/eval/collections';
 
 const usage = `Usage: npx tsx scripts/check-encoder.ts [--passages 1000]

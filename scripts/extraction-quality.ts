@@ -2,8 +2,8 @@
 // article paragraphs kept and of furniture strings dropped (test/fixtures/formats/quality.json).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { extractHtml } from '../lib/corpus/formats/html';
-import { fold } from '../lib/text/normalize';
+import { extractHtml } from '@/lib/corpus/formats/html';
+import { fold } from '@/lib/text/normalize';
 
 const dir = path.resolve(import.meta.dirname, '../test/fixtures/formats');
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { cliArgs, runCli } from './lib/cli/args';
 import { progressBar } from './lib/cli/progress';
-import { getConfig } from '../lib/config';
-import { ingest, type IngestProgress } from '../lib/ingest';
-import { openStore } from '../lib/store/open';
-import { copyCollection } from '../lib/store/postgres/copy';
-import { openPostgresStore, redactUrl } from '../lib/store/postgres/store';
+import { getConfig } from '@/lib/config';
+import { ingest, type IngestProgress } from '@/lib/ingest';
+import { openStore } from '@/lib/store/open';
+import { copyCollection } from '@/lib/store/postgres/copy';
+import { openPostgresStore, redactUrl } from '@/lib/store/postgres/store';
 
 const usage = `Usage: npm run ingest [-- --rebuild] [--quiet]
        npm run ingest -- --to postgres://user:password@host:5432/dossier

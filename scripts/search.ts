@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { cliArgs, runCli } from './lib/cli/args';
-import { questionText } from '../lib/http/schemas';
-import { getConfig } from '../lib/config';
-import { retrieve } from '../lib/retrieve/retrieve';
-import { searchJson } from '../lib/http/shapes';
-import { getSearcher } from '../lib/retrieve/searcher';
-import { snippet } from '../lib/text/highlight';
+import { questionText } from '@/lib/http/schemas';
+import { getConfig } from '@/lib/config';
+import { retrieve } from '@/lib/retrieve/retrieve';
+import { searchJson } from '@/lib/http/shapes';
+import { getSearcher } from '@/lib/retrieve/searcher';
+import { snippet } from '@/lib/text/highlight';
 
 const usage = `Usage: npm run search -- "question" [--k 5] [--mode hybrid|lexical|dense] [--outlet NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]`;
 

@@ -2,9 +2,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { synthesize } from './lib/bench/synth';
 import { cliArgs, runCli } from './lib/cli/args';
-import { getConfig } from '../lib/config';
-import { writeCollection } from '../lib/store/collection';
-import { openStore, openStoreWriter } from '../lib/store/open';
+import { getConfig } from '@/lib/config';
+import { writeCollection } from '@/lib/store/collection';
+import { openStore, openStoreWriter } from '@/lib/store/open';
 
 const usage = `Usage: npm run synth -- --passages N [--dims 384] [--out DIR]
 

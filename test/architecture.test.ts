@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cruise, type ICruiseResult, type IForbiddenRuleType } from 'dependency-cruiser';
+import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
 
 /**
  * The module graph of lib/ and app/, read by dependency-cruiser: no import cycles (type-only
@@ -16,13 +17,16 @@ const RULES: IForbiddenRuleType[] = [
   { name: 'store-below-retrieval', severity: 'error', from: { path: '^lib/store/' }, to: { path: '^lib/(retrieve|answer|brief|engines|http|fetch|ai|embed|nlp|library\\.ts|ingest\\.ts)' } },
 ];
 
+// The tsconfig gives the '@/' import alias; without it those imports would resolve to nothing and
+// every rule would pass vacuously (the test below checks that each one resolves).
 const { output } = await cruise(['lib', 'app'], {
   ruleSet: { forbidden: RULES },
   tsPreCompilationDeps: true,
+  tsConfig: { fileName: 'tsconfig.json' },
   doNotFollow: { path: 'node_modules' },
   exclude: { path: '(^|/)node_modules/|\\.next/' },
   validate: true,
-});
+}, undefined, { tsConfig: extractTSConfig('tsconfig.json') });
 const result = output as ICruiseResult;
 
 const violations = (rule: string) =>
@@ -32,6 +36,11 @@ test('the graph covers lib/ and app/', () => {
   const files = result.modules.map((m) => m.source);
   assert.ok(files.some((f) => f.startsWith('lib/answer/')) && files.some((f) => f.startsWith('app/')), `modules found: ${files.length}`);
   assert.ok(files.length > 40);
+});
+
+test('every import of lib/ and app/ resolves (the \'@/\' alias included)', () => {
+  const unresolved = result.modules.flatMap((m) => m.dependencies.filter((d) => d.couldNotResolve).map((d) => `${m.source} → ${d.module}`));
+  assert.deepEqual(unresolved, []);
 });
 
 test('no import cycles in lib/ and app/', () => {

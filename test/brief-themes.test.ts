@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { opening } from '../lib/brief/local';
-import { GENERAL_THEME, cluster, groupBullets, nameGroups, termVectors } from '../lib/brief/group';
-import { eventDate, isTimelineRequest, isUnfoldingStory, subjectOf } from '../lib/brief/timeline';
+import { opening } from '@/lib/brief/local';
+import { GENERAL_THEME, cluster, groupBullets, nameGroups, termVectors } from '@/lib/brief/group';
+import { eventDate, isTimelineRequest, isUnfoldingStory, subjectOf } from '@/lib/brief/timeline';
 
 /**
  * Briefing grouping, naming and timelines on made-up sentences: no collection, no model.

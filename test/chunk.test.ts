@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { MAX_PASSAGE_CHARS, MAX_SENTENCE_CHARS, chunkDocument, estimateTokens, splitSentences } from '../lib/corpus/chunk';
-import { cleanBody, stripInlineMarkdown } from '../lib/corpus/clean';
-import { parseDocument } from '../lib/corpus/load';
-import { normalizeDisplay } from '../lib/text/normalize';
+import { MAX_PASSAGE_CHARS, MAX_SENTENCE_CHARS, chunkDocument, estimateTokens, splitSentences } from '@/lib/corpus/chunk';
+import { cleanBody, stripInlineMarkdown } from '@/lib/corpus/clean';
+import { parseDocument } from '@/lib/corpus/load';
+import { normalizeDisplay } from '@/lib/text/normalize';
 import { CORPUS } from './helpers';
 
 test('every passage and sentence maps back to the exact characters of the original file', async () => {

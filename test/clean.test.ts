@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cleanBody, stripInlineMarkdown } from '../lib/corpus/clean';
-import { parseDocument } from '../lib/corpus/load';
-import { normalizeDisplay } from '../lib/text/normalize';
+import { cleanBody, stripInlineMarkdown } from '@/lib/corpus/clean';
+import { parseDocument } from '@/lib/corpus/load';
+import { normalizeDisplay } from '@/lib/text/normalize';
 import { CORPUS } from './helpers';
 
 async function load(file: string) {

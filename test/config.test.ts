@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, parseConfig } from '../lib/config';
+import { ConfigError, parseConfig } from '@/lib/config';
 
 test('defaults need no environment at all', () => {
   const cfg = parseConfig({});

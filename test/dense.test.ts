@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cosineScan } from '../lib/store/local/dense';
-import { topIndices } from '../lib/store/rank';
-import { allocateMatrix, simdScan } from '../lib/store/local/simd';
+import { cosineScan } from '@/lib/store/local/dense';
+import { topIndices } from '@/lib/store/rank';
+import { allocateMatrix, simdScan } from '@/lib/store/local/simd';
 
 function randomMatrix(target: Float32Array, seed: number) {
   let s = seed;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { answerWords, exactMatch, firstSentence, median, mentions, normalizeAnswer, sentences, shortAnswer, tokenF1 } from '../scripts/lib/eval/answer-text';
-import { scoreText } from '../scripts/lib/eval/answers';
-import { questionSchema } from '../scripts/lib/eval/gold';
-import { summarize } from '../scripts/lib/eval/metrics';
+import { answerWords, exactMatch, firstSentence, median, mentions, normalizeAnswer, sentences, shortAnswer, tokenF1 } from '@/scripts/lib/eval/answer-text';
+import { scoreText } from '@/scripts/lib/eval/answers';
+import { questionSchema } from '@/scripts/lib/eval/gold';
+import { summarize } from '@/scripts/lib/eval/metrics';
 
 test('SQuAD normalisation: case, punctuation, articles, spaces; accents and quotes folded', () => {
   assert.equal(normalizeAnswer('The  U.S.  Navy’s  ship!'), 'us navys ship');

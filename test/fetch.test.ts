@@ -10,10 +10,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { parseConfig } from '../lib/config';
-import { isPermittedAddress } from '../lib/fetch/address';
-import { fetchDocument } from '../lib/fetch/fetch';
-import { indexAndDescribe, saveLink } from '../lib/fetch/links';
+import { parseConfig } from '@/lib/config';
+import { isPermittedAddress } from '@/lib/fetch/address';
+import { fetchDocument } from '@/lib/fetch/fetch';
+import { indexAndDescribe, saveLink } from '@/lib/fetch/links';
 import { ROOT, testConfig } from './helpers';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'formats');

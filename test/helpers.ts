@@ -2,9 +2,9 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
-import { parseConfig, type Config } from '../lib/config';
-import { normalizeVector, type Embedder } from '../lib/embed/types';
-import { terms, words } from '../lib/text/normalize';
+import { parseConfig, type Config } from '@/lib/config';
+import { normalizeVector, type Embedder } from '@/lib/embed/types';
+import { terms, words } from '@/lib/text/normalize';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const CORPUS = path.join(ROOT, 'corpus');

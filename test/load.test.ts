@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { loadCorpus } from '../lib/corpus/load';
+import { loadCorpus } from '@/lib/corpus/load';
 import { tempDir } from './helpers';
 
 test('bad files are skipped with their name and a reason; good ones load', async () => {

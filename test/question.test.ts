@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { analyzeQuestion, spanFit } from '../lib/answer/question';
-import { analyze } from '../lib/nlp/analyze';
-import { assessEvidence, unknownSpecifics } from '../lib/answer/local';
-import { sentenceCandidates, WEIGHTS } from '../lib/answer/sentences';
-import { nameType } from '../lib/nlp/names';
-import { countriesOfCapital } from '../lib/nlp/places';
-import type { RetrievedPassage } from '../lib/retrieve/retrieve';
-import type { Searcher } from '../lib/retrieve/searcher';
-import type { StoreReader } from '../lib/store/types';
-import { terms, words } from '../lib/text/normalize';
+import { analyzeQuestion, spanFit } from '@/lib/answer/question';
+import { analyze } from '@/lib/nlp/analyze';
+import { assessEvidence, unknownSpecifics } from '@/lib/answer/local';
+import { sentenceCandidates, WEIGHTS } from '@/lib/answer/sentences';
+import { nameType } from '@/lib/nlp/names';
+import { countriesOfCapital } from '@/lib/nlp/places';
+import type { RetrievedPassage } from '@/lib/retrieve/retrieve';
+import type { Searcher } from '@/lib/retrieve/searcher';
+import type { StoreReader } from '@/lib/store/types';
+import { terms, words } from '@/lib/text/normalize';
 
 /** Question reading and span extraction on made-up sentences: no collection, milliseconds. */
 

@@ -3,10 +3,10 @@ import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { LocalIndex, ProtobufCodec } from 'vectra';
-import { normalizeVector } from '../lib/embed/types';
-import { loadSnapshot } from '../lib/store/local/snapshot';
-import { openStore, openStoreWriter } from '../lib/store/open';
-import { IndexError, type CommitInfo, type DocumentMeta, type Passage } from '../lib/store/types';
+import { normalizeVector } from '@/lib/embed/types';
+import { loadSnapshot } from '@/lib/store/local/snapshot';
+import { openStore, openStoreWriter } from '@/lib/store/open';
+import { IndexError, type CommitInfo, type DocumentMeta, type Passage } from '@/lib/store/types';
 import { tempDir } from './helpers';
 import { storeContract } from './support/store-contract';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { loadInThreadEmbedder } from '../lib/embed/in-thread';
-import { startEmbedderPool, type PooledEmbedder } from '../lib/embed/pool';
-import type { Embedder } from '../lib/embed/types';
-import { loadBundledEmbedder } from '../lib/embed/use';
+import { loadInThreadEmbedder } from '@/lib/embed/in-thread';
+import { startEmbedderPool, type PooledEmbedder } from '@/lib/embed/pool';
+import type { Embedder } from '@/lib/embed/types';
+import { loadBundledEmbedder } from '@/lib/embed/use';
 import { tempDir } from './helpers';
 
 // The bundled Universal Sentence Encoder's fast path (a graph built from the package's weights,

@@ -1,7 +1,7 @@
 'use client';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
-import type { LibraryAccess } from '../../lib/fetch/access';
+import type { LibraryAccess } from '@/lib/fetch/access';
 
 type Outcome = { source: string; status: 'added' | 'updated' | 'unchanged' | 'skipped' | 'failed'; reason?: string; documents: { id: string; title: string }[] };
 type Item = { key: number; name: string; phase: string; done?: boolean; ok?: boolean; message?: string; progress?: number };

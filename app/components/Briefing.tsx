@@ -1,6 +1,6 @@
 'use client';
 import { useState } from 'react';
-import type { BriefingJson } from '../../lib/http/shapes';
+import type { BriefingJson } from '@/lib/http/shapes';
 import { CitedText, SourcesList, weakNumbers } from './CitationChip';
 
 /** "Brief me": an optional topic, then themed (or dated) bullets with the same citation chips. */

@@ -2,7 +2,7 @@
 import { useChat } from '@ai-sdk/react';
 import { DefaultChatTransport } from 'ai';
 import { useEffect, useRef, useState } from 'react';
-import type { DossierUIMessage } from '../../lib/http/chat';
+import type { DossierUIMessage } from '@/lib/http/chat';
 import { CitedText, SourcesList, weakNumbers } from './CitationChip';
 
 const STORAGE_KEY = 'dossier-conversation';

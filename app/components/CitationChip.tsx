@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { useId, useLayoutEffect, useRef, useState } from 'react';
-import type { CitationJson, SentenceCheck, ShortAnswer } from '../../lib/http/shapes';
+import type { CitationJson, SentenceCheck, ShortAnswer } from '@/lib/http/shapes';
 
 /** Link to the source viewer with the cited sentences highlighted and the passage marked. */
 export function sourceHref(c: Pick<CitationJson, 'docId' | 'start' | 'end' | 'spans'>): string {

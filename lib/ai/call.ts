@@ -1,5 +1,5 @@
-import type { LlmConfig } from '../config';
-import { redactUrl } from '../http/redact';
+import type { LlmConfig } from '@/lib/config';
+import { redactUrl } from '@/lib/http/redact';
 
 /** Every model call is bounded by the configured timeout and stops when the caller cancels. */
 export const callSignal = (llm: LlmConfig, signal?: AbortSignal) =>

@@ -1,5 +1,5 @@
-import { NOT_COVERED, type Citation } from '../answer/types';
-import type { CitablePassage } from '../answer/citations';
+import { NOT_COVERED, type Citation } from '@/lib/answer/types';
+import type { CitablePassage } from '@/lib/answer/citations';
 
 /**
  * Prompts for the LLM engine. Sources are fenced as data: article text can contain anything,

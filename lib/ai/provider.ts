@@ -1,8 +1,8 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
-import type { LlmConfig } from '../config';
-import { redactUrl } from '../http/redact';
+import type { LlmConfig } from '@/lib/config';
+import { redactUrl } from '@/lib/http/redact';
 
 /** The configured chat model: OpenAI, or any server speaking the OpenAI chat API (Ollama, LM Studio, vLLM, llama.cpp). */
 export function languageModel(llm: LlmConfig): LanguageModel {

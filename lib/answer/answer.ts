@@ -1,8 +1,8 @@
-import type { Config } from '../config';
-import { retrieve, type DocumentFilter, type RetrievedPassage } from '../retrieve/retrieve';
-import { getSearcher } from '../retrieve/searcher';
-import type { Turn } from '../engines/engine';
-import { pickEngine, withFallback } from '../engines/select';
+import type { Config } from '@/lib/config';
+import { retrieve, type DocumentFilter, type RetrievedPassage } from '@/lib/retrieve/retrieve';
+import { getSearcher } from '@/lib/retrieve/searcher';
+import type { Turn } from '@/lib/engines/engine';
+import { pickEngine, withFallback } from '@/lib/engines/select';
 import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, semanticSupport } from './citations';
 import { standaloneQuestion } from './conversation';
 import { NOT_COVERED, type Answer, type AnswerEngine, type AnswerEvent, type ChatMessage, type Citation } from './types';

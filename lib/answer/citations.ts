@@ -1,11 +1,11 @@
-import { sentenceSegments, type Passage } from '../corpus/chunk';
-import type { DocumentMeta } from '../store/types';
-import type { Embedder } from '../embed/types';
-import type { RetrievedPassage } from '../retrieve/retrieve';
-import type { Searcher } from '../retrieve/searcher';
-import { storedSentenceEmbedder } from '../retrieve/sentences';
-import { BRACKETED, isCitationLike, markerIds } from '../text/markers';
-import { isStopword, terms, words } from '../text/normalize';
+import { sentenceSegments, type Passage } from '@/lib/corpus/chunk';
+import type { DocumentMeta } from '@/lib/store/types';
+import type { Embedder } from '@/lib/embed/types';
+import type { RetrievedPassage } from '@/lib/retrieve/retrieve';
+import type { Searcher } from '@/lib/retrieve/searcher';
+import { storedSentenceEmbedder } from '@/lib/retrieve/sentences';
+import { BRACKETED, isCitationLike, markerIds } from '@/lib/text/markers';
+import { isStopword, terms, words } from '@/lib/text/normalize';
 import type { ChatMessage, Citation, SentenceCheck } from './types';
 
 /**

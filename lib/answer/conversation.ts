@@ -1,4 +1,4 @@
-import { isStopword, words } from '../text/normalize';
+import { isStopword, words } from '@/lib/text/normalize';
 import type { ChatMessage } from './types';
 
 /**

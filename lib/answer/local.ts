@@ -1,10 +1,10 @@
-import type { RetrievedPassage } from '../retrieve/retrieve';
-import type { Searcher } from '../retrieve/searcher';
-import { analyze } from '../nlp/analyze';
-import { nameType } from '../nlp/names';
-import { countriesOfCapital } from '../nlp/places';
-import { neutraliseMarkers } from '../text/markers';
-import { fold, terms, trimEndOf, words } from '../text/normalize';
+import type { RetrievedPassage } from '@/lib/retrieve/retrieve';
+import type { Searcher } from '@/lib/retrieve/searcher';
+import { analyze } from '@/lib/nlp/analyze';
+import { nameType } from '@/lib/nlp/names';
+import { countriesOfCapital } from '@/lib/nlp/places';
+import { neutraliseMarkers } from '@/lib/text/markers';
+import { fold, terms, trimEndOf, words } from '@/lib/text/normalize';
 import type { QuestionAnalysis } from './question';
 import { jaccard, rankSentences, sameFact, withMarkers, WEIGHTS, type Candidate, type ScoredSpan } from './sentences';
 

@@ -1,9 +1,9 @@
-import { analyze, type Span, type Token } from '../nlp/analyze';
+import { analyze, type Span, type Token } from '@/lib/nlp/analyze';
 import {
   DATE_NOUNS, MONEY_NOUNS, MONEY_VERBS, NUMBER_NOUNS, ORG_NOUNS, PERCENT_NOUNS, PERSON_NOUNS, PLACE_NOUNS, WH_WORDS, WORK_NOUNS, YES_NO_OPENERS,
-} from '../nlp/lexicon';
-import { nameType } from '../nlp/names';
-import { fold, terms } from '../text/normalize';
+} from '@/lib/nlp/lexicon';
+import { nameType } from '@/lib/nlp/names';
+import { fold, terms } from '@/lib/text/normalize';
 
 /** What a question asks for: a value of some kind (a short answer exists) or an explanation. */
 export type AnswerType =

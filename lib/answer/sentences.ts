@@ -1,11 +1,11 @@
-import type { RetrievedPassage } from '../retrieve/retrieve';
-import type { Searcher } from '../retrieve/searcher';
-import { storedSentenceEmbedder } from '../retrieve/sentences';
-import { idfLookup } from '../retrieve/terms';
-import { analyze, type Span } from '../nlp/analyze';
-import { REASON_CUES, REGION_NOUNS } from '../nlp/lexicon';
-import { nameType } from '../nlp/names';
-import { fold, normalizeDisplay, terms, trimEndOf, words } from '../text/normalize';
+import type { RetrievedPassage } from '@/lib/retrieve/retrieve';
+import type { Searcher } from '@/lib/retrieve/searcher';
+import { storedSentenceEmbedder } from '@/lib/retrieve/sentences';
+import { idfLookup } from '@/lib/retrieve/terms';
+import { analyze, type Span } from '@/lib/nlp/analyze';
+import { REASON_CUES, REGION_NOUNS } from '@/lib/nlp/lexicon';
+import { nameType } from '@/lib/nlp/names';
+import { fold, normalizeDisplay, terms, trimEndOf, words } from '@/lib/text/normalize';
 import { analyzeQuestion, spanFit, type QuestionAnalysis } from './question';
 
 /**

@@ -1,10 +1,10 @@
-import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, semanticSupport } from '../answer/citations';
-import type { AnswerEngine, Citation, SentenceCheck } from '../answer/types';
-import type { Config } from '../config';
-import type { BriefJob } from '../engines/engine';
-import { pickEngine, withFallback } from '../engines/select';
-import { retrieve, type RetrievedPassage } from '../retrieve/retrieve';
-import { getSearcher, type Searcher } from '../retrieve/searcher';
+import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, semanticSupport } from '@/lib/answer/citations';
+import type { AnswerEngine, Citation, SentenceCheck } from '@/lib/answer/types';
+import type { Config } from '@/lib/config';
+import type { BriefJob } from '@/lib/engines/engine';
+import { pickEngine, withFallback } from '@/lib/engines/select';
+import { retrieve, type RetrievedPassage } from '@/lib/retrieve/retrieve';
+import { getSearcher, type Searcher } from '@/lib/retrieve/searcher';
 import { isTimelineRequest, subjectOf } from './timeline';
 
 /** `date` (YYYY, YYYY-MM or YYYY-MM-DD) is the event's date in a timeline, also shown at the bullet's start. */

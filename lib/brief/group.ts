@@ -1,6 +1,6 @@
-import { analyze } from '../nlp/analyze';
-import { nameType } from '../nlp/names';
-import { fold, terms } from '../text/normalize';
+import { analyze } from '@/lib/nlp/analyze';
+import { nameType } from '@/lib/nlp/names';
+import { fold, terms } from '@/lib/text/normalize';
 
 /**
  * Grouping a briefing's bullets by what they are about, found from the bullets themselves: the

@@ -1,9 +1,9 @@
 import { generateText } from 'ai';
-import { callSignal } from '../ai/call';
-import { languageModel } from '../ai/provider';
-import { briefInstructions, sourcesBlock } from '../ai/prompts';
-import type { LlmConfig } from '../config';
-import type { RetrievedPassage } from '../retrieve/retrieve';
+import { callSignal } from '@/lib/ai/call';
+import { languageModel } from '@/lib/ai/provider';
+import { briefInstructions, sourcesBlock } from '@/lib/ai/prompts';
+import type { LlmConfig } from '@/lib/config';
+import type { RetrievedPassage } from '@/lib/retrieve/retrieve';
 import { GENERAL_THEME } from './group';
 
 /**

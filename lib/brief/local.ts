@@ -1,9 +1,9 @@
-import type { BriefDraft, BriefJob } from '../engines/engine';
-import { analyze } from '../nlp/analyze';
-import { jaccard, numbersOf, rankSentences, sameFact, withMarkers, type Candidate } from '../answer/sentences';
-import type { RetrievedPassage } from '../retrieve/retrieve';
-import type { Searcher } from '../retrieve/searcher';
-import { words } from '../text/normalize';
+import type { BriefDraft, BriefJob } from '@/lib/engines/engine';
+import { analyze } from '@/lib/nlp/analyze';
+import { jaccard, numbersOf, rankSentences, sameFact, withMarkers, type Candidate } from '@/lib/answer/sentences';
+import type { RetrievedPassage } from '@/lib/retrieve/retrieve';
+import type { Searcher } from '@/lib/retrieve/searcher';
+import { words } from '@/lib/text/normalize';
 import { groupBullets, namesOf } from './group';
 import { eventDate, isUnfoldingStory } from './timeline';
 

@@ -1,4 +1,4 @@
-import { analyze } from '../nlp/analyze';
+import { analyze } from '@/lib/nlp/analyze';
 
 /**
  * Timelines: when a briefing's facts are a story that unfolds, and the date of each event. The

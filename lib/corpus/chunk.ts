@@ -1,7 +1,7 @@
 import type { Block } from './clean';
 import { stripInlineMarkdown } from './clean';
-import { neutraliseMarkers } from '../text/markers';
-import { normalizeDisplay } from '../text/normalize';
+import { neutraliseMarkers } from '@/lib/text/markers';
+import { normalizeDisplay } from '@/lib/text/normalize';
 
 export type Sentence = { start: number; end: number; text: string };
 

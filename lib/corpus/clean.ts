@@ -1,4 +1,4 @@
-import { fold } from '../text/normalize';
+import { fold } from '@/lib/text/normalize';
 
 /**
  * Cleaning never rewrites the original: it decides which spans of the body are article text.

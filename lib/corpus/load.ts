@@ -4,7 +4,7 @@ import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { normalizeDisplay } from '../text/normalize';
+import { normalizeDisplay } from '@/lib/text/normalize';
 import { LEADING_METADATA, stripDateline } from './clean';
 import { FORMAT_EXTENSIONS, SIDECAR_SUFFIX, UnusableFile, parseProvenance, preferPages, readFormatted } from './formats';
 

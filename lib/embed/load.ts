@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import type { Config } from '@/lib/config';
 import { couldNotLoadWarning, fallingBackWarning } from './models.mjs';
 import { loadTransformersEmbedder } from './transformers';
 import type { Embedder } from './types';

@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import type { Config } from '@/lib/config';
 import { defaultThreads, startEmbedderPool, type PooledEmbedder } from './pool';
 
 /**

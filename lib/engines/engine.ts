@@ -1,8 +1,8 @@
-import type { CitationRegistry } from '../answer/citations';
-import type { AnswerEngine, ChatMessage, ShortAnswer } from '../answer/types';
-import type { Config } from '../config';
-import type { RetrievedPassage } from '../retrieve/retrieve';
-import type { Searcher } from '../retrieve/searcher';
+import type { CitationRegistry } from '@/lib/answer/citations';
+import type { AnswerEngine, ChatMessage, ShortAnswer } from '@/lib/answer/types';
+import type { Config } from '@/lib/config';
+import type { RetrievedPassage } from '@/lib/retrieve/retrieve';
+import type { Searcher } from '@/lib/retrieve/searcher';
 
 /** Everything an engine needs for one turn. */
 export type Turn = {

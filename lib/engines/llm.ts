@@ -1,14 +1,14 @@
 import { generateText, streamText, type ModelMessage } from 'ai';
-import { callFailed, callSignal } from '../ai/call';
-import { answerInstructions, rewriteInstructions, sourcesBlock, withPassageIds } from '../ai/prompts';
-import { languageModel } from '../ai/provider';
-import type { CitablePassage } from '../answer/citations';
-import { isFollowUp } from '../answer/conversation';
-import { NOT_COVERED, REFUSAL, type ChatMessage, type ShortAnswer } from '../answer/types';
-import { GENERAL_THEME } from '../brief/group';
-import { llmBriefText } from '../brief/llm';
-import type { LlmConfig } from '../config';
-import { fold, normalizeDisplay, trimEndOf } from '../text/normalize';
+import { callFailed, callSignal } from '@/lib/ai/call';
+import { answerInstructions, rewriteInstructions, sourcesBlock, withPassageIds } from '@/lib/ai/prompts';
+import { languageModel } from '@/lib/ai/provider';
+import type { CitablePassage } from '@/lib/answer/citations';
+import { isFollowUp } from '@/lib/answer/conversation';
+import { NOT_COVERED, REFUSAL, type ChatMessage, type ShortAnswer } from '@/lib/answer/types';
+import { GENERAL_THEME } from '@/lib/brief/group';
+import { llmBriefText } from '@/lib/brief/llm';
+import type { LlmConfig } from '@/lib/config';
+import { fold, normalizeDisplay, trimEndOf } from '@/lib/text/normalize';
 import type { BriefDraft, BriefJob, Engine, EngineOutput, Turn } from './engine';
 
 /** For follow-ups, the model turns the conversation into a standalone query; first questions pass through. */

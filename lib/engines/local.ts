@@ -1,6 +1,6 @@
-import { composeLocalAnswer } from '../answer/local';
-import { REFUSAL } from '../answer/types';
-import { localBrief } from '../brief/local';
+import { composeLocalAnswer } from '@/lib/answer/local';
+import { REFUSAL } from '@/lib/answer/types';
+import { localBrief } from '@/lib/brief/local';
 import type { Engine } from './engine';
 
 /** Emits text the way a model would: a few words at a time, so every consumer handles a real stream. */

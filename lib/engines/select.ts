@@ -1,5 +1,5 @@
-import type { AnswerEngine } from '../answer/types';
-import type { Config } from '../config';
+import type { AnswerEngine } from '@/lib/answer/types';
+import type { Config } from '@/lib/config';
 import type { Engine } from './engine';
 import { llmEngine } from './llm';
 import { localEngine } from './local';

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Config } from '../config';
-import { isLoopback } from '../http/access';
-import { HttpError } from '../http/request';
+import type { Config } from '@/lib/config';
+import { isLoopback } from '@/lib/http/access';
+import { HttpError } from '@/lib/http/request';
 
 export type LibraryAccess = 'open' | 'token' | 'closed';
 

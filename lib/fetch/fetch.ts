@@ -4,7 +4,7 @@ import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { ACCEPTED_CONTENT_TYPES, sniffFormat, type Format } from '../corpus/formats';
+import { ACCEPTED_CONTENT_TYPES, sniffFormat, type Format } from '@/lib/corpus/formats';
 import { isPermittedAddress } from './address';
 
 export type FetchPolicy = { allowLoopback: boolean; timeoutMs: number; maxBytes?: number; maxRedirects?: number };

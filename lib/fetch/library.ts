@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Config } from '../config';
-import { SIDECAR_SUFFIX, UnusableFile, sniffFormat } from '../corpus/formats';
+import type { Config } from '@/lib/config';
+import { SIDECAR_SUFFIX, UnusableFile, sniffFormat } from '@/lib/corpus/formats';
 import { FetchError } from './fetch';
 
 /** Putting uploads into the corpus folder and taking articles out of it. */

@@ -1,10 +1,10 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Config } from '../config';
-import { SIDECAR_SUFFIX, parseProvenance, readFormatted, type Provenance } from '../corpus/formats';
-import { parseFeed } from '../corpus/formats/feed';
-import { ingest, type IngestReport } from '../ingest';
-import { openStore } from '../store/open';
+import type { Config } from '@/lib/config';
+import { SIDECAR_SUFFIX, parseProvenance, readFormatted, type Provenance } from '@/lib/corpus/formats';
+import { parseFeed } from '@/lib/corpus/formats/feed';
+import { ingest, type IngestReport } from '@/lib/ingest';
+import { openStore } from '@/lib/store/open';
 import { FetchError, fetchDocument, type Fetched } from './fetch';
 import { describe, freeName, slug, type Failed, type Outcome, type Saved } from './library';
 

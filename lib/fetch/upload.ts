@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FORMATS } from '../corpus/formats';
-import { HttpError, parseWith, readBody, readJson } from '../http/request';
+import { FORMATS } from '@/lib/corpus/formats';
+import { HttpError, parseWith, readBody, readJson } from '@/lib/http/request';
 
 /** Limits and parsing for `POST /api/documents`: several files (multipart) or `{urls: […]}`. */
 

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
-import type { ServerConfig } from '../config';
+import type { ServerConfig } from '@/lib/config';
 
 /** Who may talk to the server, and the headers every answer carries. Used by `proxy.ts`. */
 

@@ -1,7 +1,7 @@
 import { createUIMessageStream, createUIMessageStreamResponse, type UIMessage } from 'ai';
-import { answer } from '../answer/answer';
-import type { AnswerEngine, ChatMessage } from '../answer/types';
-import type { Config } from '../config';
+import { answer } from '@/lib/answer/answer';
+import type { AnswerEngine, ChatMessage } from '@/lib/answer/types';
+import type { Config } from '@/lib/config';
 import { HttpError, parseWith, publicError } from './request';
 import { answerMetaJson, citationJson, type AnswerMetaJson, type CitationJson } from './shapes';
 import { citationsDataSchema, questionText, withoutControlCharacters, type ChatRequest } from './schemas';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { ConfigError } from '../config';
-import { IndexError, NoIndexError } from '../store/types';
+import { ConfigError } from '@/lib/config';
+import { IndexError, NoIndexError } from '@/lib/store/types';
 
 /** An error whose message is a sentence fit to show the person who sent the request. */
 export class HttpError extends Error {

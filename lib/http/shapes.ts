@@ -1,7 +1,7 @@
-import type { Answer, AnswerEngine, Citation, SentenceCheck, ShortAnswer } from '../answer/types';
-import type { Briefing } from '../brief/brief';
-import type { RetrievalResult } from '../retrieve/retrieve';
-import type { DocumentMeta, RetrievalMode } from '../store/types';
+import type { Answer, AnswerEngine, Citation, SentenceCheck, ShortAnswer } from '@/lib/answer/types';
+import type { Briefing } from '@/lib/brief/brief';
+import type { RetrievalResult } from '@/lib/retrieve/retrieve';
+import type { DocumentMeta, RetrievalMode } from '@/lib/store/types';
 
 /**
  * The public JSON shapes: what the HTTP API, the chat stream, the CLIs' `--json` output and the
@@ -86,7 +86,7 @@ export type DocumentJson = Omit<DocumentMeta, 'outlet' | 'published' | 'author' 
   passages: { id: string; start: number; end: number }[];
 };
 
-export type { SentenceCheck, ShortAnswer } from '../answer/types';
+export type { SentenceCheck, ShortAnswer } from '@/lib/answer/types';
 
 /** An article as the library panel and /api/status list it. */
 export type LibraryDocumentJson = Pick<DocumentJson, 'id' | 'title' | 'outlet' | 'published' | 'passageCount'>;

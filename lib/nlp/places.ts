@@ -1,5 +1,5 @@
 import { countries } from 'countries-list';
-import { fold } from '../text/normalize';
+import { fold } from '@/lib/text/normalize';
 
 /**
  * News writes a capital for its country's government ("talks between Tokyo and Hanoi"). The

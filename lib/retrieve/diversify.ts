@@ -1,5 +1,5 @@
-import type { Passage } from '../store/types';
-import { terms } from '../text/normalize';
+import type { Passage } from '@/lib/store/types';
+import { terms } from '@/lib/text/normalize';
 
 /** What diversification knows of one candidate: its folded term set and its stored vector, if any. */
 export type Item = { terms: Set<string>; vector: Float32Array | undefined };

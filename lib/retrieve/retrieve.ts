@@ -1,9 +1,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { DocumentFilter, DocumentMeta, Passage, RetrievalMode } from '../store/types';
+import type { DocumentFilter, DocumentMeta, Passage, RetrievalMode } from '@/lib/store/types';
 import { diversify, termSet } from './diversify';
 import type { Searcher } from './searcher';
 
-export type { DocumentFilter, RetrievalMode } from '../store/types';
+export type { DocumentFilter, RetrievalMode } from '@/lib/store/types';
 
 export type RetrieveOptions = { k?: number; mode?: RetrievalMode; filter?: DocumentFilter; diversify?: boolean; signal?: AbortSignal };
 

@@ -1,9 +1,9 @@
-import type { Config } from '../config';
-import { cachingEmbedder } from '../embed/cache';
-import { loadEmbedderById } from '../embed/load';
-import type { Embedder } from '../embed/types';
-import { openStore, storeLocation } from '../store/open';
-import type { StoreInfo, StoreReader } from '../store/types';
+import type { Config } from '@/lib/config';
+import { cachingEmbedder } from '@/lib/embed/cache';
+import { loadEmbedderById } from '@/lib/embed/load';
+import type { Embedder } from '@/lib/embed/types';
+import { openStore, storeLocation } from '@/lib/store/open';
+import type { StoreInfo, StoreReader } from '@/lib/store/types';
 
 /** A store with what queries need above it: the model that embedded the collection, and warnings. */
 export type Searcher = {

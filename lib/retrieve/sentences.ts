@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Embedder } from '../embed/types';
+import type { Embedder } from '@/lib/embed/types';
 import type { Searcher } from './searcher';
 
 /**

@@ -1,5 +1,5 @@
-import { idf } from '../store/rank';
-import type { StoreReader } from '../store/types';
+import { idf } from '@/lib/store/rank';
+import type { StoreReader } from '@/lib/store/types';
 
 /**
  * BM25 idf of the given folded terms, fetched from the store in one call so that scoring loops

@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import type { Config } from '@/lib/config';
 import { LocalSnapshotWriter, openLocalStore } from './local/store';
 import { openPostgresStore, postgresReader } from './postgres/store';
 import type { StoreReader, StoreWriter } from './types';

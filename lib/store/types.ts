@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Passage } from '../corpus/chunk';
+import type { Passage } from '@/lib/corpus/chunk';
 
 /**
  * The store boundary. Everything above it (retrieval, answering, briefing, the library panel,
@@ -7,7 +7,7 @@ import type { Passage } from '../corpus/chunk';
  * are interchangeable. Every call is async so a store may answer over the network.
  */
 
-export type { Passage, Sentence } from '../corpus/chunk';
+export type { Passage, Sentence } from '@/lib/corpus/chunk';
 
 export const documentMetaSchema = z.object({
   id: z.string(),

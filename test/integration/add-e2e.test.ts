@@ -11,11 +11,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { parseConfig } from '../../lib/config';
-import { authorize, libraryAccess } from '../../lib/fetch/access';
-import { ingest } from '../../lib/ingest';
-import { ROOT, testConfig } from '../helpers';
-import { startServer, type RunningServer } from '../../scripts/lib/server';
+import { parseConfig } from '@/lib/config';
+import { authorize, libraryAccess } from '@/lib/fetch/access';
+import { ingest } from '@/lib/ingest';
+import { ROOT, testConfig } from '@/test/helpers';
+import { startServer, type RunningServer } from '@/scripts/lib/server';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'formats');
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');

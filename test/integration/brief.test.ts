@@ -4,14 +4,14 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { brief, type Briefing } from '../../lib/brief/brief';
-import { GENERAL_THEME } from '../../lib/brief/group';
-import { briefingJson, type BriefingJson } from '../../lib/http/shapes';
-import { ingest } from '../../lib/ingest';
-import { loadSnapshot } from '../../lib/store/local/snapshot';
-import { snapshotContents } from '../support/snapshot';
-import { fold, normalizeDisplay } from '../../lib/text/normalize';
-import { nearDuplicate, ROOT, testConfig } from '../helpers';
+import { brief, type Briefing } from '@/lib/brief/brief';
+import { GENERAL_THEME } from '@/lib/brief/group';
+import { briefingJson, type BriefingJson } from '@/lib/http/shapes';
+import { ingest } from '@/lib/ingest';
+import { loadSnapshot } from '@/lib/store/local/snapshot';
+import { snapshotContents } from '@/test/support/snapshot';
+import { fold, normalizeDisplay } from '@/lib/text/normalize';
+import { nearDuplicate, ROOT, testConfig } from '@/test/helpers';
 
 /**
  * Local (extractive) briefings on a private lexical index of the real corpus: size, theme

@@ -8,9 +8,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
-import { ingest } from '../../lib/ingest';
-import { ROOT, testConfig } from '../helpers';
-import { startServer, type RunningServer } from '../../scripts/lib/server';
+import { ingest } from '@/lib/ingest';
+import { ROOT, testConfig } from '@/test/helpers';
+import { startServer, type RunningServer } from '@/scripts/lib/server';
 
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
 const QUESTION = 'When did Vietnam and Japan establish diplomatic relations?';

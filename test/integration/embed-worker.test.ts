@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { cachingEmbedder } from '../../lib/embed/cache';
-import { boundForEmbedding, MAX_TEXT_CHARS, MAX_WORD_CHARS } from '../../lib/embed/models.mjs';
-import type { PooledEmbedder } from '../../lib/embed/pool';
-import { loadTransformersEmbedder } from '../../lib/embed/transformers';
-import { ROOT, tempDir, testConfig } from '../helpers';
-import { startServer, type RunningServer } from '../../scripts/lib/server';
-import { ensureTinyModel, TINY_MODEL_DIMS as DIMS, TINY_MODEL_NAME as NAME } from '../../scripts/lib/tiny-model';
+import { cachingEmbedder } from '@/lib/embed/cache';
+import { boundForEmbedding, MAX_TEXT_CHARS, MAX_WORD_CHARS } from '@/lib/embed/models.mjs';
+import type { PooledEmbedder } from '@/lib/embed/pool';
+import { loadTransformersEmbedder } from '@/lib/embed/transformers';
+import { ROOT, tempDir, testConfig } from '@/test/helpers';
+import { startServer, type RunningServer } from '@/scripts/lib/server';
+import { ensureTinyModel, TINY_MODEL_DIMS as DIMS, TINY_MODEL_NAME as NAME } from '@/scripts/lib/tiny-model';
 
 // The pooled embedder on the tiny random-weight model (fast, offline): a worker thread loads it,
 // the test thread only posts texts. onnxruntime-node must not be loaded in two threads of one

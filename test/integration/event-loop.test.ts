@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ingest } from '../../lib/ingest';
-import { testConfig } from '../helpers';
-import { startServer, type RunningServer } from '../../scripts/lib/server';
+import { ingest } from '@/lib/ingest';
+import { testConfig } from '@/test/helpers';
+import { startServer, type RunningServer } from '@/scripts/lib/server';
 
 /**
  * One article with a 60 KB run-on sentence must not stall the server: while questions are answered

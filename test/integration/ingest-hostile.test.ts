@@ -6,11 +6,11 @@ import { syncBuiltinESMExports } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { mock, test } from 'node:test';
-import { loadCorpus } from '../../lib/corpus/load';
-import { ingest, type IngestProgress } from '../../lib/ingest';
-import { loadSnapshot } from '../../lib/store/local/snapshot';
-import { snapshotContents } from '../support/snapshot';
-import { tempDir, testConfig } from '../helpers';
+import { loadCorpus } from '@/lib/corpus/load';
+import { ingest, type IngestProgress } from '@/lib/ingest';
+import { loadSnapshot } from '@/lib/store/local/snapshot';
+import { snapshotContents } from '@/test/support/snapshot';
+import { tempDir, testConfig } from '@/test/helpers';
 
 const SECRET = 'root:x:0:0:root:/root:/bin/bash';
 

@@ -2,17 +2,17 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { answerInstructions, rewriteInstructions } from '../../lib/ai/prompts';
-import { answer, answerOnce } from '../../lib/answer/answer';
-import type { CitablePassage } from '../../lib/answer/citations';
-import { readOpening, spanAt } from '../../lib/engines/llm';
-import { NOT_COVERED, REFUSAL, type AnswerEvent, type ChatMessage } from '../../lib/answer/types';
-import { parseConfig, type Config } from '../../lib/config';
-import { parseDocument } from '../../lib/corpus/load';
-import { ingest } from '../../lib/ingest';
-import { normalizeDisplay } from '../../lib/text/normalize';
-import { testConfig } from '../helpers';
-import { closedPort, messageText, splitForStreaming, startFakeLlm, type RecordedRequest, type Reply } from '../support/fake-llm-server';
+import { answerInstructions, rewriteInstructions } from '@/lib/ai/prompts';
+import { answer, answerOnce } from '@/lib/answer/answer';
+import type { CitablePassage } from '@/lib/answer/citations';
+import { readOpening, spanAt } from '@/lib/engines/llm';
+import { NOT_COVERED, REFUSAL, type AnswerEvent, type ChatMessage } from '@/lib/answer/types';
+import { parseConfig, type Config } from '@/lib/config';
+import { parseDocument } from '@/lib/corpus/load';
+import { ingest } from '@/lib/ingest';
+import { normalizeDisplay } from '@/lib/text/normalize';
+import { testConfig } from '@/test/helpers';
+import { closedPort, messageText, splitForStreaming, startFakeLlm, type RecordedRequest, type Reply } from '@/test/support/fake-llm-server';
 
 /**
  * The LLM engine against a real (fake) OpenAI-compatible server on 127.0.0.1: what is sent,

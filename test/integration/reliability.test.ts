@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ingest } from '../../lib/ingest';
-import { loadSnapshot } from '../../lib/store/local/snapshot';
-import { IndexError } from '../../lib/store/types';
-import { getSearcher } from '../../lib/retrieve/searcher';
-import { ROOT, testConfig } from '../helpers';
+import { ingest } from '@/lib/ingest';
+import { loadSnapshot } from '@/lib/store/local/snapshot';
+import { IndexError } from '@/lib/store/types';
+import { getSearcher } from '@/lib/retrieve/searcher';
+import { ROOT, testConfig } from '@/test/helpers';
 
 /** Runs the real ingest CLI and kills it with SIGKILL after `delayMs`. */
 async function killIngestAfter(env: NodeJS.ProcessEnv, delayMs: number): Promise<void> {

@@ -2,17 +2,17 @@ import assert from 'node:assert/strict';
 import { cp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import type { Config } from '../../lib/config';
-import { loadEmbedderForIngest } from '../../lib/embed/load';
-import { loadTransformersEmbedder } from '../../lib/embed/transformers';
-import type { Embedder } from '../../lib/embed/types';
-import { ingest } from '../../lib/ingest';
-import { loadSnapshot } from '../../lib/store/local/snapshot';
-import { LocalSnapshotReader } from '../../lib/store/local/store';
-import { retrieve } from '../../lib/retrieve/retrieve';
-import { buildSearcher } from '../../lib/retrieve/searcher';
-import { tempDir, testConfig } from '../helpers';
-import { ensureTinyModel, TINY_MODEL_DIMS as DIMS, TINY_MODEL_NAME as NAME } from '../../scripts/lib/tiny-model';
+import type { Config } from '@/lib/config';
+import { loadEmbedderForIngest } from '@/lib/embed/load';
+import { loadTransformersEmbedder } from '@/lib/embed/transformers';
+import type { Embedder } from '@/lib/embed/types';
+import { ingest } from '@/lib/ingest';
+import { loadSnapshot } from '@/lib/store/local/snapshot';
+import { LocalSnapshotReader } from '@/lib/store/local/store';
+import { retrieve } from '@/lib/retrieve/retrieve';
+import { buildSearcher } from '@/lib/retrieve/searcher';
+import { tempDir, testConfig } from '@/test/helpers';
+import { ensureTinyModel, TINY_MODEL_DIMS as DIMS, TINY_MODEL_NAME as NAME } from '@/scripts/lib/tiny-model';
 
 // Real Transformers.js loading (tokenizer, onnxruntime session, pooling) on a tiny random-weight
 // model built by scripts/build-tiny-model.py: fully offline. Every config gets a fresh

@@ -1,6 +1,6 @@
-import type { Snapshot } from '../../lib/store/local/snapshot';
-import { LocalSnapshotReader } from '../../lib/store/local/store';
-import type { Passage } from '../../lib/store/types';
+import type { Snapshot } from '@/lib/store/local/snapshot';
+import { LocalSnapshotReader } from '@/lib/store/local/store';
+import type { Passage } from '@/lib/store/types';
 
 /** Every passage and body of a snapshot, decoded (tests only: the store decodes lazily). */
 export async function snapshotContents(snap: Snapshot): Promise<Snapshot & { passages: Passage[]; bodies: Record<string, string> }> {

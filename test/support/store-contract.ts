@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { normalizeVector } from '../../lib/embed/types';
-import type { CommitInfo, DocumentMeta, Passage, StoreReader, StoreWriter } from '../../lib/store/types';
-import { terms, words } from '../../lib/text/normalize';
+import { normalizeVector } from '@/lib/embed/types';
+import type { CommitInfo, DocumentMeta, Passage, StoreReader, StoreWriter } from '@/lib/store/types';
+import { terms, words } from '@/lib/text/normalize';
 
 /**
  * What every store must do, through the interface alone: run it against each implementation

@@ -1,8 +1,8 @@
-import { answerOnce } from '../../../lib/answer/answer';
-import { getConfig } from '../../../lib/config';
-import { handler, jsonResponse, readJson, onlyAllows } from '../../../lib/http/request';
-import { askSchema } from '../../../lib/http/schemas';
-import { answerJson } from '../../../lib/http/shapes';
+import { answerOnce } from '@/lib/answer/answer';
+import { getConfig } from '@/lib/config';
+import { handler, jsonResponse, readJson, onlyAllows } from '@/lib/http/request';
+import { askSchema } from '@/lib/http/schemas';
+import { answerJson } from '@/lib/http/shapes';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,8 +1,8 @@
-import { brief } from '../../../lib/brief/brief';
-import { getConfig } from '../../../lib/config';
-import { handler, jsonResponse, readJson, onlyAllows } from '../../../lib/http/request';
-import { briefSchema } from '../../../lib/http/schemas';
-import { briefingJson } from '../../../lib/http/shapes';
+import { brief } from '@/lib/brief/brief';
+import { getConfig } from '@/lib/config';
+import { handler, jsonResponse, readJson, onlyAllows } from '@/lib/http/request';
+import { briefSchema } from '@/lib/http/schemas';
+import { briefingJson } from '@/lib/http/shapes';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

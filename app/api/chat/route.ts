@@ -1,8 +1,8 @@
-import { getConfig } from '../../../lib/config';
-import { chatResponse, toConversation } from '../../../lib/http/chat';
-import { handler, readJson, onlyAllows } from '../../../lib/http/request';
-import { chatSchema } from '../../../lib/http/schemas';
-import { getSearcher } from '../../../lib/retrieve/searcher';
+import { getConfig } from '@/lib/config';
+import { chatResponse, toConversation } from '@/lib/http/chat';
+import { handler, readJson, onlyAllows } from '@/lib/http/request';
+import { chatSchema } from '@/lib/http/schemas';
+import { getSearcher } from '@/lib/retrieve/searcher';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,9 +1,9 @@
-import { getConfig } from '../../../lib/config';
-import { authorize } from '../../../lib/fetch/access';
-import { describe, saveUpload, trashFile, type Outcome } from '../../../lib/fetch/library';
-import { runAdd } from '../../../lib/fetch/runner';
-import { readAddRequest } from '../../../lib/fetch/upload';
-import { handler, jsonResponse } from '../../../lib/http/request';
+import { getConfig } from '@/lib/config';
+import { authorize } from '@/lib/fetch/access';
+import { describe, saveUpload, trashFile, type Outcome } from '@/lib/fetch/library';
+import { runAdd } from '@/lib/fetch/runner';
+import { readAddRequest } from '@/lib/fetch/upload';
+import { handler, jsonResponse } from '@/lib/http/request';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { handler, jsonResponse, onlyAllows } from '../../../lib/http/request';
-import { eventLoopWindow } from '../../../lib/http/loop';
+import { handler, jsonResponse, onlyAllows } from '@/lib/http/request';
+import { eventLoopWindow } from '@/lib/http/loop';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

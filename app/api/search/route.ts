@@ -1,9 +1,9 @@
-import { getConfig } from '../../../lib/config';
-import { handler, jsonResponse, parseWith, onlyAllows } from '../../../lib/http/request';
-import { searchSchema } from '../../../lib/http/schemas';
-import { searchJson } from '../../../lib/http/shapes';
-import { retrieve } from '../../../lib/retrieve/retrieve';
-import { getSearcher } from '../../../lib/retrieve/searcher';
+import { getConfig } from '@/lib/config';
+import { handler, jsonResponse, parseWith, onlyAllows } from '@/lib/http/request';
+import { searchSchema } from '@/lib/http/schemas';
+import { searchJson } from '@/lib/http/shapes';
+import { retrieve } from '@/lib/retrieve/retrieve';
+import { getSearcher } from '@/lib/retrieve/searcher';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

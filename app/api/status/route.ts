@@ -1,6 +1,6 @@
-import { getConfig } from '../../../lib/config';
-import { handler, jsonResponse, onlyAllows } from '../../../lib/http/request';
-import { libraryStatus } from '../../../lib/library';
+import { getConfig } from '@/lib/config';
+import { handler, jsonResponse, onlyAllows } from '@/lib/http/request';
+import { libraryStatus } from '@/lib/library';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

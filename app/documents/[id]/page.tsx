@@ -1,9 +1,9 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import type { ReactNode } from 'react';
-import { getConfig } from '../../../lib/config';
-import { publicError } from '../../../lib/http/request';
-import { getDocument } from '../../../lib/library';
+import { getConfig } from '@/lib/config';
+import { publicError } from '@/lib/http/request';
+import { getDocument } from '@/lib/library';
 import { ScrollToCited } from './ScrollToCited';
 
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
-import { terms } from '../../text/normalize';
-import { idf } from '../rank';
+import { terms } from '@/lib/text/normalize';
+import { idf } from '@/lib/store/rank';
 import type { Table } from './table';
 
 /** Okapi BM25 over the stored postings of folded, accent-insensitive terms (see text/normalize). */

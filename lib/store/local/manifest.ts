@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { documentMetaSchema } from '../types';
+import { documentMetaSchema } from '@/lib/store/types';
 import { SECTION_NAMES } from './table';
 
 /** On-disk formats of a local index snapshot, validated whenever they are read. */

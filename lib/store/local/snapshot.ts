@@ -1,7 +1,7 @@
 import { type FileHandle, open, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalIndex, ProtobufCodec } from 'vectra';
-import { IndexError } from '../types';
+import { IndexError } from '@/lib/store/types';
 import { manifestSchema, type Manifest } from './manifest';
 import { allocateMatrix } from './simd';
 import { decodeSections, Table, TableError, type TableBuilder } from './table';

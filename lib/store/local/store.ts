@@ -1,8 +1,8 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fold, terms, words } from '../../text/normalize';
-import { fuseScores } from '../fuse';
-import { topIndices } from '../rank';
+import { fold, terms, words } from '@/lib/text/normalize';
+import { fuseScores } from '@/lib/store/fuse';
+import { topIndices } from '@/lib/store/rank';
 import {
   NoIndexError,
   type Candidate,
@@ -16,7 +16,7 @@ import {
   type StoreWriter,
   type TermStats,
   type WriteSession,
-} from '../types';
+} from '@/lib/store/types';
 import { Bm25 } from './bm25';
 import { cosineScan } from './dense';
 import { INDEX_FORMAT, type Manifest } from './manifest';

@@ -1,5 +1,5 @@
-import { terms } from '../../text/normalize';
-import type { DocumentMeta, Passage } from '../types';
+import { terms } from '@/lib/text/normalize';
+import type { DocumentMeta, Passage } from '@/lib/store/types';
 
 /**
  * The passages of a snapshot and their lexical index as typed arrays in one file (`index.bin`),

@@ -1,4 +1,4 @@
-import type { StoreReader, StoreWriter } from '../types';
+import type { StoreReader, StoreWriter } from '@/lib/store/types';
 
 export type CopyReport = { documents: number; passages: number; skipped: number; removed: number };
 

@@ -1,12 +1,12 @@
 import pg from 'pg';
-import type { Passage } from '../../corpus/chunk';
-import { fuseScores } from '../fuse';
-import { fold, terms, trimEndOf, words } from '../../text/normalize';
+import type { Passage } from '@/lib/corpus/chunk';
+import { fuseScores } from '@/lib/store/fuse';
+import { fold, terms, trimEndOf, words } from '@/lib/text/normalize';
 import {
   IndexError, NoIndexError,
   type Candidate, type CommitInfo, type DocumentFilter, type DocumentMeta, type SearchQuery, type StoreInfo, type StoreReader,
   type StoreWriter, type TermStats, type WriteSession,
-} from '../types';
+} from '@/lib/store/types';
 import { migrate } from './migrations';
 
 /**

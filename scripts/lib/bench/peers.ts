@@ -5,8 +5,8 @@ import { LocalDocumentIndex } from 'vectra';
 // wink-bm25-text-search ships without types; it is the BM25 engine vectra itself uses.
 // @ts-expect-error no type declarations
 import BM25 from 'wink-bm25-text-search';
-import type { Passage } from '../../../lib/corpus/chunk';
-import type { Embedder } from '../../../lib/embed/types';
+import type { Passage } from '@/lib/corpus/chunk';
+import type { Embedder } from '@/lib/embed/types';
 
 /** A retrieval system under comparison: ranked passage ids for a query. */
 export type Peer = { name: string; search(query: string, k: number): Promise<string[]>; close(): Promise<void> };

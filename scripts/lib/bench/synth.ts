@@ -1,5 +1,5 @@
-import { CLEANER_VERSION } from '../../../lib/corpus/clean';
-import type { CollectionData } from '../../../lib/store/collection';
+import { CLEANER_VERSION } from '@/lib/corpus/clean';
+import type { CollectionData } from '@/lib/store/collection';
 
 /**
  * A synthetic collection with realistic text statistics: passages recombine real sentences

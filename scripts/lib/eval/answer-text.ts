@@ -1,4 +1,4 @@
-import { fold } from '../../../lib/text/normalize';
+import { fold } from '@/lib/text/normalize';
 import { matchForm } from './metrics';
 
 /**

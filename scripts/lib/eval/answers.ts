@@ -1,6 +1,6 @@
-import { answerOnce } from '../../../lib/answer/answer';
-import type { Answer, AnswerEngine } from '../../../lib/answer/types';
-import type { Config } from '../../../lib/config';
+import { answerOnce } from '@/lib/answer/answer';
+import type { Answer, AnswerEngine } from '@/lib/answer/types';
+import type { Config } from '@/lib/config';
 import { answerWords, exactMatch, firstSentence, median, mentions, shortAnswer, tokenF1 } from './answer-text';
 import type { GoldQuestion } from './gold';
 import { containsAny } from './metrics';

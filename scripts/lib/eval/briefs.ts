@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { AnswerEngine } from '../../../lib/answer/types';
-import { brief, type Briefing } from '../../../lib/brief/brief';
-import type { Config } from '../../../lib/config';
-import { terms } from '../../../lib/text/normalize';
+import type { AnswerEngine } from '@/lib/answer/types';
+import { brief, type Briefing } from '@/lib/brief/brief';
+import type { Config } from '@/lib/config';
+import { terms } from '@/lib/text/normalize';
 import { containsAny } from './metrics';
 
 export const briefTopicSchema = z.object({

@@ -1,4 +1,4 @@
-import { fold } from '../../../lib/text/normalize';
+import { fold } from '@/lib/text/normalize';
 
 /** Folded and with punctuation spacing evened out, so gold snippets survive quote and dash variants. */
 export const matchForm = (text: string) => fold(text).replace(/\s+/g, ' ');

@@ -1,11 +1,11 @@
-import { getConfig } from '../../../../lib/config';
-import { authorize } from '../../../../lib/fetch/access';
-import { trashFile } from '../../../../lib/fetch/library';
-import { runAdd } from '../../../../lib/fetch/runner';
-import { HttpError, handler, jsonResponse, onlyAllows } from '../../../../lib/http/request';
-import { documentJson } from '../../../../lib/http/shapes';
-import { getDocument } from '../../../../lib/library';
-import { openStore } from '../../../../lib/store/open';
+import { getConfig } from '@/lib/config';
+import { authorize } from '@/lib/fetch/access';
+import { trashFile } from '@/lib/fetch/library';
+import { runAdd } from '@/lib/fetch/runner';
+import { HttpError, handler, jsonResponse, onlyAllows } from '@/lib/http/request';
+import { documentJson } from '@/lib/http/shapes';
+import { getDocument } from '@/lib/library';
+import { openStore } from '@/lib/store/open';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,14 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { getConfig, type ServerConfig } from './lib/config';
-import { BARE_POLICY, SECURITY_HEADERS, TOKEN_COOKIE, contentSecurityPolicy, hostAllowed, presentedToken, tokenMatches } from './lib/http/access';
+import {
+  BARE_POLICY,
+  SECURITY_HEADERS,
+  TOKEN_COOKIE,
+  contentSecurityPolicy,
+  hostAllowed,
+  presentedToken,
+  tokenMatches,
+} from './lib/http/access';
 
 /**
  * Runs before every request (Next.js 16 proxies run on Node.js, so the config module loads here as
@@ -43,10 +51,19 @@ function checkToken(request: NextRequest, server: ServerConfig): NextResponse | 
     const clean = request.nextUrl.clone();
     clean.searchParams.delete('token');
     const response = secured(NextResponse.redirect(clean, 303), BARE_POLICY);
-    response.cookies.set(TOKEN_COOKIE, expected, { httpOnly: true, sameSite: 'lax', path: '/', secure: request.nextUrl.protocol === 'https:' });
+    response.cookies.set(TOKEN_COOKIE, expected, {
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/',
+      secure: request.nextUrl.protocol === 'https:',
+    });
     return response;
   }
-  return refuse(401, 'This Dossier needs its access token: send the header `Authorization: Bearer <token>`, or open /?token=<token> once in this browser.', { 'www-authenticate': 'Bearer' });
+  return refuse(
+    401,
+    'This Dossier needs its access token: send the header `Authorization: Bearer <token>`, or open /?token=<token> once in this browser.',
+    { 'www-authenticate': 'Bearer' },
+  );
 }
 
 export function proxy(request: NextRequest): NextResponse {
@@ -58,12 +75,17 @@ export function proxy(request: NextRequest): NextResponse {
   }
   // DELETE removes an article (/api/documents/:id); no other route takes it.
   const allowed = METHODS.has(request.method) && (request.method !== 'DELETE' || request.nextUrl.pathname.startsWith('/api/documents/'));
-  if (!allowed) return refuse(405, `The ${request.method.slice(0, 20)} method is not served here; use GET or POST.`, { allow: 'GET, HEAD, POST' });
+  if (!allowed)
+    return refuse(405, `The ${request.method.slice(0, 20)} method is not served here; use GET or POST.`, { allow: 'GET, HEAD, POST' });
   if (!hostAllowed(request.headers.get('host'), server)) {
-    return refuse(421, 'This server does not answer to that host name. Open it by the address it was started on, or add the name to DOSSIER_ALLOWED_HOSTS.');
+    return refuse(
+      421,
+      'This server does not answer to that host name. Open it by the address it was started on, or add the name to DOSSIER_ALLOWED_HOSTS.',
+    );
   }
   const path = request.nextUrl.pathname;
-  if (!wellEncoded(path) && path.startsWith('/api/')) return refuse(400, 'The address is not valid: a % in it must start an escape such as %20.');
+  if (!wellEncoded(path) && path.startsWith('/api/'))
+    return refuse(400, 'The address is not valid: a % in it must start an escape such as %20.');
   const denied = checkToken(request, server);
   if (denied) return denied;
   // Uploads are multipart; that route also requires a custom header, which no other site can send.

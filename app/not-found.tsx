@@ -9,7 +9,9 @@ export default async function NotFound() {
     <div className="doc">
       <h1>Not found</h1>
       <p>That document is not in the index. It may have been removed from the corpus and re-indexed.</p>
-      <p><Link href="/">← Back to Dossier</Link></p>
+      <p>
+        <Link href="/">← Back to Dossier</Link>
+      </p>
     </div>
   );
 }

@@ -22,10 +22,23 @@ export default async function Home() {
       <main className="main">
         <header className="header">
           <h1>Dossier</h1>
-          {status && <span className="meta">{status.documents.length} articles · {status.passageCount} passages · {status.retrieval === 'hybrid' ? 'hybrid search' : 'keyword search'} · {status.llm ? `LLM: ${status.llm}` : 'local answers'}</span>}
+          {status && (
+            <span className="meta">
+              {status.documents.length} articles · {status.passageCount} passages ·{' '}
+              {status.retrieval === 'hybrid' ? 'hybrid search' : 'keyword search'} · {status.llm ? `LLM: ${status.llm}` : 'local answers'}
+            </span>
+          )}
         </header>
-        {problem && <div className="banner" role="alert">{problem}</div>}
-        {status?.warnings.map((w) => <div key={w} className="banner" role="status" data-testid="warning-banner">{w}</div>)}
+        {problem && (
+          <div className="banner" role="alert">
+            {problem}
+          </div>
+        )}
+        {status?.warnings.map((w) => (
+          <div key={w} className="banner" role="status" data-testid="warning-banner">
+            {w}
+          </div>
+        ))}
         {status && <Chat examples={status.examples} pageWarnings={status.warnings} />}
       </main>
       <aside className="side" aria-label="Library">
@@ -39,7 +52,10 @@ export default async function Home() {
             {status.documents.map((d) => (
               <li key={d.id}>
                 <a href={`/documents/${encodeURIComponent(d.id)}`}>{d.title}</a>
-                <div className="sub">{[d.outlet ?? 'Unknown outlet', d.published ?? 'undated', `${d.passageCount} passages`].join(' · ')}{canRemove && <RemoveArticle id={d.id} title={d.title} />}</div>
+                <div className="sub">
+                  {[d.outlet ?? 'Unknown outlet', d.published ?? 'undated', `${d.passageCount} passages`].join(' · ')}
+                  {canRemove && <RemoveArticle id={d.id} title={d.title} />}
+                </div>
               </li>
             ))}
           </ul>

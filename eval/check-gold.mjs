@@ -186,7 +186,8 @@ function checkQuestions(name, { requireTag, dev = false } = {}) {
       if (answers.length) problem(where, 'unanswerable question must have answers []');
       if (evidence.length) problem(where, 'unanswerable question must have evidence []');
       if (!dev && !tags.includes('unanswerable')) problem(where, 'unanswerable question must be tagged "unanswerable"');
-      if (dev && typeof row.question === 'string') unanswerableReport.push({ id: row.id, question: row.question, found: namesInCorpus(row.question) });
+      if (dev && typeof row.question === 'string')
+        unanswerableReport.push({ id: row.id, question: row.question, found: namesInCorpus(row.question) });
       continue;
     }
     if (row.answerable !== true) continue;
@@ -194,7 +195,8 @@ function checkQuestions(name, { requireTag, dev = false } = {}) {
     if (tags.includes('unanswerable')) problem(where, 'answerable question tagged "unanswerable"');
     if (dev && typeof row.question === 'string') {
       // A question that quotes its own evidence is not a retrieval test.
-      for (const ev of evidence) if (norm(row.question).includes(norm(ev))) problem(where, `question contains its evidence verbatim: "${ev}"`);
+      for (const ev of evidence)
+        if (norm(row.question).includes(norm(ev))) problem(where, `question contains its evidence verbatim: "${ev}"`);
     }
     if (answers.length === 0) problem(where, 'answerable question needs >= 1 answer');
     if (evidence.length === 0) problem(where, 'answerable question needs >= 1 evidence snippet');
@@ -243,8 +245,7 @@ function checkQuestions(name, { requireTag, dev = false } = {}) {
     }
 
     // tag-specific checks
-    if (tags.includes('multi') && filesHit.size < 2)
-      problem(where, `tagged "multi" but evidence comes from ${filesHit.size} article(s)`);
+    if (tags.includes('multi') && filesHit.size < 2) problem(where, `tagged "multi" but evidence comes from ${filesHit.size} article(s)`);
     if (tags.includes('accent')) {
       if (hasDiacritics(row.question)) problem(where, 'tagged "accent" but the question itself contains diacritics');
       if (!evidence.some(hasDiacritics)) problem(where, 'tagged "accent" but no evidence snippet contains diacritics');
@@ -267,11 +268,13 @@ function checkQuestions(name, { requireTag, dev = false } = {}) {
 // number of articles holding each: a reviewer's aid for unanswerable questions, since a
 // question about a person the corpus covers, but an event it does not, is the hard case.
 function namesInCorpus(question) {
-  const words = question.replace(/[?.,!"“”]/g, ' ').split(/\s+/).filter(Boolean).slice(1);
+  const words = question
+    .replace(/[?.,!"“”]/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(1);
   const names = [...new Set(words.filter((w) => /^(\p{Lu}|\d)/u.test(w) && w.length > 1).map((w) => w.replace(/[’']s$/, '')))];
-  return names
-    .map((n) => ({ n, count: articles.filter((a) => norm(a.body).includes(norm(n))).length }))
-    .filter((x) => x.count > 0);
+  return names.map((n) => ({ n, count: articles.filter((a) => norm(a.body).includes(norm(n))).length })).filter((x) => x.count > 0);
 }
 
 // ---------- briefing topics ----------
@@ -332,11 +335,16 @@ if (collection) {
   // The dev-set mix asked for in issue 9 ("Your own yardstick").
   need(total >= 120, `${collection.name} needs >= 120 questions (has ${total})`);
   need(total - answerable >= 25, `${collection.name} needs >= 25 unanswerable questions (has ${total - answerable})`);
-  need(sets.every((r) => r.articles >= 80), `${collection.name} questions should draw on >= 80 distinct articles (${sets.map((r) => r.articles).join(', ')})`);
+  need(
+    sets.every((r) => r.articles >= 80),
+    `${collection.name} questions should draw on >= 80 distinct articles (${sets.map((r) => r.articles).join(', ')})`,
+  );
   need(topics >= 5, `${collection.name} needs >= 5 briefing topics (has ${topics})`);
   console.log(`articles: ${articles.length} in ${ARTICLES}`);
   for (const r of sets) {
-    console.log(`${r.name}: ${r.total} questions (${r.answerable} answerable, ${r.total - r.answerable} unanswerable), evidence from ${r.articles} distinct articles`);
+    console.log(
+      `${r.name}: ${r.total} questions (${r.answerable} answerable, ${r.total - r.answerable} unanswerable), evidence from ${r.articles} distinct articles`,
+    );
     console.log(`  kind (answerable+unanswerable): ${countLine(r.kindCounts)}`);
     console.log(`  style: ${countLine(r.styleCounts)}`);
   }
@@ -344,7 +352,8 @@ if (collection) {
   const report = sets.flatMap((r) => r.unanswerableReport);
   if (report.length) {
     console.log(`\nunanswerable questions: names and numbers that do occur in the corpus (check by hand that the answer does not):`);
-    for (const u of report) console.log(`  ${u.id}: ${u.found.length ? u.found.map((f) => `${f.n} (${f.count})`).join(', ') : '-'}  | ${u.question}`);
+    for (const u of report)
+      console.log(`  ${u.id}: ${u.found.length ? u.found.map((f) => `${f.n} (${f.count})`).join(', ') : '-'}  | ${u.question}`);
   }
 } else {
   const gold = checkQuestions('gold.jsonl');

@@ -9,11 +9,19 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const positiveInt = (max: number) =>
-  z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`);
 
 /** A host name or address to bind: localhost, 127.0.0.1, 0.0.0.0, ::1, :: or a machine name. */
-const bindHost = z.string()
-  .regex(/^(?:[\w.-]{1,253}|[0-9a-fA-F:.]{0,45}:[0-9a-fA-F:.]{0,45})$/, 'must be a host name or address such as 127.0.0.1, localhost, ::1 or 0.0.0.0 (no port: use PORT)')
+const bindHost = z
+  .string()
+  .regex(
+    /^(?:[\w.-]{1,253}|[0-9a-fA-F:.]{0,45}:[0-9a-fA-F:.]{0,45})$/,
+    'must be a host name or address such as 127.0.0.1, localhost, ::1 or 0.0.0.0 (no port: use PORT)',
+  )
   .transform((h) => h.toLowerCase());
 
 /** `Host` header values: a name or address with an optional port, IPv6 in brackets. */
@@ -24,7 +32,11 @@ const envSchema = z.object({
   DOSSIER_INDEX_DIR: z.string().min(1).default('.dossier'),
   // Set, the collection lives in PostgreSQL (with pgvector) instead of DOSSIER_INDEX_DIR.
   DOSSIER_DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/, hostname: /^[^\s/]+$/, message: 'must be a PostgreSQL URL such as postgres://user:password@host:5432/dossier' })
+    .url({
+      protocol: /^postgres(ql)?$/,
+      hostname: /^[^\s/]+$/,
+      message: 'must be a PostgreSQL URL such as postgres://user:password@host:5432/dossier',
+    })
     .optional(),
   // "auto" = configured Transformers.js model, then the bundled encoder, then lexical only.
   // "none" = lexical only. "use" = the bundled Universal Sentence Encoder directly.
@@ -36,12 +48,15 @@ const envSchema = z.object({
   DOSSIER_QUERY_PREFIX: z.string().optional(),
   DOSSIER_EMBED_THREADS: positiveInt(64).optional(),
   DOSSIER_CHUNK_TOKENS: positiveInt(2048).default(160),
-  DOSSIER_CHUNK_OVERLAP: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(5, 'must be at most 5').default(1),
+  DOSSIER_CHUNK_OVERLAP: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(5, 'must be at most 5')
+    .default(1),
   DOSSIER_TOP_K: positiveInt(100).default(5),
   DOSSIER_ENGINE: z.enum(['local', 'llm'], { message: 'must be "local" or "llm"' }).optional(),
-  DOSSIER_LLM_PROVIDER: z
-    .enum(['openai', 'openai-compatible'], { message: 'must be "openai" or "openai-compatible"' })
-    .optional(),
+  DOSSIER_LLM_PROVIDER: z.enum(['openai', 'openai-compatible'], { message: 'must be "openai" or "openai-compatible"' }).optional(),
   DOSSIER_LLM_BASE_URL: z.url({ message: 'must be a URL such as http://127.0.0.1:11434/v1' }).optional(),
   DOSSIER_LLM_MODEL: z.string().min(1).optional(),
   DOSSIER_LLM_API_KEY: z.string().min(1).optional(),
@@ -52,11 +67,21 @@ const envSchema = z.object({
   HOST: bindHost.optional(),
   // Set by scripts/start.mjs and by `next start` itself once it listens.
   PORT: positiveInt(65_535).optional(),
-  DOSSIER_ALLOWED_HOSTS: z.string()
-    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
-    .refine((hosts) => hosts.every((h) => hostHeader.test(h)), 'must be a comma-separated list of host names, each with an optional port (dossier.example.org,10.0.0.5:3000)')
+  DOSSIER_ALLOWED_HOSTS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .refine(
+      (hosts) => hosts.every((h) => hostHeader.test(h)),
+      'must be a comma-separated list of host names, each with an optional port (dossier.example.org,10.0.0.5:3000)',
+    )
     .optional(),
-  DOSSIER_ACCESS_TOKEN: z.string()
+  DOSSIER_ACCESS_TOKEN: z
+    .string()
     .min(16, 'must be at least 16 characters long (for example the output of `openssl rand -hex 32`)')
     .max(512, 'must be at most 512 characters long')
     .regex(/^[\x21-\x7E]+$/, 'must be printable ASCII without spaces')
@@ -117,9 +142,7 @@ export class ConfigError extends Error {
 }
 
 function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`)
-    .join('; ');
+  return error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`).join('; ');
 }
 
 /** Builds a validated config from an environment object; throws ConfigError naming the bad variable. */
@@ -135,11 +158,29 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
   if (e.DOSSIER_LLM_PROVIDER === 'openai') {
     const apiKey = e.DOSSIER_LLM_API_KEY ?? e.OPENAI_API_KEY;
     if (!apiKey) throw new ConfigError('Invalid configuration: DOSSIER_LLM_PROVIDER=openai needs OPENAI_API_KEY (or DOSSIER_LLM_API_KEY).');
-    llm = { provider: 'openai', baseURL: e.DOSSIER_LLM_BASE_URL, model: e.DOSSIER_LLM_MODEL ?? 'gpt-4o-mini', apiKey, timeoutMs: e.DOSSIER_LLM_TIMEOUT_MS };
+    llm = {
+      provider: 'openai',
+      baseURL: e.DOSSIER_LLM_BASE_URL,
+      model: e.DOSSIER_LLM_MODEL ?? 'gpt-4o-mini',
+      apiKey,
+      timeoutMs: e.DOSSIER_LLM_TIMEOUT_MS,
+    };
   } else if (e.DOSSIER_LLM_PROVIDER === 'openai-compatible') {
-    if (!e.DOSSIER_LLM_BASE_URL) throw new ConfigError('Invalid configuration: DOSSIER_LLM_PROVIDER=openai-compatible needs DOSSIER_LLM_BASE_URL (for example http://127.0.0.1:11434/v1 for Ollama).');
-    if (!e.DOSSIER_LLM_MODEL) throw new ConfigError('Invalid configuration: DOSSIER_LLM_PROVIDER=openai-compatible needs DOSSIER_LLM_MODEL (for example llama3.1).');
-    llm = { provider: 'openai-compatible', baseURL: e.DOSSIER_LLM_BASE_URL, model: e.DOSSIER_LLM_MODEL, apiKey: e.DOSSIER_LLM_API_KEY, timeoutMs: e.DOSSIER_LLM_TIMEOUT_MS };
+    if (!e.DOSSIER_LLM_BASE_URL)
+      throw new ConfigError(
+        'Invalid configuration: DOSSIER_LLM_PROVIDER=openai-compatible needs DOSSIER_LLM_BASE_URL (for example http://127.0.0.1:11434/v1 for Ollama).',
+      );
+    if (!e.DOSSIER_LLM_MODEL)
+      throw new ConfigError(
+        'Invalid configuration: DOSSIER_LLM_PROVIDER=openai-compatible needs DOSSIER_LLM_MODEL (for example llama3.1).',
+      );
+    llm = {
+      provider: 'openai-compatible',
+      baseURL: e.DOSSIER_LLM_BASE_URL,
+      model: e.DOSSIER_LLM_MODEL,
+      apiKey: e.DOSSIER_LLM_API_KEY,
+      timeoutMs: e.DOSSIER_LLM_TIMEOUT_MS,
+    };
   }
   if (e.DOSSIER_ENGINE === 'llm' && !llm) {
     throw new ConfigError('Invalid configuration: DOSSIER_ENGINE=llm needs DOSSIER_LLM_PROVIDER (openai or openai-compatible).');

@@ -37,8 +37,10 @@ export type IngestReport = {
 const EMBED_BATCH = 32;
 
 function incompatibility(prev: StoreInfo, embedder: Embedder | null, cfg: Config): string | null {
-  if ((prev.embedder?.id ?? null) !== (embedder?.id ?? null)) return `the embedding model changed (${prev.embedder?.id ?? 'none'} → ${embedder?.id ?? 'none'})`;
-  if (prev.chunking.maxTokens !== cfg.chunking.maxTokens || prev.chunking.overlapSentences !== cfg.chunking.overlapSentences) return 'the chunking parameters changed';
+  if ((prev.embedder?.id ?? null) !== (embedder?.id ?? null))
+    return `the embedding model changed (${prev.embedder?.id ?? 'none'} → ${embedder?.id ?? 'none'})`;
+  if (prev.chunking.maxTokens !== cfg.chunking.maxTokens || prev.chunking.overlapSentences !== cfg.chunking.overlapSentences)
+    return 'the chunking parameters changed';
   if (prev.chunking.cleanerVersion !== CLEANER_VERSION) return 'the cleaning rules changed';
   return null;
 }
@@ -68,15 +70,28 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
   const embedder = choice.embedder;
   warnings.push(...choice.warnings);
 
-  const rebuildReason: string | undefined = options.rebuild ? '--rebuild was requested' : previous ? (incompatibility(previous, embedder, cfg) ?? undefined) : undefined;
+  const rebuildReason: string | undefined = options.rebuild
+    ? '--rebuild was requested'
+    : previous
+      ? (incompatibility(previous, embedder, cfg) ?? undefined)
+      : undefined;
   const reusable = !!previous && !rebuildReason;
   const prevHashes = reusable ? hashes : new Map<string, string>();
 
   const report: IngestReport = {
-    revision: null, upToDate: false, rebuilt: !reusable, rebuildReason,
-    added: [], changed: [], unchanged: [], removed: [], skipped,
+    revision: null,
+    upToDate: false,
+    rebuilt: !reusable,
+    rebuildReason,
+    added: [],
+    changed: [],
+    unchanged: [],
+    removed: [],
+    skipped,
     embedder: embedder ? { id: embedder.id, label: embedder.label, dims: embedder.dims } : null,
-    passageCount: 0, embeddedPassages: 0, warnings,
+    passageCount: 0,
+    embeddedPassages: 0,
+    warnings,
   };
 
   // Held from here to the commit: a second ingest on the same store waits or fails with a sentence.
@@ -120,7 +135,8 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
       // model takes at once. Sentence vectors are stored so that answering embeds only the
       // question; a sentence repeated by an overlapping passage is embedded once.
       const texts = new Map<string, Float32Array | null>();
-      for (const w of writes) for (const p of w.passages) for (const text of [p.text, ...p.sentences.map((s) => s.text)]) texts.set(text, null);
+      for (const w of writes)
+        for (const p of w.passages) for (const text of [p.text, ...p.sentences.map((s) => s.text)]) texts.set(text, null);
       const todo = [...texts.keys()];
       const passageTotal = writes.reduce((n, w) => n + w.passages.length, 0);
       options.onProgress?.({ phase: 'embed', done: 0, total: passageTotal });
@@ -141,10 +157,20 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
 
     for (const { doc, passages, vectors, sentenceVectors } of writes) {
       const { body, ...meta } = doc;
-      await session.upsertDocument({ ...meta, passageCount: passages.length }, body, passages, embedder ? vectors : null, embedder ? sentenceVectors : null);
+      await session.upsertDocument(
+        { ...meta, passageCount: passages.length },
+        body,
+        passages,
+        embedder ? vectors : null,
+        embedder ? sentenceVectors : null,
+      );
     }
     for (const id of report.removed) await session.removeDocument(id);
-    report.revision = await session.commit({ embedder: report.embedder, chunking: { ...cfg.chunking, cleanerVersion: CLEANER_VERSION }, warnings });
+    report.revision = await session.commit({
+      embedder: report.embedder,
+      chunking: { ...cfg.chunking, cleanerVersion: CLEANER_VERSION },
+      warnings,
+    });
   } catch (error) {
     await session.abort();
     throw error;

@@ -48,7 +48,11 @@ async function collectExamples(s: Searcher): Promise<string[]> {
     }
     for (const m of p.text.matchAll(/\b(19|20)\d{2}\b/g)) years.set(m[0], (years.get(m[0]) ?? 0) + 1);
   }
-  const top = (m: Map<string, number>, n: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k]) => k);
+  const top = (m: Map<string, number>, n: number) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k]) => k);
   const out: string[] = [];
   const [person, other] = top(names, 2);
   const [year] = top(years, 1);

@@ -11,13 +11,16 @@ corpus folder as received under outlet/date-slug with a .source.json note of whe
 then updates the index. Adding a link again updates its file.
 --describe <file> (repeatable) reports on files already put in the corpus folder (the app's uploads).`;
 
-const args = cliArgs(usage, { feed: { type: 'string', multiple: true }, describe: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+const args = cliArgs(
+  usage,
+  { feed: { type: 'string', multiple: true }, describe: { type: 'string', multiple: true }, json: { type: 'boolean' } },
   z.object({
     feed: z.array(z.string()).default([]),
     describe: z.array(z.string()).default([]),
     json: z.boolean().default(false),
     positionals: z.array(z.string()),
-  }));
+  }),
+);
 
 runCli(async () => {
   const cfg = getConfig();

@@ -16,7 +16,11 @@ const args = cliArgs(
   usage,
   { engine: { type: 'string' }, k: { type: 'string' }, json: { type: 'boolean' } },
   z.object({
-    positionals: z.array(z.string()).min(1, 'missing: give a question in quotes').transform((p) => p.join(' ').trim()).pipe(questionText()),
+    positionals: z
+      .array(z.string())
+      .min(1, 'missing: give a question in quotes')
+      .transform((p) => p.join(' ').trim())
+      .pipe(questionText()),
     engine: z.enum(['local', 'llm'], { message: 'must be "local" or "llm"' }).optional(),
     k: z.coerce.number().int().min(1).max(50).optional(),
     json: z.boolean().default(false),
@@ -55,7 +59,8 @@ runCli(async () => {
   }
   console.log();
   const weak = result.checks.filter((c) => c.verdict !== 'supported');
-  for (const w of weak) console.log(`  (${w.verdict === 'uncited' ? 'no citation' : `weak support ${w.support}`}: "${w.sentence.slice(0, 80)}…")`);
+  for (const w of weak)
+    console.log(`  (${w.verdict === 'uncited' ? 'no citation' : `weak support ${w.support}`}: "${w.sentence.slice(0, 80)}…")`);
   if (result.removedMarkers) console.log(`  (${result.removedMarkers} citation marker(s) pointed at no source and were removed)`);
   const store = await openStore(cfg);
   const cited = [...new Set([...result.citations, ...result.related].map((c) => c.docId))];

@@ -22,13 +22,24 @@ p50/p95 (hybrid, lexical), and recall@10 of the HNSW dense top-10 against exact 
 --url it starts PGlite (PostgreSQL in WebAssembly, one backend) on a loopback port; with --url the
 database's collection is REPLACED.`;
 
-const args = cliArgs(usage, { scale: { type: 'string' }, queries: { type: 'string' }, candidates: { type: 'string' }, url: { type: 'string' } }, z.object({
-  scale: z.string().default('10000').transform((s) => s.split(',').map(Number)).pipe(z.array(z.number().int().min(100).max(1_000_000))),
-  queries: z.coerce.number().int().min(5).max(1000).default(50),
-  candidates: z.coerce.number().int().min(10).max(1000).optional(),
-  url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
-  positionals: z.array(z.string()).max(0, 'is not expected'),
-}));
+const args = cliArgs(
+  usage,
+  { scale: { type: 'string' }, queries: { type: 'string' }, candidates: { type: 'string' }, url: { type: 'string' } },
+  z.object({
+    scale: z
+      .string()
+      .default('10000')
+      .transform((s) => s.split(',').map(Number))
+      .pipe(z.array(z.number().int().min(100).max(1_000_000))),
+    queries: z.coerce.number().int().min(5).max(1000).default(50),
+    candidates: z.coerce.number().int().min(10).max(1000).optional(),
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+    positionals: z.array(z.string()).max(0, 'is not expected'),
+  }),
+);
 
 const DIMS = 384;
 
@@ -64,8 +75,10 @@ runCli(async () => {
       const local = await openLocalStore(dir);
 
       let state = 7;
-      const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-      const texts = Array.from({ length: args.queries }, () => sentences[Math.floor(rand() * sentences.length)]!.split(' ').slice(0, 6).join(' '));
+      const rand = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+      const texts = Array.from({ length: args.queries }, () =>
+        sentences[Math.floor(rand() * sentences.length)]!.split(' ').slice(0, 6).join(' '),
+      );
       const vectors = texts.map(() => normalizeVector(Float32Array.from({ length: DIMS }, () => rand() - 0.5)));
       const asked = (mode: SearchQuery['mode'], limit = 10) => texts.map((text, i) => ({ text, vector: vectors[i]!, mode, limit }));
 
@@ -73,12 +86,19 @@ runCli(async () => {
       const [ll, pl] = [await timed(local, asked('lexical')), await timed(pg.reader, asked('lexical'))];
       const [ld, pd] = [await timed(local, asked('dense')), await timed(pg.reader, asked('dense'))];
       const overlap = (a: { passageId: string }[][], b: { passageId: string }[][]) =>
-        a.reduce((sum, want, i) => sum + b[i]!.filter((c) => want.some((w) => w.passageId === c.passageId)).length / Math.max(1, want.length), 0) / a.length;
+        a.reduce(
+          (sum, want, i) => sum + b[i]!.filter((c) => want.some((w) => w.passageId === c.passageId)).length / Math.max(1, want.length),
+          0,
+        ) / a.length;
       rows.push([
-        n, `${(n / localWrite).toFixed(0)} / ${(n / pgWrite).toFixed(0)}`,
-        `${lh.p50.toFixed(1)} / ${lh.p95.toFixed(1)}`, `${ph.p50.toFixed(1)} / ${ph.p95.toFixed(1)}`,
+        n,
+        `${(n / localWrite).toFixed(0)} / ${(n / pgWrite).toFixed(0)}`,
+        `${lh.p50.toFixed(1)} / ${lh.p95.toFixed(1)}`,
+        `${ph.p50.toFixed(1)} / ${ph.p95.toFixed(1)}`,
         `${ll.p50.toFixed(1)} / ${pl.p50.toFixed(1)}`,
-        overlap(ld.results, pd.results).toFixed(3), overlap(ll.results, pl.results).toFixed(3), overlap(lh.results, ph.results).toFixed(3),
+        overlap(ld.results, pd.results).toFixed(3),
+        overlap(ll.results, pl.results).toFixed(3),
+        overlap(lh.results, ph.results).toFixed(3),
       ]);
       console.error(`${n} passages done (${args.url ? redactUrl(url) : 'PGlite'}).`);
     } finally {
@@ -87,5 +107,19 @@ runCli(async () => {
       await rm(dir, { recursive: true, force: true });
     }
   }
-  console.log(table(['passages', 'write passages/s local / pg', 'hybrid p50 / p95 ms local', 'hybrid p50 / p95 ms pg', 'lexical p50 ms local / pg', 'dense recall@10 pg vs exact', 'lexical top-10 agreement', 'hybrid top-10 agreement'], rows));
+  console.log(
+    table(
+      [
+        'passages',
+        'write passages/s local / pg',
+        'hybrid p50 / p95 ms local',
+        'hybrid p50 / p95 ms pg',
+        'lexical p50 ms local / pg',
+        'dense recall@10 pg vs exact',
+        'lexical top-10 agreement',
+        'hybrid top-10 agreement',
+      ],
+      rows,
+    ),
+  );
 });

@@ -24,14 +24,27 @@ of eval/gold.jsonl, each --runs times in a fresh conversation, after one unmeasu
 (repeat runs of a question may be served from the server's query cache).
 Prints per-question times and median [min–max] of Enter → first answer text and Enter → answer done.`;
 
-const args = cliArgs(usage, { questions: { type: 'string' }, runs: { type: 'string' }, chromium: { type: 'string' } }, z.object({
-  questions: z.coerce.number().int().min(1).max(100).default(10),
-  runs: z.coerce.number().int().min(1).max(20).default(1),
-  chromium: z.string().default('/usr/bin/chromium'),
-  positionals: z.array(z.string()).max(0, 'is not expected'),
-}));
+const args = cliArgs(
+  usage,
+  { questions: { type: 'string' }, runs: { type: 'string' }, chromium: { type: 'string' } },
+  z.object({
+    questions: z.coerce.number().int().min(1).max(100).default(10),
+    runs: z.coerce.number().int().min(1).max(20).default(1),
+    chromium: z.string().default('/usr/bin/chromium'),
+    positionals: z.array(z.string()).max(0, 'is not expected'),
+  }),
+);
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 type Timing = { firstMs: number; doneMs: number; text: string; chips: number };
 
@@ -46,7 +59,13 @@ async function timeQuestion(page: Page, question: string): Promise<Timing> {
     const t = { enter: 0, first: 0, done: 0 };
     (window as unknown as { __bench: typeof t }).__bench = t;
     const textarea = document.querySelector('textarea')!;
-    textarea.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey && !t.enter) t.enter = performance.now(); }, { capture: true, once: true });
+    textarea.addEventListener(
+      'keydown',
+      (e) => {
+        if (e.key === 'Enter' && !e.shiftKey && !t.enter) t.enter = performance.now();
+      },
+      { capture: true, once: true },
+    );
     const observer = new MutationObserver(() => {
       const answer = document.querySelector('[data-testid=answer]');
       if (!answer || !t.enter) return;
@@ -58,7 +77,13 @@ async function timeQuestion(page: Page, question: string): Promise<Timing> {
         observer.disconnect();
       }
     });
-    observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-state'] });
+    observer.observe(document.body, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+      attributeFilter: ['data-state'],
+    });
   });
   await box.press('Enter');
   await page.waitForFunction(() => (window as unknown as { __bench: { done: number } }).__bench.done > 0, undefined, { timeout: 60_000 });
@@ -66,7 +91,12 @@ async function timeQuestion(page: Page, question: string): Promise<Timing> {
   const alert = page.locator('.banner[role=alert]');
   if (await alert.count()) throw new Error(`The answer to "${question}" failed: ${await alert.first().innerText()}`);
   const answer = page.getByTestId('answer-text');
-  return { firstMs: t.first - t.enter, doneMs: t.done - t.enter, text: await answer.innerText(), chips: await answer.locator('a.chip').count() };
+  return {
+    firstMs: t.first - t.enter,
+    doneMs: t.done - t.enter,
+    text: await answer.innerText(),
+    chips: await answer.locator('a.chip').count(),
+  };
 }
 
 runCli(async () => {
@@ -79,10 +109,18 @@ runCli(async () => {
 
   console.error('Building (if needed) and starting the production server…');
   const server = await startServer({ DOSSIER_ALLOW_REMOTE_MODELS: 'false' });
-  process.once('exit', () => { if (server.child.exitCode === null) server.child.kill('SIGKILL'); });
+  process.once('exit', () => {
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  });
   const browser = await chromium.launch({ executablePath: args.chromium, args: CHROMIUM_ARGS });
   try {
-    const status = (await (await fetch(`${server.url}/api/status`)).json()) as { documents: unknown[]; passageCount: number; retrieval: string; engine: string; embedder: { label: string } | null };
+    const status = (await (await fetch(`${server.url}/api/status`)).json()) as {
+      documents: unknown[];
+      passageCount: number;
+      retrieval: string;
+      engine: string;
+      embedder: { label: string } | null;
+    };
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(30_000);
     await page.goto(server.url);
@@ -99,19 +137,35 @@ runCli(async () => {
         done.push(t.doneMs);
         const ok = q.answers.length === 0 || containsAny(t.text, q.answers);
         if (r === 0 && ok) correct++;
-        rows.push([`${q.id}${args.runs > 1 ? `#${r + 1}` : ''}`, q.question.length > 60 ? `${q.question.slice(0, 57)}…` : q.question, t.firstMs.toFixed(0), t.doneMs.toFixed(0), t.chips, ok ? 'yes' : 'no']);
+        rows.push([
+          `${q.id}${args.runs > 1 ? `#${r + 1}` : ''}`,
+          q.question.length > 60 ? `${q.question.slice(0, 57)}…` : q.question,
+          t.firstMs.toFixed(0),
+          t.doneMs.toFixed(0),
+          t.chips,
+          ok ? 'yes' : 'no',
+        ]);
       }
     }
 
-    console.log(`UI latency: ${status.documents.length} articles, ${status.passageCount} passages, ${status.retrieval} retrieval (${status.embedder?.label ?? 'no embedder'}), ${status.engine} answers.`);
-    console.log(`Chromium ${browser.version()} headless, 1280x900, production build; ${gold.length} answerable gold questions × ${args.runs} run(s), each in a fresh conversation.`);
+    console.log(
+      `UI latency: ${status.documents.length} articles, ${status.passageCount} passages, ${status.retrieval} retrieval (${status.embedder?.label ?? 'no embedder'}), ${status.engine} answers.`,
+    );
+    console.log(
+      `Chromium ${browser.version()} headless, 1280x900, production build; ${gold.length} answerable gold questions × ${args.runs} run(s), each in a fresh conversation.`,
+    );
     console.log(`Warm-up (not counted): first text ${warm.firstMs.toFixed(0)} ms, done ${warm.doneMs.toFixed(0)} ms.\n`);
     console.log(table(['id', 'question', 'first text ms', 'done ms', 'chips', 'answer found'], rows));
     console.log();
-    console.log(table(['Enter → …', 'median [min–max] ms', 'samples'], [
-      ['first answer text in the DOM', formatSpread(spread(first), 0), first.length],
-      ['answer finished (data-state=done)', formatSpread(spread(done), 0), done.length],
-    ]));
+    console.log(
+      table(
+        ['Enter → …', 'median [min–max] ms', 'samples'],
+        [
+          ['first answer text in the DOM', formatSpread(spread(first), 0), first.length],
+          ['answer finished (data-state=done)', formatSpread(spread(done), 0), done.length],
+        ],
+      ),
+    );
     console.log(`\nGold answer string found in ${correct}/${gold.length} answers.`);
   } finally {
     await browser.close();

@@ -44,21 +44,48 @@ run and their ratios printed. --json writes every figure as a row
 {section, metric, unit, median, min, max, runs}.`;
 
 const SECTIONS = ['ingest', 'encoder', 'query', 'peers', 'http-new', 'http-repeat', 'scale'] as const;
-const args = cliArgs(usage, { collection: { type: 'string' }, sections: { type: 'string' }, runs: { type: 'string' }, scale: { type: 'string' }, 'no-http': { type: 'boolean' }, json: { type: 'string' } }, z.object({
-  collection: z.string().default('news-2022'),
-  sections: z.string().default(SECTIONS.join(',')).transform((s) => s.split(',')).pipe(z.array(z.enum(SECTIONS))),
-  runs: z.coerce.number().int().min(1).max(50).default(5),
-  scale: z.string().default('1000,10000,100000').transform((s) => s.split(',').map(Number)).pipe(z.array(z.number().int().min(10).max(1_000_000))),
-  'no-http': z.boolean().default(false),
-  json: z.string().optional(),
-  positionals: z.array(z.string()).max(0, 'is not expected'),
-}));
+const args = cliArgs(
+  usage,
+  {
+    collection: { type: 'string' },
+    sections: { type: 'string' },
+    runs: { type: 'string' },
+    scale: { type: 'string' },
+    'no-http': { type: 'boolean' },
+    json: { type: 'string' },
+  },
+  z.object({
+    collection: z.string().default('news-2022'),
+    sections: z
+      .string()
+      .default(SECTIONS.join(','))
+      .transform((s) => s.split(','))
+      .pipe(z.array(z.enum(SECTIONS))),
+    runs: z.coerce.number().int().min(1).max(50).default(5),
+    scale: z
+      .string()
+      .default('1000,10000,100000')
+      .transform((s) => s.split(',').map(Number))
+      .pipe(z.array(z.number().int().min(10).max(1_000_000))),
+    'no-http': z.boolean().default(false),
+    json: z.string().optional(),
+    positionals: z.array(z.string()).max(0, 'is not expected'),
+  }),
+);
 
 /** One figure: its spread over runs (a single measurement has runs = 1). */
 type Row = { section: string; metric: string; unit: string } & Spread;
 const rows: Row[] = [];
-const asSpread = (value: Spread | number): Spread => (typeof value === 'number' ? { median: value, min: value, max: value, runs: 1 } : value);
-const fmt = (x: number, digits = 1) => (!Number.isFinite(x) ? String(x) : Math.abs(x) >= 1000 ? x.toFixed(0) : Math.abs(x) >= 10 || digits === 0 ? x.toFixed(digits) : x.toPrecision(3));
+const asSpread = (value: Spread | number): Spread =>
+  typeof value === 'number' ? { median: value, min: value, max: value, runs: 1 } : value;
+const fmt = (x: number, digits = 1) =>
+  !Number.isFinite(x)
+    ? String(x)
+    : Math.abs(x) >= 1000
+      ? x.toFixed(0)
+      : Math.abs(x) >= 10 || digits === 0
+        ? x.toFixed(digits)
+        : x.toPrecision(3);
 const add = (section: string, metric: string, value: Spread | number, unit: string) => {
   const row = { section, metric, unit, ...asSpread(value) };
   rows.push(row);
@@ -71,24 +98,48 @@ const latencyRows = (section: string, metric: string, runs: { p50: number; p95: 
   for (const p of ['p50', 'p95', 'p99'] as const) add(section, `${metric}: ${p}`, spread(runs.map((r) => r[p])), 'ms');
 };
 const pct = (xs: number[]) => ({ p50: percentile(xs, 0.5), p95: percentile(xs, 0.95), p99: percentile(xs, 0.99) });
-const rate = async (n: number, work: () => Promise<unknown>) => { const t = performance.now(); await work(); return n / ((performance.now() - t) / 1000); };
+const rate = async (n: number, work: () => Promise<unknown>) => {
+  const t = performance.now();
+  await work();
+  return n / ((performance.now() - t) / 1000);
+};
 
-type Bench = { cfg: Config; searcher: Searcher; collection: CollectionData; passages: Passage[]; questions: string[]; answerable: { question: string; evidence: string[] }[]; runs: number };
+type Bench = {
+  cfg: Config;
+  searcher: Searcher;
+  collection: CollectionData;
+  passages: Passage[];
+  questions: string[];
+  answerable: { question: string; evidence: string[] }[];
+  runs: number;
+};
 
 async function benchIngest({ cfg, collection, passages, runs }: Bench) {
   const { documents } = await loadCorpus(cfg.corpusDir);
-  add('ingest', 'clean + chunk', await repeat(runs, () => {
-    const t = performance.now();
-    let n = 0;
-    for (let r = 0; r < 3; r++) for (const d of documents) n += chunkDocument(d.id, cleanBody(d.body, { title: d.title, outlet: d.outlet }).blocks, cfg.chunking).length;
-    return n / ((performance.now() - t) / 1000);
-  }), 'passages/s');
+  add(
+    'ingest',
+    'clean + chunk',
+    await repeat(runs, () => {
+      const t = performance.now();
+      let n = 0;
+      for (let r = 0; r < 3; r++)
+        for (const d of documents)
+          n += chunkDocument(d.id, cleanBody(d.body, { title: d.title, outlet: d.outlet }).blocks, cfg.chunking).length;
+      return n / ((performance.now() - t) / 1000);
+    }),
+    'passages/s',
+  );
   const writeDir = await mkdtemp(path.join(tmpdir(), 'bench-write-'));
-  add('ingest', `index write (${passages.length} passages)`, await repeat(runs, async () => {
-    const t = performance.now();
-    await writeCollection(await openStoreWriter({ indexDir: writeDir }), collection);
-    return performance.now() - t;
-  }), 'ms');
+  add(
+    'ingest',
+    `index write (${passages.length} passages)`,
+    await repeat(runs, async () => {
+      const t = performance.now();
+      await writeCollection(await openStoreWriter({ indexDir: writeDir }), collection);
+      return performance.now() - t;
+    }),
+    'ms',
+  );
   await rm(writeDir, { recursive: true, force: true });
 }
 
@@ -106,7 +157,9 @@ async function benchEncoder({ cfg, searcher, passages: all, runs }: Bench) {
   const fast = searcher.embedder?.id.startsWith('use:') ? searcher.embedder : await loadBundledEmbedder(cfg.embedding);
   const packagePath = await loadInThreadEmbedder({ kind: 'use-package' });
   const packagePool = await startEmbedderPool({ kind: 'use-package' }, cfg.embedding.threads ?? Math.min(2, availableParallelism()));
-  const fastRates: number[] = [], packageRates: number[] = [], poolRates: number[] = [];
+  const fastRates: number[] = [],
+    packageRates: number[] = [],
+    poolRates: number[] = [];
   for (let r = 0; r < runs; r++) {
     clearEmbeddingCache(fast);
     fastRates.push(await rate(count, () => fast.embedDocuments(texts)));
@@ -118,8 +171,18 @@ async function benchEncoder({ cfg, searcher, passages: all, runs }: Bench) {
   add('encoder', `bundled encoder, fast path (onnxruntime, 1 worker thread), ${what}`, spread(fastRates), unit);
   add('encoder', 'bundled encoder, package path (calling thread)', spread(packageRates), unit);
   add('encoder', `bundled encoder, package path (${packagePool.threads} worker threads)`, spread(poolRates), unit);
-  addRatio('encoder', 'fast path', 'package path (calling thread)', fastRates.map((f, i) => f / packageRates[i]!));
-  addRatio('encoder', 'fast path', `package path (${packagePool.threads} worker threads)`, fastRates.map((f, i) => f / poolRates[i]!));
+  addRatio(
+    'encoder',
+    'fast path',
+    'package path (calling thread)',
+    fastRates.map((f, i) => f / packageRates[i]!),
+  );
+  addRatio(
+    'encoder',
+    'fast path',
+    `package path (${packagePool.threads} worker threads)`,
+    fastRates.map((f, i) => f / poolRates[i]!),
+  );
 
   const script = `
     import { mkdtemp } from 'node:fs/promises';
@@ -138,8 +201,17 @@ async function benchEncoder({ cfg, searcher, passages: all, runs }: Bench) {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-texts-'));
   const file = path.join(dir, 'texts.json');
   await writeFile(file, JSON.stringify(all.map((p) => p.text)));
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), env: { ...process.env, BENCH_TEXTS: file }, maxBuffer: 1 << 26 }).finally(() => rm(dir, { recursive: true, force: true }));
-  add('encoder', 'tiny test model, Transformers.js (random weights, 32 dims: the pipeline, not a model)', spread(JSON.parse(stdout.trim().split('\n').at(-1)!) as number[]), unit);
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: process.cwd(),
+    env: { ...process.env, BENCH_TEXTS: file },
+    maxBuffer: 1 << 26,
+  }).finally(() => rm(dir, { recursive: true, force: true }));
+  add(
+    'encoder',
+    'tiny test model, Transformers.js (random weights, 32 dims: the pipeline, not a model)',
+    spread(JSON.parse(stdout.trim().split('\n').at(-1)!) as number[]),
+    unit,
+  );
 }
 
 async function benchQueries({ cfg, searcher, questions, runs }: Bench) {
@@ -157,7 +229,12 @@ async function benchQueries({ cfg, searcher, questions, runs }: Bench) {
     const perRun = [];
     for (let r = 0; r < runs; r++) {
       clearEmbeddingCache(searcher.embedder);
-      perRun.push(pct((await runConcurrently(questions, concurrency, (q) => answerOnce(cfg, [{ role: 'user', content: q }], { engine: 'local' }))).latencies));
+      perRun.push(
+        pct(
+          (await runConcurrently(questions, concurrency, (q) => answerOnce(cfg, [{ role: 'user', content: q }], { engine: 'local' })))
+            .latencies,
+        ),
+      );
     }
     latencyRows('query', `local answer, empty embedding cache, concurrency ${concurrency}`, perRun);
   }
@@ -166,15 +243,25 @@ async function benchQueries({ cfg, searcher, questions, runs }: Bench) {
 /** Same passages, same queries, same run; latency over all runs, quality on the first. */
 async function benchPeers({ searcher, passages, answerable, runs }: Bench) {
   const peers: Peer[] = [
-    { name: 'Dossier hybrid', search: async (q, k) => (await retrieve(searcher, q, { k, mode: 'hybrid' })).passages.map((p) => p.id), close: async () => {} },
-    { name: 'Dossier lexical', search: async (q, k) => (await retrieve(searcher, q, { k, mode: 'lexical', diversify: false })).passages.map((p) => p.id), close: async () => {} },
+    {
+      name: 'Dossier hybrid',
+      search: async (q, k) => (await retrieve(searcher, q, { k, mode: 'hybrid' })).passages.map((p) => p.id),
+      close: async () => {},
+    },
+    {
+      name: 'Dossier lexical',
+      search: async (q, k) => (await retrieve(searcher, q, { k, mode: 'lexical', diversify: false })).passages.map((p) => p.id),
+      close: async () => {},
+    },
     ...(searcher.embedder ? [await vectraDocumentPeer(passages, searcher.embedder)] : []),
     plainBm25Peer(passages),
   ];
   const textOf = new Map(passages.map((p) => [p.id, p.text]));
   for (const peer of peers) {
     const lat: number[] = [];
-    let hit1 = 0, hit5 = 0, rr = 0;
+    let hit1 = 0,
+      hit5 = 0,
+      rr = 0;
     for (let r = 0; r < runs; r++) {
       clearEmbeddingCache(searcher.embedder);
       for (const q of answerable) {
@@ -201,12 +288,20 @@ async function benchPeers({ searcher, passages, answerable, runs }: Bench) {
 type Started = Awaited<ReturnType<typeof import('./lib/server').startServer>>;
 
 /** `POST /api/ask` against the production server at 1, 8 and 32 connections, each run's latencies and the server's event-loop delay. */
-async function askLoad(section: string, { questions, runs }: Bench, serverFor: (run: number) => Promise<{ server: Started; done(): Promise<void> }>, requests: (connections: number) => { durationMs: number; maxRequests?: number }) {
+async function askLoad(
+  section: string,
+  { questions, runs }: Bench,
+  serverFor: (run: number) => Promise<{ server: Started; done(): Promise<void> }>,
+  requests: (connections: number) => { durationMs: number; maxRequests?: number },
+) {
   const body = (i: number) => JSON.stringify({ question: questions[i % questions.length] });
   // The server's own event-loop delay over a run: /api/health reports it since its last call.
-  const loop = async (url: string) => ((await (await fetch(`${url}/api/health`)).json()) as { eventLoop: { p99Ms: number } }).eventLoop.p99Ms;
+  const loop = async (url: string) =>
+    ((await (await fetch(`${url}/api/health`)).json()) as { eventLoop: { p99Ms: number } }).eventLoop.p99Ms;
   for (const connections of [1, 8, 32]) {
-    const perRun: { p50: number; p95: number; p99: number }[] = [], rps: number[] = [], loopP99: number[] = [];
+    const perRun: { p50: number; p95: number; p99: number }[] = [],
+      rps: number[] = [],
+      loopP99: number[] = [];
     let errors = 0;
     for (let r = 0; r < Math.min(runs, 3); r++) {
       const { server, done } = await serverFor(r);
@@ -228,7 +323,12 @@ async function askLoad(section: string, { questions, runs }: Bench, serverFor: (
   }
 }
 
-const serverEnv = ({ cfg }: Bench) => ({ DOSSIER_INDEX_DIR: cfg.indexDir, DOSSIER_CORPUS_DIR: cfg.corpusDir, DOSSIER_ALLOW_REMOTE_MODELS: 'false', DOSSIER_EMBEDDING_MODEL: cfg.embedding.model });
+const serverEnv = ({ cfg }: Bench) => ({
+  DOSSIER_INDEX_DIR: cfg.indexDir,
+  DOSSIER_CORPUS_DIR: cfg.corpusDir,
+  DOSSIER_ALLOW_REMOTE_MODELS: 'false',
+  DOSSIER_EMBEDDING_MODEL: cfg.embedding.model,
+});
 
 /**
  * Questions the server has not seen: each run starts a server of its own and sends each question
@@ -236,15 +336,23 @@ const serverEnv = ({ cfg }: Bench) => ({ DOSSIER_INDEX_DIR: cfg.indexDir, DOSSIE
  */
 async function benchHttpNew(bench: Bench) {
   const { startServer } = await import('./lib/server');
-  const fresh = async () => { const server = await startServer(serverEnv(bench)); return { server, done: () => server.stop() }; };
+  const fresh = async () => {
+    const server = await startServer(serverEnv(bench));
+    return { server, done: () => server.stop() };
+  };
   // Enough new questions to keep every connection busy, never one asked twice.
-  await askLoad('http, new questions', bench, fresh, (connections) => ({ durationMs: 600_000, maxRequests: Math.min(bench.questions.length, Math.max(40, connections * 6)) }));
+  await askLoad('http, new questions', bench, fresh, (connections) => ({
+    durationMs: 600_000,
+    maxRequests: Math.min(bench.questions.length, Math.max(40, connections * 6)),
+  }));
   const { server, done } = await fresh();
   try {
-    const first: number[] = [], total: number[] = [];
+    const first: number[] = [],
+      total: number[] = [];
     for (const q of bench.questions.slice(0, 10)) {
       const t = await chatTimings(`${server.url}/api/chat`, q);
-      first.push(t.firstTokenMs); total.push(t.totalMs);
+      first.push(t.firstTokenMs);
+      total.push(t.totalMs);
     }
     add('http, new questions', '/api/chat time to first streamed token (10 questions)', spread(first), 'ms');
     add('http, new questions', '/api/chat time to full answer (10 questions)', spread(total), 'ms');
@@ -258,8 +366,20 @@ async function benchHttpRepeat(bench: Bench) {
   const { startServer } = await import('./lib/server');
   const server = await startServer(serverEnv(bench));
   try {
-    await httpLoad({ url: `${server.url}/api/ask`, method: 'POST', body: (i) => JSON.stringify({ question: bench.questions[i] }), connections: 8, durationMs: 600_000, maxRequests: bench.questions.length });
-    await askLoad('http, repeated questions', bench, async () => ({ server, done: async () => {} }), () => ({ durationMs: 5_000 }));
+    await httpLoad({
+      url: `${server.url}/api/ask`,
+      method: 'POST',
+      body: (i) => JSON.stringify({ question: bench.questions[i] }),
+      connections: 8,
+      durationMs: 600_000,
+      maxRequests: bench.questions.length,
+    });
+    await askLoad(
+      'http, repeated questions',
+      bench,
+      async () => ({ server, done: async () => {} }),
+      () => ({ durationMs: 5_000 }),
+    );
   } finally {
     await server.stop();
   }
@@ -304,7 +424,13 @@ async function benchScale({ cfg, passages, questions, runs }: Bench, scale: numb
     const rssBefore = process.memoryUsage().rss;
     t = performance.now();
     const snap = (await loadSnapshot(dir))!;
-    const randomQuery: Embedder = { id: 'synthetic', label: 'random', dims, embedDocuments: async () => [], embedQuery: async () => normalizeVector(Float32Array.from({ length: dims }, () => Math.random() - 0.5)) };
+    const randomQuery: Embedder = {
+      id: 'synthetic',
+      label: 'random',
+      dims,
+      embedDocuments: async () => [],
+      embedQuery: async () => normalizeVector(Float32Array.from({ length: dims }, () => Math.random() - 0.5)),
+    };
     const s = await buildSearcher(new LocalSnapshotReader(snap), cfg.embedding, randomQuery);
     const loadMs = performance.now() - t;
     const rssMb = (process.memoryUsage().rss - rssBefore) / 1e6;
@@ -312,7 +438,17 @@ async function benchScale({ cfg, passages, questions, runs }: Bench, scale: numb
     const scores = new Float64Array(n);
     const scanMs: number[] = [];
     for (let r = 0; r < runs; r++) {
-      scanMs.push(percentile(queries.map((q) => { const t0 = performance.now(); cosineScan(snap.vectors!, dims, q, scores); topIndices(scores, 10, null); return performance.now() - t0; }), 0.5));
+      scanMs.push(
+        percentile(
+          queries.map((q) => {
+            const t0 = performance.now();
+            cosineScan(snap.vectors!, dims, q, scores);
+            topIndices(scores, 10, null);
+            return performance.now() - t0;
+          }),
+          0.5,
+        ),
+      );
     }
     const scanGbps = scanMs.map((ms) => (n * dims * 4) / (ms / 1000) / 1e9);
     const vectraIndex = new LocalIndex(path.join(snap.dir, 'vectra'), undefined, undefined, new ProtobufCodec());
@@ -322,12 +458,20 @@ async function benchScale({ cfg, passages, questions, runs }: Bench, scale: numb
     const vectraMs: number[] = [];
     for (let r = 0; r < Math.min(runs, 3); r++) {
       const lat: number[] = [];
-      for (const q of queries.slice(0, 5)) { const t0 = performance.now(); await vectraIndex.queryItems(Array.from(q), '', 10); lat.push(performance.now() - t0); }
+      for (const q of queries.slice(0, 5)) {
+        const t0 = performance.now();
+        await vectraIndex.queryItems(Array.from(q), '', 10);
+        lat.push(performance.now() - t0);
+      }
       vectraMs.push(percentile(lat, 0.5));
     }
     const lexical = await repeat(runs, async () => {
       const lat: number[] = [];
-      for (const q of questions.slice(0, 20)) { const t0 = performance.now(); await retrieve(s, q, { k: 10, mode: 'lexical' }); lat.push(performance.now() - t0); }
+      for (const q of questions.slice(0, 20)) {
+        const t0 = performance.now();
+        await retrieve(s, q, { k: 10, mode: 'lexical' });
+        lat.push(performance.now() - t0);
+      }
       return percentile(lat, 0.5);
     });
     const at = `${n} passages`;
@@ -338,9 +482,19 @@ async function benchScale({ cfg, passages, questions, runs }: Bench, scale: numb
     add('scale', `${at}: resident memory added by load`, rssMb, 'MB');
     add('scale', `${at}: dense top-10, contiguous scan`, spread(scanMs), 'ms');
     add('scale', `${at}: dense top-10 scan rate`, spread(scanGbps), 'GB/s');
-    addRatio('scale', `${at}: dense scan rate`, 'memory bandwidth', scanGbps.map((g) => g / bandwidth));
+    addRatio(
+      'scale',
+      `${at}: dense scan rate`,
+      'memory bandwidth',
+      scanGbps.map((g) => g / bandwidth),
+    );
     add('scale', `${at}: dense top-10, vectra queryItems`, spread(vectraMs), 'ms');
-    addRatio('scale', `${at}: vectra queryItems`, 'contiguous scan', vectraMs.map((v) => v / percentile(scanMs, 0.5)));
+    addRatio(
+      'scale',
+      `${at}: vectra queryItems`,
+      'contiguous scan',
+      vectraMs.map((v) => v / percentile(scanMs, 0.5)),
+    );
     add('scale', `${at}: vectra load`, vectraLoadMs, 'ms');
     add('scale', `${at}: lexical top-10`, lexical, 'ms');
     await rm(dir, { recursive: true, force: true });
@@ -360,8 +514,18 @@ runCli(async () => {
   const gold = (await Promise.all(collection.questions.map((f) => loadJsonl(f, questionSchema)))).flat();
   const data = await readCollection(searcher.store);
   const passages = data.documents.flatMap((d) => d.passages);
-  const bench: Bench = { cfg, searcher, collection: data, passages, questions: gold.map((q) => q.question), answerable: gold.filter((q) => q.answerable), runs: args.runs };
-  console.error(`Benchmarking ${collection.name}: ${passages.length} passages, ${gold.length} questions, embedder ${searcher.embedder?.id ?? 'none'}, ${args.runs} runs per figure.\n`);
+  const bench: Bench = {
+    cfg,
+    searcher,
+    collection: data,
+    passages,
+    questions: gold.map((q) => q.question),
+    answerable: gold.filter((q) => q.answerable),
+    runs: args.runs,
+  };
+  console.error(
+    `Benchmarking ${collection.name}: ${passages.length} passages, ${gold.length} questions, embedder ${searcher.embedder?.id ?? 'none'}, ${args.runs} runs per figure.\n`,
+  );
 
   const run = (section: (typeof SECTIONS)[number]) => args.sections.includes(section) && (!section.startsWith('http') || !args['no-http']);
   if (run('ingest')) await benchIngest(bench);
@@ -373,7 +537,18 @@ runCli(async () => {
   if (run('scale')) await benchScale(bench, args.scale);
 
   const machine = { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version };
-  console.log(`\nDossier benchmark — ${new Date().toISOString()} — ${collection.name}, ${passages.length} passages, ${gold.length} questions — Node ${machine.node}, ${machine.cpus} cores; median [min–max] of the runs\n`);
-  console.log(table(['section', 'metric', 'median', 'min', 'max', 'runs', 'unit'], rows.map((r) => [r.section, r.metric, fmt(r.median, 2), fmt(r.min, 2), fmt(r.max, 2), r.runs, r.unit])));
-  if (args.json) await writeFile(args.json, JSON.stringify({ generatedAt: new Date().toISOString(), collection: collection.name, machine, rows }, null, 2));
+  console.log(
+    `\nDossier benchmark — ${new Date().toISOString()} — ${collection.name}, ${passages.length} passages, ${gold.length} questions — Node ${machine.node}, ${machine.cpus} cores; median [min–max] of the runs\n`,
+  );
+  console.log(
+    table(
+      ['section', 'metric', 'median', 'min', 'max', 'runs', 'unit'],
+      rows.map((r) => [r.section, r.metric, fmt(r.median, 2), fmt(r.min, 2), fmt(r.max, 2), r.runs, r.unit]),
+    ),
+  );
+  if (args.json)
+    await writeFile(
+      args.json,
+      JSON.stringify({ generatedAt: new Date().toISOString(), collection: collection.name, machine, rows }, null, 2),
+    );
 });

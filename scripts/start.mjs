@@ -42,7 +42,10 @@ if (ingest !== 0 && ingest !== 3) process.exit(ingest); // 3 = some files skippe
 
 if (mode === 'start') {
   const buildId = path.join(root, '.next', 'BUILD_ID');
-  const sources = Math.max(...['app', 'lib'].map((d) => newestMtime(path.join(root, d))), ...['next.config.js', 'proxy.ts'].map((f) => statSync(path.join(root, f)).mtimeMs));
+  const sources = Math.max(
+    ...['app', 'lib'].map((d) => newestMtime(path.join(root, d))),
+    ...['next.config.js', 'proxy.ts'].map((f) => statSync(path.join(root, f)).mtimeMs),
+  );
   if (!existsSync(buildId) || statSync(buildId).mtimeMs < sources) {
     console.log('Building the app (first run or sources changed)…');
     const code = run(bin('next'), ['build']);
@@ -54,7 +57,9 @@ if (mode === 'start') {
 async function freePort(preferred) {
   for (let port = preferred; port < preferred + 50; port++) {
     const ok = await new Promise((resolve) => {
-      const srv = createServer().once('error', () => resolve(false)).once('listening', () => srv.close(() => resolve(true)));
+      const srv = createServer()
+        .once('error', () => resolve(false))
+        .once('listening', () => srv.close(() => resolve(true)));
       srv.listen(port, server.host);
     });
     if (ok) return port;
@@ -67,13 +72,23 @@ const shown = isWildcard(server.host) ? 'localhost' : server.host.includes(':') 
 console.log(`\nDossier is starting at http://${shown}:${port}\n`);
 if (!isLoopback(server.host)) {
   const line = '!'.repeat(78);
-  console.warn(`${line}\n! Listening on ${server.host}, not only on this machine: anyone who can reach it on the\n! network can read the whole collection and ask questions of it.`);
-  console.warn(server.accessToken
-    ? '! DOSSIER_ACCESS_TOKEN is set: requests without it are refused.'
-    : '! Set DOSSIER_ACCESS_TOKEN (for example `openssl rand -hex 32`) so that only people who have the\n! token can use it, or leave HOST/DOSSIER_HOST unset to serve this machine only.');
-  console.warn(`! Requests must name this server by its address; add other names (a reverse proxy's) to\n! DOSSIER_ALLOWED_HOSTS.\n${line}\n`);
+  console.warn(
+    `${line}\n! Listening on ${server.host}, not only on this machine: anyone who can reach it on the\n! network can read the whole collection and ask questions of it.`,
+  );
+  console.warn(
+    server.accessToken
+      ? '! DOSSIER_ACCESS_TOKEN is set: requests without it are refused.'
+      : '! Set DOSSIER_ACCESS_TOKEN (for example `openssl rand -hex 32`) so that only people who have the\n! token can use it, or leave HOST/DOSSIER_HOST unset to serve this machine only.',
+  );
+  console.warn(
+    `! Requests must name this server by its address; add other names (a reverse proxy's) to\n! DOSSIER_ALLOWED_HOSTS.\n${line}\n`,
+  );
 }
 // PORT and DOSSIER_HOST tell the proxy which Host header values name this server.
-const child = spawn(bin('next'), [mode, '-H', server.host, '-p', String(port)], { stdio: 'inherit', cwd: root, env: { ...env, DOSSIER_HOST: server.host, PORT: String(port) } });
+const child = spawn(bin('next'), [mode, '-H', server.host, '-p', String(port)], {
+  stdio: 'inherit',
+  cwd: root,
+  env: { ...env, DOSSIER_HOST: server.host, PORT: String(port) },
+});
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code) => process.exit(code ?? 0));

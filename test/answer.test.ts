@@ -34,7 +34,9 @@ import { hashingEmbedder, nearDuplicate, ROOT, testConfig } from './helpers';
 async function useEmbedder(cfg: Config, embedder: Embedder) {
   const store = await openStore(cfg);
   const { revision } = await store.info();
-  const cache = globalThis as typeof globalThis & { __dossierSearcher?: Map<string, { store: StoreReader; revision: string; searcher: Promise<Searcher> }> };
+  const cache = globalThis as typeof globalThis & {
+    __dossierSearcher?: Map<string, { store: StoreReader; revision: string; searcher: Promise<Searcher> }>;
+  };
   cache.__dossierSearcher ??= new Map();
   cache.__dossierSearcher.set(storeLocation(cfg), { store, revision, searcher: buildSearcher(store, cfg.embedding, embedder) });
   assert.equal((await getSearcher(cfg)).embedder, embedder);
@@ -45,10 +47,17 @@ await ingest(lexical);
 const hashed = await testConfig();
 await ingest(hashed, { embedder: { embedder: hashingEmbedder(), warnings: [] } });
 await useEmbedder(hashed, hashingEmbedder());
-const CONFIGS: [string, Config][] = [['lexical', lexical], ['hashing embedder', hashed]];
+const CONFIGS: [string, Config][] = [
+  ['lexical', lexical],
+  ['hashing embedder', hashed],
+];
 
 const user = (content: string): ChatMessage => ({ role: 'user', content });
-const asAssistant = (a: Answer): ChatMessage => ({ role: 'assistant', content: a.text, citations: a.citations.map(({ n, passageId }) => ({ n, passageId })) });
+const asAssistant = (a: Answer): ChatMessage => ({
+  role: 'assistant',
+  content: a.text,
+  citations: a.citations.map(({ n, passageId }) => ({ n, passageId })),
+});
 const ask = (cfg: Config, messages: ChatMessage[]) => answerOnce(cfg, messages, { engine: 'local' });
 
 async function events(cfg: Config, messages: ChatMessage[]) {
@@ -112,7 +121,10 @@ async function assertWellFormed(cfg: Config, a: Answer): Promise<Sentence[]> {
     assert.ok(a.short.text.startsWith(short), `${a.short.text} / ${short}`);
     assert.ok(sentences[0]!.claim.includes(short), `"${short}" is in the sentence it opens: ${sentences[0]!.claim}`);
     const body = await bodyOf(cfg, a.short.docId);
-    assert.ok(normalizeDisplay(body.slice(a.short.start, a.short.end)).includes(normalizeDisplay(short)), 'the offsets hold the short answer');
+    assert.ok(
+      normalizeDisplay(body.slice(a.short.start, a.short.end)).includes(normalizeDisplay(short)),
+      'the offsets hold the short answer',
+    );
     assert.equal(a.citations.find((c) => c.n === a.short!.n)?.passageId, a.short.passageId);
   }
   const byN = new Map(a.citations.map((c) => [c.n, c]));
@@ -133,30 +145,42 @@ async function assertWellFormed(cfg: Config, a: Answer): Promise<Sentence[]> {
     assert.ok(span[0] >= primary.start && span[1] <= primary.end, 'the span lies inside the passage');
     for (const other of cited.slice(1)) assert.notEqual(other.docId, primary.docId, 'corroborating citations come from other articles');
   }
-  assert.deepEqual([...used].sort((x, y) => x - y), a.citations.map((c) => c.n), 'every listed citation is used in the text');
+  assert.deepEqual(
+    [...used].sort((x, y) => x - y),
+    a.citations.map((c) => c.n),
+    'every listed citation is used in the text',
+  );
   // The engine's own check agrees: every sentence is cited and supported (an uncited one run into the next would slip past the parse above).
   assert.ok(a.checks.length >= sentences.length);
   for (const c of a.checks) assert.equal(c.verdict, 'supported', `${c.verdict} sentence: ${c.sentence}`);
-  for (const c of a.citations) assert.ok(c.spans.length > 0 && c.spans.every(([f, t]) => f >= c.start && t <= c.end && t > f), `spans of [${c.n}]`);
+  for (const c of a.citations)
+    assert.ok(c.spans.length > 0 && c.spans.every(([f, t]) => f >= c.start && t <= c.end && t > f), `spans of [${c.n}]`);
   return sentences;
 }
 
 function assertNoNearDuplicates(sentences: Sentence[]) {
-  for (let i = 0; i < sentences.length; i++) for (let j = i + 1; j < sentences.length; j++) {
-    assert.ok(!nearDuplicate(sentences[i]!.claim, sentences[j]!.claim), `near-duplicate sentences:\n  ${sentences[i]!.claim}\n  ${sentences[j]!.claim}`);
-  }
+  for (let i = 0; i < sentences.length; i++)
+    for (let j = i + 1; j < sentences.length; j++) {
+      assert.ok(
+        !nearDuplicate(sentences[i]!.claim, sentences[j]!.claim),
+        `near-duplicate sentences:\n  ${sentences[i]!.claim}\n  ${sentences[j]!.claim}`,
+      );
+    }
 }
 
 const MONTHS = 'January|February|March|April|May|June|July|August|September|October|November|December';
 const YEAR = /\b(1[89]|20)\d{2}\b/;
 const DATE = new RegExp(`${YEAR.source}|\\b(${MONTHS})\\b|\\b(this|last|next) (year|month|week)\\b`);
-const NUMBER = /\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|dozens?|half|a third|a quarter|double|twice)\b/i;
+const NUMBER =
+  /\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|dozens?|half|a third|a quarter|double|twice)\b/i;
 
 const gold = await loadJsonl(path.join(ROOT, 'eval', 'gold.jsonl'), questionSchema);
 
 test('sentence selection: "when" answers lead with a date, "how many/much" with a number; answers are short, cited and extractive', async () => {
   const when = gold.filter((g) => g.answerable && analyzeQuestion(g.question).type === 'date');
-  const quantity = gold.filter((g) => g.answerable && ['number', 'money', 'percent', 'quantity'].includes(analyzeQuestion(g.question).type));
+  const quantity = gold.filter(
+    (g) => g.answerable && ['number', 'money', 'percent', 'quantity'].includes(analyzeQuestion(g.question).type),
+  );
   assert.ok(when.length >= 5 && quantity.length >= 5, 'the gold set has questions of both kinds');
   for (const [name, cfg] of CONFIGS) {
     let answered = 0;
@@ -170,7 +194,11 @@ test('sentence selection: "when" answers lead with a date, "how many/much" with 
       if (analyzeQuestion(g.question).type === 'date') {
         // A question about a year is not answered by "on Monday".
         const wanted = /\b(what|which) year\b/i.test(g.question) ? YEAR : DATE;
-        assert.match(lead!.claim, wanted, `${name}: the lead of "${g.question}" states no ${wanted === YEAR ? 'year' : 'date'}: ${lead!.claim}`);
+        assert.match(
+          lead!.claim,
+          wanted,
+          `${name}: the lead of "${g.question}" states no ${wanted === YEAR ? 'year' : 'date'}: ${lead!.claim}`,
+        );
       } else {
         assert.match(lead!.claim, NUMBER, `${name}: the lead of "${g.question}" states no number: ${lead!.claim}`);
       }
@@ -188,7 +216,8 @@ test('a fact several articles report is stated once, with a citation for each ar
   for (const [docId, body] of Object.entries(snap.bodies)) {
     for (const m of normalizeDisplay(body).matchAll(/[^.]*diplomatic (?:relations|ties)[^.]*/gi)) {
       if (!/establish/i.test(m[0])) continue;
-      for (const y of m[0].match(new RegExp(YEAR.source, 'g')) ?? []) (yearsByDoc.get(y) ?? yearsByDoc.set(y, new Set()).get(y)!).add(docId);
+      for (const y of m[0].match(new RegExp(YEAR.source, 'g')) ?? [])
+        (yearsByDoc.get(y) ?? yearsByDoc.set(y, new Set()).get(y)!).add(docId);
     }
   }
   const [year, reporting] = [...yearsByDoc].sort((a, b) => b[1].size - a[1].size)[0]!;
@@ -237,8 +266,14 @@ test('no answer repeats itself, and every corroborating citation names the same 
 test('conflicting articles: the answer says they differ and cites each side', async () => {
   const cfg = await testConfig();
   const write = (name: string, text: string) => writeFile(path.join(cfg.corpusDir, name), text);
-  await write('terminal-approved.txt', 'Ferry terminal approved\n\nThe new Cao Lanh river ferry terminal will cost 240 million dollars, the Dong Thap transport department said on Tuesday. The department expects the Cao Lanh ferry terminal to open to passengers in 2029.\n');
-  await write('terminal-costs-rise.txt', 'Ferry terminal costs rise\n\nThe Cao Lanh river ferry terminal will cost 310 million dollars, according to the provincial planning office. The Cao Lanh ferry terminal will open to passengers in 2027, the office added.\n');
+  await write(
+    'terminal-approved.txt',
+    'Ferry terminal approved\n\nThe new Cao Lanh river ferry terminal will cost 240 million dollars, the Dong Thap transport department said on Tuesday. The department expects the Cao Lanh ferry terminal to open to passengers in 2029.\n',
+  );
+  await write(
+    'terminal-costs-rise.txt',
+    'Ferry terminal costs rise\n\nThe Cao Lanh river ferry terminal will cost 310 million dollars, according to the provincial planning office. The Cao Lanh ferry terminal will open to passengers in 2027, the office added.\n',
+  );
   await ingest(cfg);
 
   const sides: [string, string[]][] = [
@@ -253,7 +288,10 @@ test('conflicting articles: the answer says they differ and cites each side', as
       const s = sentences.find((x) => x.claim.includes(v));
       assert.ok(s, `the ${v} side is stated: ${a.text}`);
       const sources = s.markers.map((n) => a.citations.find((c) => c.n === n)!);
-      assert.ok(sources.every((c) => c.text.includes(v)), `the ${v} side cites only passages that say ${v}`);
+      assert.ok(
+        sources.every((c) => c.text.includes(v)),
+        `the ${v} side cites only passages that say ${v}`,
+      );
     }
     const docs = values.map((v) => a.citations.find((c) => c.text.includes(v))!.docId);
     assert.notEqual(docs[0], docs[1], 'each side is cited to its own article');
@@ -265,7 +303,10 @@ test('conflicting articles: the answer says they differ and cites each side', as
 
 test('refusal: an unanswerable question is refused with related passages; an answerable one is not', async () => {
   for (const [name, cfg] of CONFIGS) {
-    for (const q of ['What did the two leaders say about the 2030 Olympic bid?', 'How many Olympic medals did Vietnam win at the Paris Games?']) {
+    for (const q of [
+      'What did the two leaders say about the 2030 Olympic bid?',
+      'How many Olympic medals did Vietnam win at the Paris Games?',
+    ]) {
       const evs = await events(cfg, [user(q)]);
       const done = evs.at(-1)!;
       assert.ok(done.type === 'done');
@@ -276,7 +317,10 @@ test('refusal: an unanswerable question is refused with related passages; an ans
       assert.deepEqual(a.citations, []);
       assert.deepEqual(a.checks, []);
       assert.ok(a.related.length >= 1 && a.related.length <= 3, `${name}: related passages are offered`);
-      assert.deepEqual(a.related.map((c) => c.n), a.related.map((_, i) => i + 1));
+      assert.deepEqual(
+        a.related.map((c) => c.n),
+        a.related.map((_, i) => i + 1),
+      );
       const snap = await snapshotContents((await loadSnapshot(cfg.indexDir))!);
       for (const r of a.related) {
         const p = snap.passages.find((x) => x.id === r.passageId);
@@ -287,19 +331,23 @@ test('refusal: an unanswerable question is refused with related passages; an ans
       assert.equal(new Set(a.related.map((r) => r.passageId)).size, a.related.length);
       assert.ok(!evs.some((e) => e.type === 'citation'), 'no citation events for a refusal');
     }
-    const ok = await ask(cfg, [user('Which Japanese prime minister did Vietnam\'s president hold talks with in Tokyo?')]);
+    const ok = await ask(cfg, [user("Which Japanese prime minister did Vietnam's president hold talks with in Tokyo?")]);
     await assertWellFormed(cfg, ok);
     assert.deepEqual(ok.related, []);
     assert.match(ok.text, /Kishida/);
   }
 });
 
-test('follow-up rewriting carries the earlier question\'s context (conversation.ts)', () => {
+test("follow-up rewriting carries the earlier question's context (conversation.ts)", () => {
   const Q1 = 'When did Vietnam and Japan establish diplomatic relations?';
-  const history: ChatMessage[] = [user(Q1), { role: 'assistant', content: 'They established relations in September 1973 [1].', citations: [{ n: 1, passageId: 'x#0' }] }];
+  const history: ChatMessage[] = [
+    user(Q1),
+    { role: 'assistant', content: 'They established relations in September 1973 [1].', citations: [{ n: 1, passageId: 'x#0' }] },
+  ];
   assert.equal(isFollowUp(Q1), false);
   assert.equal(standaloneQuestion([user(Q1)]), Q1, 'a first question is left alone');
-  for (const f of ['And what about defence?', 'What about trade?', 'When was that signed?', 'And security?']) assert.equal(isFollowUp(f), true, f);
+  for (const f of ['And what about defence?', 'What about trade?', 'When was that signed?', 'And security?'])
+    assert.equal(isFollowUp(f), true, f);
 
   const shift = standaloneQuestion([...history, user('And what about defence?')]);
   const t = new Set(terms(shift));
@@ -314,7 +362,12 @@ test('follow-up rewriting carries the earlier question\'s context (conversation.
   const fresh = 'How much ODA did Japan give Vietnam in 2023?';
   assert.equal(standaloneQuestion([...history, user(fresh)]), fresh);
   // Follow-ups chain: the third turn resolves against the already-resolved second one.
-  const chained = standaloneQuestion([...history, user('And what about defence?'), { role: 'assistant', content: '…' }, user('When was that signed?')]);
+  const chained = standaloneQuestion([
+    ...history,
+    user('And what about defence?'),
+    { role: 'assistant', content: '…' },
+    user('When was that signed?'),
+  ]);
   for (const w of ['defence', 'vietnam', 'japan', 'signed']) assert.ok(words(chained).includes(w), `"${chained}" keeps ${w}`);
   // Assistant turns never leak into the query.
   assert.ok(!words(shift).includes('1973') && !words(anaphora).includes('1973'));
@@ -357,15 +410,20 @@ test('display numbers: a passage cited again in a later turn keeps its [n]', asy
     assert.equal(new Set(earlier.values()).size, earlier.size, `${name}: one number per passage over the conversation`);
     const repeated = a3.citations.filter((c) => earlier.has(c.passageId));
     assert.ok(repeated.length >= 1, `${name}: turn 3 cites a passage from turn 1 (otherwise this test proves nothing): ${a3.text}`);
-    for (const c of repeated) assert.equal(c.n, earlier.get(c.passageId), `${name}: ${c.passageId} was [${earlier.get(c.passageId)}], now [${c.n}]`);
+    for (const c of repeated)
+      assert.equal(c.n, earlier.get(c.passageId), `${name}: ${c.passageId} was [${earlier.get(c.passageId)}], now [${c.n}]`);
     const maxBefore = Math.max(...earlier.values());
-    for (const c of a3.citations.filter((x) => !earlier.has(x.passageId))) assert.ok(c.n > maxBefore, `${name}: new passage ${c.passageId} got [${c.n}], already taken`);
+    for (const c of a3.citations.filter((x) => !earlier.has(x.passageId)))
+      assert.ok(c.n > maxBefore, `${name}: new passage ${c.passageId} got [${c.n}], already taken`);
     assert.equal(new Set(a3.citations.map((c) => c.n)).size, a3.citations.length);
     // The same standalone question without the history: the same answer, numbered from [1] by first use.
     const alone = await ask(cfg, [user(a3.query)]);
     const byPassage = (a: Answer) => a.text.replace(/\[(\d+)\]/g, (_, n) => `[${a.citations.find((c) => c.n === Number(n))!.passageId}]`);
     assert.equal(byPassage(a3), byPassage(alone));
-    assert.deepEqual(alone.citations.map((c) => c.n), alone.citations.map((_, i) => i + 1));
+    assert.deepEqual(
+      alone.citations.map((c) => c.n),
+      alone.citations.map((_, i) => i + 1),
+    );
   }
 });
 
@@ -373,7 +431,11 @@ test('streaming: the pieces add up to the final text, no piece ends inside a mar
   const questions = [
     [user('When did Vietnam and Japan establish diplomatic relations?')],
     [user('How much ODA were Thuong and Kishida hoping Japan would give Viet Nam in 2023?')],
-    [user('When did Vietnam and Japan establish diplomatic relations?'), { role: 'assistant' as const, content: 'In 1973.' }, user('And what about defence?')],
+    [
+      user('When did Vietnam and Japan establish diplomatic relations?'),
+      { role: 'assistant' as const, content: 'In 1973.' },
+      user('And what about defence?'),
+    ],
     [user('What did the two leaders say about the 2030 Olympic bid?')],
   ];
   for (const [name, cfg] of CONFIGS) {
@@ -408,14 +470,21 @@ test('streaming: the pieces add up to the final text, no piece ends inside a mar
         if (e.type === 'citation') {
           assert.ok(!announced.includes(e.citation.n));
           announced.push(e.citation.n);
-          assert.deepEqual(e.citation, a.citations.find((c) => c.n === e.citation.n));
+          assert.deepEqual(
+            e.citation,
+            a.citations.find((c) => c.n === e.citation.n),
+          );
         }
         if (e.type === 'text') {
           shown += e.delta;
-          for (const m of shown.matchAll(/\[(\d+)\]/g)) assert.ok(announced.includes(Number(m[1])), `[${m[1]}] shown before it was announced`);
+          for (const m of shown.matchAll(/\[(\d+)\]/g))
+            assert.ok(announced.includes(Number(m[1])), `[${m[1]}] shown before it was announced`);
         }
       }
-      assert.deepEqual(announced.sort((x, y) => x - y), a.citations.map((c) => c.n));
+      assert.deepEqual(
+        announced.sort((x, y) => x - y),
+        a.citations.map((c) => c.n),
+      );
     }
   }
 });
@@ -441,7 +510,10 @@ test('a cancelled question or briefing stops: nothing is embedded after the abor
     embedQuery: (text, signal) => slowly(signal, () => base.embedQuery(text)),
   };
   await useEmbedder(cfg, slow);
-  await assert.rejects(answerOnce(cfg, [user('When did Vietnam and Japan establish diplomatic relations?')], { engine: 'local', signal: controller.signal }), { name: 'AbortError' });
+  await assert.rejects(
+    answerOnce(cfg, [user('When did Vietnam and Japan establish diplomatic relations?')], { engine: 'local', signal: controller.signal }),
+    { name: 'AbortError' },
+  );
   assert.equal(calls, 1, 'only the query was embedded');
   const again = new AbortController();
   again.abort();

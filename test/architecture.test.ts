@@ -13,24 +13,41 @@ import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
 const RULES: IForbiddenRuleType[] = [
   { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true } },
   { name: 'lib-stands-alone', severity: 'error', from: { path: '^lib/' }, to: { path: '^(app|scripts|test)/' } },
-  { name: 'snapshot-format-private', severity: 'error', from: { pathNot: '^lib/store/(local/|open\\.ts$)' }, to: { path: '^lib/store/local/' } },
-  { name: 'store-below-retrieval', severity: 'error', from: { path: '^lib/store/' }, to: { path: '^lib/(retrieve|answer|brief|engines|http|fetch|ai|embed|nlp|library\\.ts|ingest\\.ts)' } },
+  {
+    name: 'snapshot-format-private',
+    severity: 'error',
+    from: { pathNot: '^lib/store/(local/|open\\.ts$)' },
+    to: { path: '^lib/store/local/' },
+  },
+  {
+    name: 'store-below-retrieval',
+    severity: 'error',
+    from: { path: '^lib/store/' },
+    to: { path: '^lib/(retrieve|answer|brief|engines|http|fetch|ai|embed|nlp|library\\.ts|ingest\\.ts)' },
+  },
 ];
 
 // The tsconfig gives the '@/' import alias; without it those imports would resolve to nothing and
 // every rule would pass vacuously (the test below checks that each one resolves).
-const { output } = await cruise(['lib', 'app'], {
-  ruleSet: { forbidden: RULES },
-  tsPreCompilationDeps: true,
-  tsConfig: { fileName: 'tsconfig.json' },
-  doNotFollow: { path: 'node_modules' },
-  exclude: { path: '(^|/)node_modules/|\\.next/' },
-  validate: true,
-}, undefined, { tsConfig: extractTSConfig('tsconfig.json') });
+const { output } = await cruise(
+  ['lib', 'app'],
+  {
+    ruleSet: { forbidden: RULES },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)node_modules/|\\.next/' },
+    validate: true,
+  },
+  undefined,
+  { tsConfig: extractTSConfig('tsconfig.json') },
+);
 const result = output as ICruiseResult;
 
 const violations = (rule: string) =>
-  result.summary.violations.filter((v) => v.rule.name === rule).map((v) => (v.cycle?.length ? [v.from, ...v.cycle.map((c) => c.name)].join(' → ') : `${v.from} → ${v.to}`));
+  result.summary.violations
+    .filter((v) => v.rule.name === rule)
+    .map((v) => (v.cycle?.length ? [v.from, ...v.cycle.map((c) => c.name)].join(' → ') : `${v.from} → ${v.to}`));
 
 test('the graph covers lib/ and app/', () => {
   const files = result.modules.map((m) => m.source);
@@ -38,7 +55,7 @@ test('the graph covers lib/ and app/', () => {
   assert.ok(files.length > 40);
 });
 
-test('every import of lib/ and app/ resolves (the \'@/\' alias included)', () => {
+test("every import of lib/ and app/ resolves (the '@/' alias included)", () => {
   const unresolved = result.modules.flatMap((m) => m.dependencies.filter((d) => d.couldNotResolve).map((d) => `${m.source} → ${d.module}`));
   assert.deepEqual(unresolved, []);
 });
@@ -52,7 +69,10 @@ test('lib/ never imports app/, scripts/ or test/', () => {
 });
 
 test('nothing outside lib/store/local/ (but the store factory) imports the local snapshot store', () => {
-  assert.ok(result.modules.some((m) => m.source.startsWith('lib/store/local/')), 'the local store is in the graph');
+  assert.ok(
+    result.modules.some((m) => m.source.startsWith('lib/store/local/')),
+    'the local store is in the graph',
+  );
   assert.deepEqual(violations('snapshot-format-private'), []);
 });
 

@@ -18,7 +18,11 @@ const BULLETS = [
 ];
 
 test('bullets are grouped by what they are about and each group is named from its own words', () => {
-  const grouped = groupBullets(BULLETS.map((text, i) => ({ text, i })), BULLETS, null);
+  const grouped = groupBullets(
+    BULLETS.map((text, i) => ({ text, i })),
+    BULLETS,
+    null,
+  );
   const themeOf = new Map(grouped.map((g) => [g.i, g.theme]));
   // The strike bullets share a group, the rocket bullets another, the bakery stands alone.
   assert.equal(themeOf.get(0), themeOf.get(1));
@@ -48,8 +52,27 @@ test('a group is not named after what every bullet shares (the topic) but after 
 });
 
 test('clustering merges only what is similar enough', () => {
-  assert.deepEqual(cluster([[1, 0.9, 0.1], [0.9, 1, 0.2], [0.1, 0.2, 1]], 0.5), [0, 0, 1]);
-  assert.deepEqual(cluster([[1, 0.3], [0.3, 1]], 0.5), [0, 1]);
+  assert.deepEqual(
+    cluster(
+      [
+        [1, 0.9, 0.1],
+        [0.9, 1, 0.2],
+        [0.1, 0.2, 1],
+      ],
+      0.5,
+    ),
+    [0, 0, 1],
+  );
+  assert.deepEqual(
+    cluster(
+      [
+        [1, 0.3],
+        [0.3, 1],
+      ],
+      0.5,
+    ),
+    [0, 1],
+  );
   const [a, b, c] = termVectors(['rocket launch delayed', 'rocket launch again delayed', 'bread prize']);
   assert.ok(a!.length === b!.length && b!.length === c!.length);
 });

@@ -13,7 +13,10 @@ test('every passage and sentence maps back to the exact characters of the origin
     const bytes = await readFile(path.join(CORPUS, file));
     const doc = parseDocument(file, bytes);
     const fileText = bytes.toString('utf8');
-    const passages = chunkDocument(doc.id, cleanBody(doc.body, { title: doc.title, outlet: doc.outlet }).blocks, { maxTokens: 160, overlapSentences: 1 });
+    const passages = chunkDocument(doc.id, cleanBody(doc.body, { title: doc.title, outlet: doc.outlet }).blocks, {
+      maxTokens: 160,
+      overlapSentences: 1,
+    });
     assert.ok(passages.length > 0, file);
     passages.forEach((p, i) => {
       assert.equal(p.id, `${doc.id}#${i}`);
@@ -49,7 +52,8 @@ test('sentence splitting uses Intl.Segmenter and keeps abbreviations together', 
 });
 
 test('abbreviations do not end sentences: times, initialisms, titles, months, numbered items', () => {
-  const text = 'The strike began at 9 a.m. Eastern time in the U.S. Capitol. Dr. Rivera, who ranks No. 5, spoke in Jan. 2022 for the union. He said no. Then he left.';
+  const text =
+    'The strike began at 9 a.m. Eastern time in the U.S. Capitol. Dr. Rivera, who ranks No. 5, spoke in Jan. 2022 for the union. He said no. Then he left.';
   const sentences = splitSentences({ start: 0, end: text.length, text }).map((s) => s.text);
   assert.deepEqual(sentences, [
     'The strike began at 9 a.m. Eastern time in the U.S. Capitol.',

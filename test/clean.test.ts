@@ -14,7 +14,11 @@ async function load(file: string) {
 }
 
 test('kept blocks are exact slices of the original body', async () => {
-  for (const file of ['elevate-ties-comprehensive-strategic-partnership.md', 'go-together-head-to-future.md', 'vns-leaders-agree-to-upgrade-relations.md']) {
+  for (const file of [
+    'elevate-ties-comprehensive-strategic-partnership.md',
+    'go-together-head-to-future.md',
+    'vns-leaders-agree-to-upgrade-relations.md',
+  ]) {
     const { doc, cleaned } = await load(file);
     assert.ok(cleaned.blocks.length > 5);
     for (const b of cleaned.blocks) assert.equal(doc.body.slice(b.start, b.end), b.text);
@@ -49,7 +53,10 @@ test('a metadata prefix and the dateline glued to the first line are dropped, ke
   assert.ok(text.startsWith('Việt Nam and Japan'), text.slice(0, 80));
   assert.ok(!doc.title.startsWith('date'));
   assert.ok(text.endsWith('(UNCLOS). — VNS'));
-  assert.deepEqual(cleaned.removed.filter((r) => r.reason === 'dateline').map((r) => r.text), ['VIETNAM, November 27 - HÀ NỘI — ']);
+  assert.deepEqual(
+    cleaned.removed.filter((r) => r.reason === 'dateline').map((r) => r.text),
+    ['VIETNAM, November 27 - HÀ NỘI — '],
+  );
 });
 
 test('datelines are a few capitalised words before a dash; ordinary first words stay', () => {
@@ -59,23 +66,53 @@ test('datelines are a few capitalised words before a dash; ordinary first words 
   assert.equal(first('NEWSWIRE.EXAMPLE - The port reopened today.', 'Newswire.example'), 'The port reopened today.');
   assert.equal(first('U.S. - China talks resumed on Monday.'), 'U.S. - China talks resumed on Monday.');
   assert.equal(first('COVID-19 - A new wave is feared.'), 'COVID-19 - A new wave is feared.');
-  assert.equal(first('Officials said — without giving details — that talks would resume.'), 'Officials said — without giving details — that talks would resume.');
+  assert.equal(
+    first('Officials said — without giving details — that talks would resume.'),
+    'Officials said — without giving details — that talks would resume.',
+  );
 });
 
 test('a follow-us label just above the related list goes with it, in any language', () => {
-  const body = ['Talks resume', '', 'Negotiators met again on Tuesday.', '', 'The next round is planned for April.', '', 'Suivez-nous sur Example News', '', 'Related', '', 'Other story'].join('\n');
-  assert.deepEqual(cleanBody(body, { title: 'Talks resume' }).blocks.map((b) => b.text), ['Negotiators met again on Tuesday.', 'The next round is planned for April.']);
+  const body = [
+    'Talks resume',
+    '',
+    'Negotiators met again on Tuesday.',
+    '',
+    'The next round is planned for April.',
+    '',
+    'Suivez-nous sur Example News',
+    '',
+    'Related',
+    '',
+    'Other story',
+  ].join('\n');
+  assert.deepEqual(
+    cleanBody(body, { title: 'Talks resume' }).blocks.map((b) => b.text),
+    ['Negotiators met again on Tuesday.', 'The next round is planned for April.'],
+  );
 });
 
 test('cleaning is general: a made-up page with a "Read more" list and repeated paragraphs', () => {
   const body = [
-    'Budget talks resume', '', 'Posted 12 March 2024 | 10:02 am', '',
-    'Negotiators met again on Tuesday to discuss the budget.', '',
-    'The meeting lasted three hours, officials said.', '',
-    'Negotiators met again on Tuesday to discuss the budget.', '',
-    'Share on Facebook', '',
-    'The next round is planned for April.', '',
-    'Read more:', '', 'Other story one', '', 'Other story two',
+    'Budget talks resume',
+    '',
+    'Posted 12 March 2024 | 10:02 am',
+    '',
+    'Negotiators met again on Tuesday to discuss the budget.',
+    '',
+    'The meeting lasted three hours, officials said.',
+    '',
+    'Negotiators met again on Tuesday to discuss the budget.',
+    '',
+    'Share on Facebook',
+    '',
+    'The next round is planned for April.',
+    '',
+    'Read more:',
+    '',
+    'Other story one',
+    '',
+    'Other story two',
   ].join('\n');
   const text = cleanBody(body, { title: 'Budget talks resume' }).blocks.map((b) => b.text);
   assert.deepEqual(text, [
@@ -86,7 +123,10 @@ test('cleaning is general: a made-up page with a "Read more" list and repeated p
 });
 
 test('inline Markdown is unwrapped, but underscores inside words and code are text', () => {
-  assert.equal(stripInlineMarkdown('This is __bold__, **strong** and *light*, in [a link](http://x).'), 'This is bold, strong and light, in a link.');
+  assert.equal(
+    stripInlineMarkdown('This is __bold__, **strong** and *light*, in [a link](http://x).'),
+    'This is bold, strong and light, in a link.',
+  );
   const code = 'Quoted: <script>window.__pwned=1</script> and <img onerror="window.__pwned=2"> in snake_case_names.';
   assert.equal(stripInlineMarkdown(code), code);
 });

@@ -18,20 +18,38 @@ test('bad values fail with a sentence naming the variable', () => {
     [{ DOSSIER_LLM_PROVIDER: 'anthropic' }, /DOSSIER_LLM_PROVIDER must be "openai" or "openai-compatible"/],
     [{ DOSSIER_LLM_PROVIDER: 'openai' }, /needs OPENAI_API_KEY/],
     [{ DOSSIER_LLM_PROVIDER: 'openai-compatible', DOSSIER_LLM_MODEL: 'x' }, /needs DOSSIER_LLM_BASE_URL/],
-    [{ DOSSIER_LLM_PROVIDER: 'openai-compatible', DOSSIER_LLM_BASE_URL: 'not a url', DOSSIER_LLM_MODEL: 'x' }, /DOSSIER_LLM_BASE_URL must be a URL/],
+    [
+      { DOSSIER_LLM_PROVIDER: 'openai-compatible', DOSSIER_LLM_BASE_URL: 'not a url', DOSSIER_LLM_MODEL: 'x' },
+      /DOSSIER_LLM_BASE_URL must be a URL/,
+    ],
     [{ DOSSIER_ENGINE: 'llm' }, /DOSSIER_ENGINE=llm needs DOSSIER_LLM_PROVIDER/],
     [{ DOSSIER_DATABASE_URL: 'mysql://db.example.org/dossier' }, /DOSSIER_DATABASE_URL must be a PostgreSQL URL/],
     [{ DOSSIER_DATABASE_URL: 'postgres:/dossier' }, /DOSSIER_DATABASE_URL must be a PostgreSQL URL/],
   ];
   for (const [env, message] of cases) {
-    assert.throws(() => parseConfig(env), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(env));
+    assert.throws(
+      () => parseConfig(env),
+      (e: Error) => e instanceof ConfigError && message.test(e.message),
+      JSON.stringify(env),
+    );
   }
 });
 
 test('an OpenAI-compatible server is configured from base URL and model; empty values count as unset', () => {
-  const cfg = parseConfig({ DOSSIER_LLM_PROVIDER: 'openai-compatible', DOSSIER_LLM_BASE_URL: 'http://127.0.0.1:11434/v1', DOSSIER_LLM_MODEL: 'llama3.1', DOSSIER_TOP_K: '' });
+  const cfg = parseConfig({
+    DOSSIER_LLM_PROVIDER: 'openai-compatible',
+    DOSSIER_LLM_BASE_URL: 'http://127.0.0.1:11434/v1',
+    DOSSIER_LLM_MODEL: 'llama3.1',
+    DOSSIER_TOP_K: '',
+  });
   assert.equal(cfg.engine, 'llm');
-  assert.deepEqual(cfg.llm, { provider: 'openai-compatible', baseURL: 'http://127.0.0.1:11434/v1', model: 'llama3.1', apiKey: undefined, timeoutMs: 30000 });
+  assert.deepEqual(cfg.llm, {
+    provider: 'openai-compatible',
+    baseURL: 'http://127.0.0.1:11434/v1',
+    model: 'llama3.1',
+    apiKey: undefined,
+    timeoutMs: 30000,
+  });
   assert.equal(cfg.topK, 5);
 });
 
@@ -40,5 +58,8 @@ test('DOSSIER_DATABASE_URL takes a postgres:// URL and keeps its password out of
   assert.equal(cfg.databaseUrl, 'postgres://dossier:s3cret@db.example.org:5432/dossier');
   assert.equal(parseConfig({ DOSSIER_DATABASE_URL: 'postgresql://localhost/dossier' }).databaseUrl, 'postgresql://localhost/dossier');
   assert.equal(parseConfig({}).databaseUrl, undefined);
-  assert.throws(() => parseConfig({ DOSSIER_DATABASE_URL: 'http://u:s3cret@h/d' }), (e: Error) => !e.message.includes('s3cret'));
+  assert.throws(
+    () => parseConfig({ DOSSIER_DATABASE_URL: 'http://u:s3cret@h/d' }),
+    (e: Error) => !e.message.includes('s3cret'),
+  );
 });

@@ -6,12 +6,17 @@ import { allocateMatrix, simdScan } from '@/lib/store/local/simd';
 
 function randomMatrix(target: Float32Array, seed: number) {
   let s = seed;
-  for (let i = 0; i < target.length; i++) target[i] = ((s = (s * 16807) % 2147483647) / 2147483647) - 0.5;
+  for (let i = 0; i < target.length; i++) target[i] = (s = (s * 16807) % 2147483647) / 2147483647 - 0.5;
   return target;
 }
 
 test('the WebAssembly SIMD scan gives the same scores as the JavaScript loop', () => {
-  for (const [rows, dims] of [[1, 8], [37, 32], [1000, 384], [257, 512]] as const) {
+  for (const [rows, dims] of [
+    [1, 8],
+    [37, 32],
+    [1000, 384],
+    [257, 512],
+  ] as const) {
     const simd = randomMatrix(allocateMatrix(rows, dims), rows + dims);
     const plain = Float32Array.from(simd);
     const query = randomMatrix(new Float32Array(dims), 7);
@@ -31,11 +36,14 @@ test('dimensions that are not a multiple of 8 fall back to the JavaScript loop',
 });
 
 test('topIndices returns the best rows in order, respecting the allowed mask', () => {
-  const scores = Float64Array.from({ length: 500 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+  const scores = Float64Array.from({ length: 500 }, (_, i) => (Math.sin(i * 12.9898) * 43758.5453) % 1);
   const expected = [...scores.keys()].sort((a, b) => scores[b]! - scores[a]!).slice(0, 10);
   assert.deepEqual(topIndices(scores, 10, null), expected);
   const allowed = Uint8Array.from(scores, (_, i) => (i % 2 ? 1 : 0));
-  const odd = [...scores.keys()].filter((i) => i % 2).sort((a, b) => scores[b]! - scores[a]!).slice(0, 5);
+  const odd = [...scores.keys()]
+    .filter((i) => i % 2)
+    .sort((a, b) => scores[b]! - scores[a]!)
+    .slice(0, 5);
   assert.deepEqual(topIndices(scores, 5, allowed), odd);
   assert.deepEqual(topIndices(scores, 0, null), []);
 });

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { answerWords, exactMatch, firstSentence, median, mentions, normalizeAnswer, sentences, shortAnswer, tokenF1 } from '@/scripts/lib/eval/answer-text';
+import {
+  answerWords,
+  exactMatch,
+  firstSentence,
+  median,
+  mentions,
+  normalizeAnswer,
+  sentences,
+  shortAnswer,
+  tokenF1,
+} from '@/scripts/lib/eval/answer-text';
 import { scoreText } from '@/scripts/lib/eval/answers';
 import { questionSchema } from '@/scripts/lib/eval/gold';
 import { summarize } from '@/scripts/lib/eval/metrics';
@@ -63,7 +73,8 @@ test('mentions: whole words after folding, so "no" is not in "not" and "$5" is n
 });
 
 test('scoreText: refusals score nothing; why/how and long golds get no exact match', () => {
-  const q = (extra: object) => questionSchema.parse({ id: 'x', question: 'Which country?', answers: ['Portugal'], evidence: ['e'], ...extra });
+  const q = (extra: object) =>
+    questionSchema.parse({ id: 'x', question: 'Which country?', answers: ['Portugal'], evidence: ['e'], ...extra });
   const good = scoreText(q({ kind: 'where' }), '**Portugal.** Its minister said the deficit fell [1].', false);
   assert.deepEqual([good.correct, good.firstSentenceCorrect, good.short, good.em, good.f1, good.words], [true, true, 'Portugal', 1, 1, 7]);
   const late = scoreText(q({}), 'The deficit fell below 3% [1]. Portugal said so [1].', false);

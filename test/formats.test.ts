@@ -40,7 +40,9 @@ test('page metadata: JSON-LD NewsArticle first, then Open Graph and article: tag
   assert.equal(blog.author, 'Ines Albrecht');
   assert.equal(blog.outlet, 'Valley Growers Journal');
   assert.equal(blog.url, 'https://growers.example/2024/09/frost-apricot-blossom');
-  const bare = extractHtml(`<html><head><title>Plain title</title></head><body><article><p>${'A sentence about the weather in the hills today. '.repeat(8)}</p></article></body></html>`);
+  const bare = extractHtml(
+    `<html><head><title>Plain title</title></head><body><article><p>${'A sentence about the weather in the hills today. '.repeat(8)}</p></article></body></html>`,
+  );
   assert.equal(bare.title, 'Plain title');
 });
 
@@ -54,21 +56,40 @@ test('a PDF keeps its text page by page; a scanned PDF without text is skipped w
   assert.equal(at('Elsing dam wall'), 1);
   assert.equal(at('Nitrate levels'), 2);
   assert.equal(at('Orrin Point'), 3);
-  assert.match(doc!.body, /completed the raising of the Elsing dam wall in November, adding 14 million cubic metres/, 'lines are joined into sentences');
+  assert.match(
+    doc!.body,
+    /completed the raising of the Elsing dam wall in November, adding 14 million cubic metres/,
+    'lines are joined into sentences',
+  );
   await assert.rejects(readDocuments('scan.pdf', await fixture('scanned-letter.pdf')), /no text layer/);
 });
 
 test('a PDF whose compressed streams expand past 100 MB is refused before it is decoded', async () => {
   const bomb = deflateSync(Buffer.alloc(101 * 1024 * 1024, 32), { level: 9 });
-  const pdf = Buffer.concat([await fixture('water-report.pdf'), Buffer.from(`\n99 0 obj\n<< /Filter /FlateDecode /Length ${bomb.length} >>\nstream\n`), bomb, Buffer.from('\nendstream\nendobj\n')]);
+  const pdf = Buffer.concat([
+    await fixture('water-report.pdf'),
+    Buffer.from(`\n99 0 obj\n<< /Filter /FlateDecode /Length ${bomb.length} >>\nstream\n`),
+    bomb,
+    Buffer.from('\nendstream\nendobj\n'),
+  ]);
   assert.ok(pdf.length < 1024 * 1024, 'the file itself is small');
   await assert.rejects(readDocuments('bomb.pdf', pdf), /compressed content expands past 100 MB/);
 });
 
 test('a feed file expands into one article per item, from the content the feed carries', async () => {
   const docs = await readDocuments('ledger.xml', await fixture('ledger-feed.xml'));
-  assert.deepEqual(docs.map((d) => d.title), ["Lighthouse keeper's cottage becomes a museum", 'Oyster farmers report record spring harvest', 'Council delays vote on beach parking fees']);
-  assert.deepEqual(docs.map((d) => d.id), ['ledger-lighthouse-museum', 'ledger-oyster-harvest', 'ledger-parking-fees']);
+  assert.deepEqual(
+    docs.map((d) => d.title),
+    [
+      "Lighthouse keeper's cottage becomes a museum",
+      'Oyster farmers report record spring harvest',
+      'Council delays vote on beach parking fees',
+    ],
+  );
+  assert.deepEqual(
+    docs.map((d) => d.id),
+    ['ledger-lighthouse-museum', 'ledger-oyster-harvest', 'ledger-parking-fees'],
+  );
   assert.equal(docs[0]!.published, '2024-04-02');
   assert.equal(docs[0]!.author, 'Tomasz Keane');
   assert.equal(docs[0]!.outlet, 'The Coastal Ledger');
@@ -86,7 +107,10 @@ test('a feed file expands into one article per item, from the content the feed c
 test('content is sniffed, not trusted from the extension', async () => {
   const [pdfNamedHtml] = await readDocuments('report.html', await fixture('water-report.pdf'));
   assert.equal(pdfNamedHtml!.format, 'pdf', 'a PDF called .html is read as a PDF');
-  await assert.rejects(readDocuments('fake.pdf', Buffer.from('just some words, not a PDF at all')), /named \.pdf but its content is not PDF/);
+  await assert.rejects(
+    readDocuments('fake.pdf', Buffer.from('just some words, not a PDF at all')),
+    /named \.pdf but its content is not PDF/,
+  );
   await assert.rejects(readDocuments('fake.xml', Buffer.from('<note><to>Tove</to></note>')), /not an RSS or Atom feed/);
   const [asText] = await readDocuments('notes.txt', await fixture('hostile-page.html'));
   assert.equal(asText!.format, undefined, 'a .txt file stays text whatever it contains');
@@ -102,11 +126,21 @@ test('a hostile page gives only text: no markup, no script survives extraction',
 test('ingest takes pages, PDFs and feeds side by side; citations and highlights land inside the extracted text', async () => {
   const cfg = await testConfig({}, { copyCorpus: false });
   await mkdir(cfg.corpusDir, { recursive: true });
-  for (const f of ['harbour-bridge.html', 'water-report.pdf', 'ledger-feed.xml', 'scanned-letter.pdf']) await copyFile(path.join(FIXTURES, f), path.join(cfg.corpusDir, f));
+  for (const f of ['harbour-bridge.html', 'water-report.pdf', 'ledger-feed.xml', 'scanned-letter.pdf'])
+    await copyFile(path.join(FIXTURES, f), path.join(cfg.corpusDir, f));
   await writeFile(path.join(cfg.corpusDir, 'notes.md'), '# Notes\n\nThe harbour board meets monthly in the old customs house.\n');
   const report = await ingest(cfg);
-  assert.deepEqual(report.skipped, [{ file: 'scanned-letter.pdf', reason: 'it has no text layer (a scanned PDF; text recognition is not supported)' }]);
-  assert.deepEqual(report.added.sort(), ['harbour-bridge', 'ledger-feed-lighthouse-museum', 'ledger-feed-oyster-harvest', 'ledger-feed-parking-fees', 'notes', 'water-report']);
+  assert.deepEqual(report.skipped, [
+    { file: 'scanned-letter.pdf', reason: 'it has no text layer (a scanned PDF; text recognition is not supported)' },
+  ]);
+  assert.deepEqual(report.added.sort(), [
+    'harbour-bridge',
+    'ledger-feed-lighthouse-museum',
+    'ledger-feed-oyster-harvest',
+    'ledger-feed-parking-fees',
+    'notes',
+    'water-report',
+  ]);
 
   const cases = [
     { q: 'How much did the harbour bridge repairs cost?', doc: 'harbour-bridge', fact: '48 million dollars' },
@@ -133,8 +167,10 @@ test('ingest takes pages, PDFs and feeds side by side; citations and highlights 
   assert.equal(documents.filter((d) => d.file === 'ledger-feed.xml').length, 3);
 
   // Once an item's page is in the corpus (as `npm run add` keeps it), the page stands for the item.
-  const museum = '<html><head><title>Museum opens</title><link rel="canonical" href="https://ledger.example/news/2024/04/02/lighthouse-museum"></head><body><article><p>' +
-    'The lighthouse museum holds the logbooks of three generations of keepers, and entry is free for children. '.repeat(4) + '</p></article></body></html>';
+  const museum =
+    '<html><head><title>Museum opens</title><link rel="canonical" href="https://ledger.example/news/2024/04/02/lighthouse-museum"></head><body><article><p>' +
+    'The lighthouse museum holds the logbooks of three generations of keepers, and entry is free for children. '.repeat(4) +
+    '</p></article></body></html>';
   await writeFile(path.join(cfg.corpusDir, 'museum.html'), museum);
   const withPage = (await loadCorpus(cfg.corpusDir)).documents.map((d) => d.id);
   assert.ok(withPage.includes('museum') && !withPage.includes('ledger-feed-lighthouse-museum'), withPage.join(', '));

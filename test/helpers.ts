@@ -21,7 +21,12 @@ export async function testConfig(env: Record<string, string> = {}, { copyCorpus 
   const dir = await tempDir();
   const corpusDir = path.join(dir, 'corpus');
   if (copyCorpus) await cp(CORPUS, corpusDir, { recursive: true });
-  return parseConfig({ DOSSIER_CORPUS_DIR: corpusDir, DOSSIER_INDEX_DIR: path.join(dir, 'index'), DOSSIER_EMBEDDING_MODEL: 'none', ...env });
+  return parseConfig({
+    DOSSIER_CORPUS_DIR: corpusDir,
+    DOSSIER_INDEX_DIR: path.join(dir, 'index'),
+    DOSSIER_EMBEDDING_MODEL: 'none',
+    ...env,
+  });
 }
 
 /**
@@ -39,7 +44,9 @@ export function hashingEmbedder(dims = 64, id = 'test:hashing'): Embedder {
     return normalizeVector(v);
   };
   return {
-    id, label: 'hashing test embedder', dims,
+    id,
+    label: 'hashing test embedder',
+    dims,
     embedDocuments: async (texts) => texts.map(embed),
     embedQuery: async (text) => embed(text),
   };

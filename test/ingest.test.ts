@@ -30,8 +30,14 @@ test('incremental ingest: unchanged documents are reused, changed replaced, new 
   assert.equal(again.upToDate, true);
   assert.equal(again.embeddedPassages, 0);
 
-  await appendFile(path.join(cfg.corpusDir, 'thuong-kishida-talks-in-tokyo.md'), '\nA newly added closing paragraph about rice exports to Japan.\n');
-  await writeFile(path.join(cfg.corpusDir, 'new-article.txt'), 'Brand new article\n\nThe two sides discussed semiconductor supply chains in Da Nang.\n');
+  await appendFile(
+    path.join(cfg.corpusDir, 'thuong-kishida-talks-in-tokyo.md'),
+    '\nA newly added closing paragraph about rice exports to Japan.\n',
+  );
+  await writeFile(
+    path.join(cfg.corpusDir, 'new-article.txt'),
+    'Brand new article\n\nThe two sides discussed semiconductor supply chains in Da Nang.\n',
+  );
   await unlink(path.join(cfg.corpusDir, 'go-together-head-to-future.md'));
   const third = await ingest(cfg, withEmbedder());
   assert.deepEqual(third.changed, ['thuong-kishida-talks-in-tokyo']);
@@ -48,7 +54,10 @@ test('incremental ingest: unchanged documents are reused, changed replaced, new 
   // Reused vectors are the same numbers as before, row for row.
   const reusedId = passages3.find((p) => p.docId === 'partnership-yielding-substantive-results')!.id;
   const row = (s: typeof snap1) => s.table.rowOf(reusedId)!;
-  assert.deepEqual(snap3.vectors!.slice(row(snap3) * 64, row(snap3) * 64 + 64), snap1.vectors!.slice(row(snap1) * 64, row(snap1) * 64 + 64));
+  assert.deepEqual(
+    snap3.vectors!.slice(row(snap3) * 64, row(snap3) * 64 + 64),
+    snap1.vectors!.slice(row(snap1) * 64, row(snap1) * 64 + 64),
+  );
   const searcher = await buildSearcher(new LocalSnapshotReader(snap3), cfg.embedding, hashingEmbedder());
   const hits = await retrieve(searcher, 'semiconductor supply chains Da Nang', { k: 3 });
   assert.equal(hits.passages[0]!.docId, 'new-article');
@@ -62,7 +71,10 @@ test('changing the embedder or chunking forces a full rebuild; --rebuild forces 
   assert.match(other.rebuildReason!, /embedding model changed/);
   const rechunked = await ingest({ ...cfg, chunking: { ...cfg.chunking, maxTokens: 80 } }, withEmbedder(hashingEmbedder(32, 'test:other')));
   assert.match(rechunked.rebuildReason!, /chunking parameters changed/);
-  const forced = await ingest({ ...cfg, chunking: { ...cfg.chunking, maxTokens: 80 } }, { ...withEmbedder(hashingEmbedder(32, 'test:other')), rebuild: true });
+  const forced = await ingest(
+    { ...cfg, chunking: { ...cfg.chunking, maxTokens: 80 } },
+    { ...withEmbedder(hashingEmbedder(32, 'test:other')), rebuild: true },
+  );
   assert.equal(forced.embeddedPassages, forced.passageCount);
 });
 
@@ -84,10 +96,19 @@ test('lexical search is accent- and case-insensitive', async () => {
   assert.equal(searcher.embedder, null);
   const thuong = await retrieve(searcher, 'thuong said', { k: 10 });
   assert.equal(thuong.mode, 'lexical');
-  assert.ok(thuong.passages.some((p) => p.text.includes('Thưởng')), '"thuong" finds "Thưởng"');
+  assert.ok(
+    thuong.passages.some((p) => p.text.includes('Thưởng')),
+    '"thuong" finds "Thưởng"',
+  );
   const vietnam = await retrieve(searcher, 'VIET NAM', { k: 20 });
-  assert.ok(vietnam.passages.some((p) => p.text.includes('Việt Nam')), '"Viet Nam" finds "Việt Nam"');
-  assert.ok(vietnam.passages.some((p) => p.text.includes('Vietnam ') && !p.text.includes('Việt Nam')), '"Viet Nam" also finds "Vietnam"');
+  assert.ok(
+    vietnam.passages.some((p) => p.text.includes('Việt Nam')),
+    '"Viet Nam" finds "Việt Nam"',
+  );
+  assert.ok(
+    vietnam.passages.some((p) => p.text.includes('Vietnam ') && !p.text.includes('Việt Nam')),
+    '"Viet Nam" also finds "Vietnam"',
+  );
   const none = await retrieve(searcher, 'zebra xylophone', { k: 3 });
   assert.equal(none.passages.length, 0, 'no shared term, no lexical result');
 });
@@ -107,7 +128,8 @@ test('a document filter restricts results by outlet and date', async () => {
 test('near-duplicate passages do not crowd the top k but stay available as corroboration', async () => {
   const cfg = await testConfig();
   const fact = 'Japan pledged four new ferries to the northern islands, officials in Hanoi confirmed on Friday.';
-  for (const name of ['a', 'b', 'c']) await writeFile(path.join(cfg.corpusDir, `dup-${name}.txt`), `Report ${name}\n\n${fact} Outlet ${name} reported it.\n`);
+  for (const name of ['a', 'b', 'c'])
+    await writeFile(path.join(cfg.corpusDir, `dup-${name}.txt`), `Report ${name}\n\n${fact} Outlet ${name} reported it.\n`);
   await ingest(cfg);
   const searcher = await buildSearcher(new LocalSnapshotReader((await loadSnapshot(cfg.indexDir))!), cfg.embedding);
   const { passages } = await retrieve(searcher, 'ferries northern islands', { k: 3 });
@@ -121,14 +143,20 @@ test('answering embeds only the question: candidate sentences and quoted answer 
   await ingest(cfg, withEmbedder());
   const model = hashingEmbedder();
   const embedded: string[] = [];
-  const counting: Embedder = { ...model, embedDocuments: async (texts) => {
-    embedded.push(...texts);
-    return model.embedDocuments(texts);
-  } };
+  const counting: Embedder = {
+    ...model,
+    embedDocuments: async (texts) => {
+      embedded.push(...texts);
+      return model.embedDocuments(texts);
+    },
+  };
   const searcher = await buildSearcher(await openStore(cfg), cfg.embedding, counting);
   const { passages } = await retrieve(searcher, 'rice exports to Japan');
   const { ranked } = await rankSentences(searcher, 'What did Vietnam export to Japan?', passages);
-  assert.ok(ranked.some((c) => c.semantic !== null), 'sentences are ranked with their vectors');
+  assert.ok(
+    ranked.some((c) => c.semantic !== null),
+    'sentences are ranked with their vectors',
+  );
   assert.deepEqual(embedded, [], 'no sentence of the collection is embedded at question time');
 
   const quoted = passages[0]!.sentences[0]!.text;

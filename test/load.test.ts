@@ -58,10 +58,14 @@ test('front matter metadata is read and body offsets point into the file', async
 
 test('a file without a title is named by its first line, without metadata or dateline, cut at a word', async () => {
   const dir = await tempDir();
-  await writeFile(path.join(dir, 'vns.md'), '---\noutlet: VNS\n---\n date 2023-11-27 HÀ NỘI, November 27 — Việt Nam and Japan have agreed to upgrade their relations to a Comprehensive Strategic Partnership for Peace and Prosperity in Asia and the World.\n\nMore text.\n');
+  await writeFile(
+    path.join(dir, 'vns.md'),
+    '---\noutlet: VNS\n---\n date 2023-11-27 HÀ NỘI, November 27 — Việt Nam and Japan have agreed to upgrade their relations to a Comprehensive Strategic Partnership for Peace and Prosperity in Asia and the World.\n\nMore text.\n',
+  );
   const { documents } = await loadCorpus(dir);
   const title = documents[0]!.title;
-  const sentence = 'Việt Nam and Japan have agreed to upgrade their relations to a Comprehensive Strategic Partnership for Peace and Prosperity in Asia and the World.';
+  const sentence =
+    'Việt Nam and Japan have agreed to upgrade their relations to a Comprehensive Strategic Partnership for Peace and Prosperity in Asia and the World.';
   assert.ok(title.endsWith('…') && title.length <= 101, title);
   const kept = title.slice(0, -1);
   assert.ok(sentence.startsWith(kept) && sentence[kept.length] === ' ', `a prefix of the lead sentence ending at a word: ${title}`);

@@ -53,10 +53,23 @@ test('spans of a sentence: values with their offsets, names widened to the writt
   assert.ok(of('percent').some((p) => p.endsWith('40%')));
   assert.ok(of('date').some((d) => d.includes('March 2022')));
   assert.ok(of('name').includes('Ajla Tomljanović'), 'the accented letter stays in the name');
-  assert.ok(of('name').some((n) => n.includes('Mar-a-Lago')), 'a hyphenated name is one name');
+  assert.ok(
+    of('name').some((n) => n.includes('Mar-a-Lago')),
+    'a hyphenated name is one name',
+  );
   for (const s of spans) assert.equal(text.slice(s.start, s.end), s.text, 'offsets index the sentence');
-  assert.deepEqual(analyze("Iran's morality police detained her.").spans.filter((s) => s.kind === 'name').map((s) => s.text), ['Iran']);
-  assert.deepEqual(analyze('Tickets for the film "Top Gun: Maverick" sold out.').spans.filter((s) => s.kind === 'title').map((s) => s.text), ['Top Gun: Maverick']);
+  assert.deepEqual(
+    analyze("Iran's morality police detained her.")
+      .spans.filter((s) => s.kind === 'name')
+      .map((s) => s.text),
+    ['Iran'],
+  );
+  assert.deepEqual(
+    analyze('Tickets for the film "Top Gun: Maverick" sold out.')
+      .spans.filter((s) => s.kind === 'title')
+      .map((s) => s.text),
+    ['Top Gun: Maverick'],
+  );
 });
 
 test('span fit: a nationality is not a name, a weekday does not answer "what year", "one" is rarely a count', () => {
@@ -83,7 +96,19 @@ function fakeSearcher(text: string): Searcher {
 
 function passage(text: string): RetrievedPassage {
   const doc = { id: 'd', title: 'Talks', outlet: 'Wire' } as RetrievedPassage['doc'];
-  return { id: 'd#0', docId: 'd', text, start: 0, end: text.length, sentences: [{ text, start: 0, end: text.length }], score: 1, lexicalScore: 1, denseScore: null, doc, corroborating: [] } as unknown as RetrievedPassage;
+  return {
+    id: 'd#0',
+    docId: 'd',
+    text,
+    start: 0,
+    end: text.length,
+    sentences: [{ text, start: 0, end: text.length }],
+    score: 1,
+    lexicalScore: 1,
+    denseScore: null,
+    doc,
+    corroborating: [],
+  } as unknown as RetrievedPassage;
 }
 
 test('a capital stands for its country and a capitalised description names nothing: neither is an unknown name', async () => {
@@ -98,12 +123,13 @@ test('a capital stands for its country and a capitalised description names nothi
 test('"Charlotte, North Carolina": the inner place answers "which city", the outer "which state"', async () => {
   const s = fakeSearcher('x');
   const sentence = 'The ministers met in Charlotte, North Carolina, on Monday to sign the deal.';
-  const shortAnswer = async (question: string) => (await sentenceCandidates(s, analyzeQuestion(question), [passage(sentence)], null))[0]!.answer?.text;
+  const shortAnswer = async (question: string) =>
+    (await sentenceCandidates(s, analyzeQuestion(question), [passage(sentence)], null))[0]!.answer?.text;
   assert.equal(await shortAnswer('In which city did the ministers meet?'), 'Charlotte');
   assert.equal(await shortAnswer('In which state did the ministers meet?'), 'North Carolina');
 });
 
-test('evidence: a passage that never names the question\'s key name answers it less surely; a capital counts as its country', async () => {
+test("evidence: a passage that never names the question's key name answers it less surely; a capital counts as its country", async () => {
   const s = fakeSearcher('Kenya and Chile held elections. Ruto won the election in Chile. Nairobi voted.');
   const evidence = async (question: string, sentence: string) => {
     const q = analyzeQuestion(question);

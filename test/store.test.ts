@@ -16,7 +16,11 @@ storeContract('local snapshot store', async () => {
 });
 
 const DIMS = 8;
-const INFO: CommitInfo = { embedder: { id: 'test:random', label: 'random', dims: DIMS }, chunking: { maxTokens: 160, overlapSentences: 0, cleanerVersion: 1 }, warnings: [] };
+const INFO: CommitInfo = {
+  embedder: { id: 'test:random', label: 'random', dims: DIMS },
+  chunking: { maxTokens: 160, overlapSentences: 0, cleanerVersion: 1 },
+  warnings: [],
+};
 const unit = (seed: number) => normalizeVector(Float32Array.from({ length: DIMS }, (_, i) => Math.sin(seed * 7 + i)));
 
 /** A document of `n` two-sentence passages whose texts are their sentences joined (as the chunker builds them) except the last. */
@@ -24,16 +28,32 @@ function doc(id: string, n: number) {
   let body = '';
   const passages: Passage[] = [];
   for (let position = 0; position < n; position++) {
-    const sentences = [`Sentence one of ${id} passage ${position} about rice.`, `Sentence two mentions Đà Nẵng ${position}.`].map((text) => {
-      const start = body.length;
-      body += `${text} `;
-      return { start, end: start + text.length, text };
-    });
+    const sentences = [`Sentence one of ${id} passage ${position} about rice.`, `Sentence two mentions Đà Nẵng ${position}.`].map(
+      (text) => {
+        const start = body.length;
+        body += `${text} `;
+        return { start, end: start + text.length, text };
+      },
+    );
     const joined = sentences.map((s) => s.text).join(' ');
-    passages.push({ id: `${id}#${position}`, docId: id, position, start: sentences[0]!.start, end: sentences[1]!.end, text: position === n - 1 ? `${joined} (edited)` : joined, sentences });
+    passages.push({
+      id: `${id}#${position}`,
+      docId: id,
+      position,
+      start: sentences[0]!.start,
+      end: sentences[1]!.end,
+      text: position === n - 1 ? `${joined} (edited)` : joined,
+      sentences,
+    });
   }
   const meta: DocumentMeta = { id, file: `${id}.md`, title: id, hash: `h-${id}`, bodyOffset: 0, passageCount: n };
-  return { meta, body, passages, vectors: passages.map((_, i) => unit(i)), sentenceVectors: passages.map((_, i) => [unit(100 + i), unit(200 + i)]) };
+  return {
+    meta,
+    body,
+    passages,
+    vectors: passages.map((_, i) => unit(i)),
+    sentenceVectors: passages.map((_, i) => [unit(100 + i), unit(200 + i)]),
+  };
 }
 
 test('local store: sentence vectors and passages round-trip, and a later session carries unchanged documents over exactly', async () => {
@@ -57,9 +77,19 @@ test('local store: sentence vectors and passages round-trip, and a later session
   assert.deepEqual((await store.vectors(['alpha#1'])).get('alpha#1'), a.vectors[1]);
   // The passage vectors are a vectra index, carried-over documents included: vectra itself queries it.
   const vectra = new LocalIndex(path.join((await loadSnapshot(cfg.indexDir))!.dir, 'vectra'), undefined, undefined, new ProtobufCodec());
-  assert.deepEqual((await vectra.queryItems(Array.from(a.vectors[2]!), '', 1)).map((r) => r.item.id), ['alpha#2']);
+  assert.deepEqual(
+    (await vectra.queryItems(Array.from(a.vectors[2]!), '', 1)).map((r) => r.item.id),
+    ['alpha#2'],
+  );
   assert.equal((await vectra.listItems()).length, 5);
-  assert.deepEqual((await store.termStats(['nang', 'danang'])).df, new Map([['nang', 5], ['danang', 5]]), 'carried postings are remapped to the new vocabulary');
+  assert.deepEqual(
+    (await store.termStats(['nang', 'danang'])).df,
+    new Map([
+      ['nang', 5],
+      ['danang', 5],
+    ]),
+    'carried postings are remapped to the new vocabulary',
+  );
 
   // A document written without sentence vectors: the store has none, and callers embed.
   session = await writer.session();
@@ -77,7 +107,11 @@ test('local store: a damaged passages or vector file is an IndexError sentence, 
   await session.commit(INFO);
   const dir = (await loadSnapshot(cfg.indexDir))!.dir;
   const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
-  const original = { index: await readFile(path.join(dir, 'index.bin')), manifest: JSON.stringify(manifest), vectors: await readFile(path.join(dir, 'sentences.f32')) };
+  const original = {
+    index: await readFile(path.join(dir, 'index.bin')),
+    manifest: JSON.stringify(manifest),
+    vectors: await readFile(path.join(dir, 'sentences.f32')),
+  };
   const overwrite = async (file: string, offset: number, bytes: Buffer) => {
     const h = await open(path.join(dir, file), 'r+');
     await h.write(bytes, 0, bytes.length, offset);
@@ -86,14 +120,35 @@ test('local store: a damaged passages or vector file is an IndexError sentence, 
   const damages: [string, () => Promise<void>][] = [
     ['postings pointing past the last passage', () => overwrite('index.bin', manifest.layout.postingRow.offset, Buffer.alloc(4, 0xff))],
     ['offsets running backwards', () => overwrite('index.bin', manifest.layout.sentenceText.offset + 4, Buffer.alloc(4, 0xff))],
-    ['a section outside the file', () => writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, layout: { ...manifest.layout, text: { ...manifest.layout.text, offset: 1e9 } } }))],
-    ['a section of the wrong size', () => writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, counts: { ...manifest.counts, postings: manifest.counts.postings + 1 } }))],
-    ['an absurd vector width', () => writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, embedder: { ...manifest.embedder, dims: 2 ** 31 } }))],
+    [
+      'a section outside the file',
+      () =>
+        writeFile(
+          path.join(dir, 'manifest.json'),
+          JSON.stringify({ ...manifest, layout: { ...manifest.layout, text: { ...manifest.layout.text, offset: 1e9 } } }),
+        ),
+    ],
+    [
+      'a section of the wrong size',
+      () =>
+        writeFile(
+          path.join(dir, 'manifest.json'),
+          JSON.stringify({ ...manifest, counts: { ...manifest.counts, postings: manifest.counts.postings + 1 } }),
+        ),
+    ],
+    [
+      'an absurd vector width',
+      () => writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, embedder: { ...manifest.embedder, dims: 2 ** 31 } })),
+    ],
     ['a short sentence vector file', () => writeFile(path.join(dir, 'sentences.f32'), original.vectors.subarray(0, 10))],
   ];
   for (const [what, damage] of damages) {
     await damage();
-    await assert.rejects(loadSnapshot(cfg.indexDir), (e: Error) => e instanceof IndexError && /damaged.*npm run ingest -- --rebuild/.test(e.message), what);
+    await assert.rejects(
+      loadSnapshot(cfg.indexDir),
+      (e: Error) => e instanceof IndexError && /damaged.*npm run ingest -- --rebuild/.test(e.message),
+      what,
+    );
     await writeFile(path.join(dir, 'index.bin'), original.index);
     await writeFile(path.join(dir, 'manifest.json'), original.manifest);
     await writeFile(path.join(dir, 'sentences.f32'), original.vectors);

@@ -12,8 +12,14 @@ import { tempDir } from './helpers';
 // thread). In a file of its own: onnxruntime-node is loaded by no other thread of this process.
 
 const cosine = (a: Float32Array, b: Float32Array) => {
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! ** 2; nb += b[i]! ** 2; }
+  let dot = 0,
+    na = 0,
+    nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! ** 2;
+    nb += b[i]! ** 2;
+  }
   return dot / Math.sqrt(na * nb);
 };
 
@@ -21,7 +27,11 @@ const cosine = (a: Float32Array, b: Float32Array) => {
 async function maxEventLoopGap(work: () => Promise<unknown>): Promise<number> {
   let last = performance.now();
   let gap = 0;
-  const timer = setInterval(() => { const now = performance.now(); gap = Math.max(gap, now - last); last = now; }, 5);
+  const timer = setInterval(() => {
+    const now = performance.now();
+    gap = Math.max(gap, now - last);
+    last = now;
+  }, 5);
   try {
     await work();
   } finally {
@@ -53,7 +63,7 @@ before(async () => {
 after(() => fast.close());
 
 describe('the bundled encoder on onnxruntime', () => {
-  test('gives the package path\'s vectors (cosine ≥ 0.999), with its id, so existing indexes stay valid', async () => {
+  test("gives the package path's vectors (cosine ≥ 0.999), with its id, so existing indexes stay valid", async () => {
     assert.deepEqual(fast.warnings, [], 'the fast path loaded');
     assert.equal(fast.id, reference.id);
     assert.match(fast.id, /^use:@energetic-ai\/model-embeddings-en@/);
@@ -76,12 +86,13 @@ describe('the bundled encoder on onnxruntime', () => {
   test('embeds a 64 KB run-on sentence quickly while this thread stays free', async () => {
     let vector: Float32Array | undefined;
     const t = performance.now();
-    const gap = await maxEventLoopGap(async () => { vector = await fast.embedQuery('the harbour opened in march and '.repeat(2_000)); });
+    const gap = await maxEventLoopGap(async () => {
+      vector = await fast.embedQuery('the harbour opened in march and '.repeat(2_000));
+    });
     assert.ok(vector!.every(Number.isFinite));
     assert.ok(performance.now() - t < 5_000, `embedding took ${(performance.now() - t).toFixed(0)} ms`);
     assert.ok(gap < 200, `the event loop waited ${gap.toFixed(0)} ms`);
   });
-
 });
 
 // Terminating onnxruntime's native code midway aborts the process (the pool never does: it waits
@@ -93,7 +104,10 @@ describe('the bundled encoder on its package path, in worker threads', () => {
     try {
       assert.equal(pool.id, fast.id);
       assert.equal(pool.warnings.length, 1);
-      assert.match(pool.warnings[0]!, /^The bundled encoder's fast path \(onnxruntime\) could not be loaded \(.+\), so it runs on its package's own, several times slower path; the vectors are the same\.$/);
+      assert.match(
+        pool.warnings[0]!,
+        /^The bundled encoder's fast path \(onnxruntime\) could not be loaded \(.+\), so it runs on its package's own, several times slower path; the vectors are the same\.$/,
+      );
       assert.equal(pool.workers().length, 2, 'a thread per core, as the package path needs');
       const [v] = await pool.embedDocuments([texts[0]!]);
       assert.ok(cosine(v!, await fast.embedQuery(texts[0]!)) >= 0.999);

@@ -48,7 +48,11 @@ export function CitationChip({ n, citation, weak }: { n: number; citation?: Cita
     };
   }, [open]);
   if (!citation) {
-    return <span className="chip invalid" title="This citation points at no source">{n}</span>;
+    return (
+      <span className="chip invalid" title="This citation points at no source">
+        {n}
+      </span>
+    );
   }
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: hovering only previews the source; the link inside is the control
@@ -68,7 +72,11 @@ export function CitationChip({ n, citation, weak }: { n: number; citation?: Cita
       </Link>
       {open && (
         <span ref={popRef} role="tooltip" id={id} className="popover" data-popover={n}>
-          <span className="src"><strong>{citation.title}</strong><br />{describeSource(citation)}</span>
+          <span className="src">
+            <strong>{citation.title}</strong>
+            <br />
+            {describeSource(citation)}
+          </span>
           <span>{citation.text}</span>
           {weak && <span className="weak-note">The checker found weak support for the sentence citing this source.</span>}
         </span>
@@ -82,7 +90,17 @@ export function CitationChip({ n, citation, weak }: { n: number; citation?: Cita
  * factual answer opens with its short answer in bold ("**Portugal.**"), which links to the exact
  * words in the article.
  */
-export function CitedText({ text, citations, weak, short }: { text: string; citations: CitationJson[]; weak: Set<number>; short?: ShortAnswer | null }) {
+export function CitedText({
+  text,
+  citations,
+  weak,
+  short,
+}: {
+  text: string;
+  citations: CitationJson[];
+  weak: Set<number>;
+  short?: ShortAnswer | null;
+}) {
   const byN = new Map(citations.map((c) => [c.n, c]));
   const close = text.startsWith('**') ? text.indexOf('**', 2) : -1;
   const lead = close > 2 && close < 300 ? text.slice(2, close) : null;

@@ -5,7 +5,13 @@ import { redactUrl } from '@/lib/http/redact';
 export const callSignal = (llm: LlmConfig, signal?: AbortSignal) =>
   signal ? AbortSignal.any([signal, AbortSignal.timeout(llm.timeoutMs)]) : AbortSignal.timeout(llm.timeoutMs);
 
-type CallError = { statusCode?: number; message?: string; name?: string; url?: string; cause?: { code?: string; message?: string; cause?: { code?: string } } };
+type CallError = {
+  statusCode?: number;
+  message?: string;
+  name?: string;
+  url?: string;
+  cause?: { code?: string; message?: string; cause?: { code?: string } };
+};
 
 /**
  * A short reason for a failed model call, built only from its status, error code and kind: never
@@ -21,7 +27,8 @@ export function describeError(error: unknown): string {
   const code = e?.cause?.code ?? e?.cause?.cause?.code;
   if (code === 'UND_ERR_SOCKET' || e?.cause?.message === 'terminated') return 'the connection closed before the answer was complete';
   if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return e.url ? `${code} at ${redactUrl(e.url)}` : code;
-  if (e?.name === 'AI_JSONParseError' || e?.name === 'AI_TypeValidationError' || e?.name === 'AI_InvalidResponseDataError') return 'its reply was not in the expected format';
+  if (e?.name === 'AI_JSONParseError' || e?.name === 'AI_TypeValidationError' || e?.name === 'AI_InvalidResponseDataError')
+    return 'its reply was not in the expected format';
   return `the call failed${typeof e?.name === 'string' && /^\w{1,60}$/.test(e.name) && e.name !== 'Error' ? ` (${e.name})` : ''}`;
 }
 

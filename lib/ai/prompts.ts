@@ -25,7 +25,14 @@ const attr = (text: string) => escapeData(text).replace(/"/g, '&quot;');
 
 export function sourcesBlock(passages: CitablePassage[]): string {
   const items = passages.map((p) => {
-    const meta = [`id="${attr(p.id)}"`, `title="${attr(p.doc.title)}"`, p.doc.outlet && `outlet="${attr(p.doc.outlet)}"`, p.doc.published && `date="${p.doc.published}"`].filter(Boolean).join(' ');
+    const meta = [
+      `id="${attr(p.id)}"`,
+      `title="${attr(p.doc.title)}"`,
+      p.doc.outlet && `outlet="${attr(p.doc.outlet)}"`,
+      p.doc.published && `date="${p.doc.published}"`,
+    ]
+      .filter(Boolean)
+      .join(' ');
     return `<source ${meta}>\n${escapeData(p.text)}\n</source>`;
   });
   return `<sources>\n${items.join('\n')}\n</sources>`;

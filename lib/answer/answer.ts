@@ -13,8 +13,16 @@ export { NOT_COVERED };
 
 export function relatedCitations(passages: RetrievedPassage[], count = 3): Citation[] {
   return passages.slice(0, count).map((p, i) => ({
-    n: i + 1, passageId: p.id, docId: p.docId, title: p.doc.title, outlet: p.doc.outlet, published: p.doc.published,
-    text: p.text, start: p.start, end: p.end, spans: [],
+    n: i + 1,
+    passageId: p.id,
+    docId: p.docId,
+    title: p.doc.title,
+    outlet: p.doc.outlet,
+    published: p.doc.published,
+    text: p.text,
+    start: p.start,
+    end: p.end,
+    spans: [],
   }));
 }
 
@@ -35,7 +43,14 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   }
 
   const history = messages.slice(0, -1);
-  const turn: Omit<Turn, 'registry'> = { cfg, searcher, messages, query: standaloneQuestion(messages), passages: [], signal: options.signal };
+  const turn: Omit<Turn, 'registry'> = {
+    cfg,
+    searcher,
+    messages,
+    query: standaloneQuestion(messages),
+    passages: [],
+    signal: options.signal,
+  };
   let failed: unknown;
   if (picked.engine.rewrite) {
     const rewritten = await picked.engine.rewrite(messages, options.signal).catch((error) => {
@@ -47,13 +62,21 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   }
 
   const retrievalStarted = performance.now();
-  const retrieval = await retrieve(searcher, turn.query, { k: options.k ?? Math.max(cfg.topK, 6), filter: options.filter, signal: options.signal });
+  const retrieval = await retrieve(searcher, turn.query, {
+    k: options.k ?? Math.max(cfg.topK, 6),
+    filter: options.filter,
+    signal: options.signal,
+  });
   const registry = new CitationRegistry(await citableLookup(searcher, retrieval.passages, history), history);
   const ready: Turn = { ...turn, passages: retrieval.passages, registry };
   const retrieveMs = performance.now() - retrievalStarted;
   yield { type: 'status', query: turn.query, engine: picked.engine.name, retrieval: retrieval.mode };
 
-  const { engine, value: output, warning } = await withFallback(picked.engine, (e) => e.answer(ready), { task: 'answer', signal: options.signal, failed });
+  const {
+    engine,
+    value: output,
+    warning,
+  } = await withFallback(picked.engine, (e) => e.answer(ready), { task: 'answer', signal: options.signal, failed });
   if (warning) {
     warnings.push(warning);
     yield { type: 'warning', message: warning };
@@ -70,7 +93,10 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
     for (const m of piece.matchAll(/\[(\d+)\]/g)) {
       const n = Number(m[1]);
       const c = registry.get(n);
-      if (c && !announced.has(n)) { announced.add(n); yield { type: 'citation', citation: c }; }
+      if (c && !announced.has(n)) {
+        announced.add(n);
+        yield { type: 'citation', citation: c };
+      }
     }
     yield { type: 'text', delta: piece };
   };
@@ -87,7 +113,7 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   const refused = output.refused() || (text.trim().startsWith(NOT_COVERED) && registry.list().length === 0);
   const checks = refused ? [] : await checkCitations(text, registry, await semanticSupport(searcher, registry), options.signal);
   const total = performance.now() - started;
-  const shortAnswer = refused ? null : output.short?.() ?? null;
+  const shortAnswer = refused ? null : (output.short?.() ?? null);
   const shortN = shortAnswer ? registry.resolve(shortAnswer.passageId) : null;
   const result: Answer = {
     text: text.trim(),

@@ -25,10 +25,11 @@ export class CitationRegistry {
     private readonly lookup: (passageId: string) => CitablePassage | undefined,
     history: ChatMessage[] = [],
   ) {
-    for (const m of history) for (const c of m.citations ?? []) {
-      if (!this.byPassage.has(c.passageId)) this.byPassage.set(c.passageId, c.n);
-      this.next = Math.max(this.next, c.n + 1);
-    }
+    for (const m of history)
+      for (const c of m.citations ?? []) {
+        if (!this.byPassage.has(c.passageId)) this.byPassage.set(c.passageId, c.n);
+        this.next = Math.max(this.next, c.n + 1);
+      }
   }
 
   /** Display number for a passage id, or null when the id names no known passage. */
@@ -43,8 +44,16 @@ export class CitationRegistry {
     const existing = this.used.get(n);
     if (!existing) {
       this.used.set(n, {
-        n, passageId: p.id, docId: p.docId, title: p.doc.title, outlet: p.doc.outlet, published: p.doc.published,
-        text: p.text, start: p.start, end: p.end, spans: spans ?? [],
+        n,
+        passageId: p.id,
+        docId: p.docId,
+        title: p.doc.title,
+        outlet: p.doc.outlet,
+        published: p.doc.published,
+        text: p.text,
+        start: p.start,
+        end: p.end,
+        spans: spans ?? [],
       });
     } else if (spans) {
       for (const s of spans) if (!existing.spans.some(([a, b]) => a === s[0] && b === s[1])) existing.spans.push(s);
@@ -66,7 +75,11 @@ export class CitationRegistry {
  * What an engine may cite in one turn: the passages it was given, and those that earlier turns of
  * the conversation cited. Any other id, even a real passage's, names no source of this answer.
  */
-export async function citableLookup(searcher: Searcher, given: RetrievedPassage[], history: ChatMessage[] = []): Promise<(id: string) => CitablePassage | undefined> {
+export async function citableLookup(
+  searcher: Searcher,
+  given: RetrievedPassage[],
+  history: ChatMessage[] = [],
+): Promise<(id: string) => CitablePassage | undefined> {
   const allowed = new Map<string, CitablePassage>();
   for (const p of given) for (const member of [p, ...p.corroborating]) allowed.set(member.id, member);
   const earlier = history.flatMap((m) => (m.citations ?? []).map((c) => c.passageId)).filter((id) => !allowed.has(id));
@@ -84,7 +97,10 @@ export async function citableLookup(searcher: Searcher, given: RetrievedPassage[
 export async function semanticSupport(searcher: Searcher, registry: CitationRegistry): Promise<SemanticSupport | null> {
   if (!searcher.embedder) return null;
   const ids = registry.list().map((c) => c.passageId);
-  const [vectors, embedder] = await Promise.all([searcher.store.vectors(ids), storedSentenceEmbedder({ ...searcher, embedder: searcher.embedder }, ids)]);
+  const [vectors, embedder] = await Promise.all([
+    searcher.store.vectors(ids),
+    storedSentenceEmbedder({ ...searcher, embedder: searcher.embedder }, ids),
+  ]);
   return { embedder, passageVector: (id) => vectors.get(id) };
 }
 
@@ -156,7 +172,11 @@ export function citedSentences(text: string): { sentence: string; citations: num
       if (!s) continue;
     }
     const citations = [...new Set([...s.matchAll(DISPLAY_MARKER)].map((m) => Number(m[1])))];
-    const sentence = s.replace(DISPLAY_MARKER, '').replace(/(?<!\s)\s+([.,;:!?])/g, '$1').replace(/\s{2,}/g, ' ').trim();
+    const sentence = s
+      .replace(DISPLAY_MARKER, '')
+      .replace(/(?<!\s)\s+([.,;:!?])/g, '$1')
+      .replace(/\s{2,}/g, ' ')
+      .trim();
     if (/\p{L}/u.test(sentence)) out.push({ sentence, citations });
   }
   return out;
@@ -195,7 +215,12 @@ export async function checkCitations(
   signal?: AbortSignal,
 ): Promise<SentenceCheck[]> {
   const sentences = citedSentences(text);
-  const vectors = semantic ? await semantic.embedder.embedDocuments(sentences.map((s) => s.sentence), signal) : null;
+  const vectors = semantic
+    ? await semantic.embedder.embedDocuments(
+        sentences.map((s) => s.sentence),
+        signal,
+      )
+    : null;
   signal?.throwIfAborted();
   const passageVectors = new Map<number, Float32Array>();
   if (semantic) {
@@ -223,6 +248,11 @@ export async function checkCitations(
       if (unsupportedNumbers(sentence, c.text) > 0) s = Math.min(s, SUPPORTED - 0.1);
       support = Math.max(support, s);
     }
-    return { sentence, citations, support: Math.round(support * 100) / 100, verdict: support >= SUPPORTED ? 'supported' as const : 'weak' as const };
+    return {
+      sentence,
+      citations,
+      support: Math.round(support * 100) / 100,
+      verdict: support >= SUPPORTED ? ('supported' as const) : ('weak' as const),
+    };
   });
 }

@@ -7,7 +7,36 @@ import type { ChatMessage } from './types';
  * the earlier question's terms; an LLM engine does its own rewriting.
  */
 
-const QUESTION_WORDS = new Set(['what', 'when', 'where', 'who', 'whom', 'which', 'why', 'how', 'many', 'much', 'did', 'does', 'do', 'is', 'are', 'was', 'were', 'tell', 'me', 'about', 'and', 'also', 'so', 'then', 'please', 'more', 'any', 'else']);
+const QUESTION_WORDS = new Set([
+  'what',
+  'when',
+  'where',
+  'who',
+  'whom',
+  'which',
+  'why',
+  'how',
+  'many',
+  'much',
+  'did',
+  'does',
+  'do',
+  'is',
+  'are',
+  'was',
+  'were',
+  'tell',
+  'me',
+  'about',
+  'and',
+  'also',
+  'so',
+  'then',
+  'please',
+  'more',
+  'any',
+  'else',
+]);
 const ANAPHORA = /\b(it|its|that|this|these|those|they|them|their|he|she|him|her|his|there|then|the same|such)\b/i;
 const OPENER = /^\s*(and|but|also|so|then|what about|how about|and what about|and how about|what else|anything else)\b/i;
 const SHIFT = /^\s*(and\s+)?(what|how)\s+about\s+/i;
@@ -21,7 +50,9 @@ export function isFollowUp(question: string): boolean {
 
 /** Capitalised words of the original text: the entities a follow-up keeps talking about. */
 function entities(text: string): string[] {
-  return [...text.matchAll(/(?<![\p{L}\p{M}'-])\p{Lu}[\p{L}\p{M}'-]+/gu)].map((m) => m[0]).filter((w, i) => i > 0 || !QUESTION_WORDS.has(w.toLowerCase()));
+  return [...text.matchAll(/(?<![\p{L}\p{M}'-])\p{Lu}[\p{L}\p{M}'-]+/gu)]
+    .map((m) => m[0])
+    .filter((w, i) => i > 0 || !QUESTION_WORDS.has(w.toLowerCase()));
 }
 
 /**
@@ -45,7 +76,10 @@ function merge(question: string, previous: string): string {
   const extra: string[] = [];
   for (const w of carried) {
     const key = words(w)[0];
-    if (key && !have.has(key) && !isStopword(key) && !QUESTION_WORDS.has(key)) { have.add(key); extra.push(w); }
+    if (key && !have.has(key) && !isStopword(key) && !QUESTION_WORDS.has(key)) {
+      have.add(key);
+      extra.push(w);
+    }
   }
   const core = question.replace(/^\s*(and|but|also|so|then)\s+/i, '').replace(/\?\s*$/, '');
   return extra.length ? `${core} (${extra.join(' ')})?` : `${core}?`;

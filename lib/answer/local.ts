@@ -18,7 +18,13 @@ import { jaccard, rankSentences, sameFact, withMarkers, WEIGHTS, type Candidate,
 /** The short answer as the API returns it: verbatim text and where it is in the article. */
 export type ShortAnswer = { text: string; passageId: string; docId: string; start: number; end: number };
 
-export type LocalAnswer = { text: string; refused: boolean; evidence: number; spans: Map<string, [number, number][]>; short: ShortAnswer | null };
+export type LocalAnswer = {
+  text: string;
+  refused: boolean;
+  evidence: number;
+  spans: Map<string, [number, number][]>;
+  short: ShortAnswer | null;
+};
 
 /**
  * How far an answer grows depends on how sure its lead is. A factual lead holding a value of the
@@ -59,7 +65,10 @@ export async function unknownSpecifics(searcher: Searcher, question: string): Pr
   for (const name of analyze(question).spans.filter((sp) => sp.kind === 'name')) {
     // "Vietnam's Ministry of Defense" is two names; "Japanese FDI" is a description and a name.
     for (const part of name.text.split(/['’]s\b/)) {
-      const phrase = part.split(/\s+/).filter((w) => w && nameType(w) !== 'descriptor').join(' ');
+      const phrase = part
+        .split(/\s+/)
+        .filter((w) => w && nameType(w) !== 'descriptor')
+        .join(' ');
       if (words(phrase).length >= 2) names.push(part.trim(), phrase);
     }
   }
@@ -104,7 +113,15 @@ export async function assessEvidence(searcher: Searcher, q: QuestionAnalysis, ra
   if (unknown.length) score *= q.type === 'yesno' ? 0 : WEIGHTS.unknownName;
   // The passage answering "Who won Kenya's election?" must say Kenya: a sentence about another
   // election, however alike, does not answer it.
-  else if (lead && !(await mentionsKeyName(searcher, q, ranked.filter((c) => c.passageId === lead.passageId)))) score *= WEIGHTS.keyNameMissing;
+  else if (
+    lead &&
+    !(await mentionsKeyName(
+      searcher,
+      q,
+      ranked.filter((c) => c.passageId === lead.passageId),
+    ))
+  )
+    score *= WEIGHTS.keyNameMissing;
   return { score, lead, unknown, q };
 }
 
@@ -113,8 +130,8 @@ export async function assessEvidence(searcher: Searcher, q: QuestionAnalysis, ra
  * the collection, or the country a capital stands for. Descriptions ("Japanese") name nothing.
  */
 async function mentionsKeyName(searcher: Searcher, q: QuestionAnalysis, sentences: Candidate[]): Promise<boolean> {
-  const named = analyze(q.question).spans
-    .filter((sp) => sp.kind === 'name')
+  const named = analyze(q.question)
+    .spans.filter((sp) => sp.kind === 'name')
     .flatMap((sp) => sp.text.split(/\s+/))
     .filter((w) => nameType(w) !== 'descriptor')
     .map((w) => ({ w, t: terms(w) }))
@@ -139,7 +156,10 @@ function chooseLead(ranked: Candidate[], q: QuestionAnalysis): Candidate | undef
   for (const c of ranked) {
     if (c.relevance < (q.factual ? WEIGHTS.answerAlignment : WEIGHTS.alignment) * best) continue;
     const value = c.score + (q.factual && c.answer ? WEIGHTS.answerChoice * c.answer.score : 0);
-    if (value > pickScore) { pick = c; pickScore = value; }
+    if (value > pickScore) {
+      pick = c;
+      pickScore = value;
+    }
   }
   return pick;
 }
@@ -165,7 +185,12 @@ async function locate(searcher: Searcher, c: Candidate, span: ScoredSpan): Promi
     : { text: span.text, passageId: c.passageId, docId: c.docId, start: range.start, end: range.end };
 }
 
-export async function composeLocalAnswer(searcher: Searcher, question: string, passages: RetrievedPassage[], signal?: AbortSignal): Promise<LocalAnswer> {
+export async function composeLocalAnswer(
+  searcher: Searcher,
+  question: string,
+  passages: RetrievedPassage[],
+  signal?: AbortSignal,
+): Promise<LocalAnswer> {
   const { q, ranked } = await rankSentences(searcher, question, passages, signal);
   const { score: evidence, lead } = await assessEvidence(searcher, q, ranked);
   if (!lead || evidence < WEIGHTS.refusal) return { text: '', refused: true, evidence, spans: new Map(), short: null };
@@ -174,7 +199,9 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
   const broad = !q.factual || lead.score < WEIGHTS.looseLead;
   // A lead is confident only when no sentence nearly as good gives another value.
   const contested = ranked.some((c) => c !== lead && !!c.answer && value(c) !== value(lead) && c.score >= lead.score * WEIGHTS.contested);
-  const length = broad ? LENGTH.broad : { ...LENGTH.factual, ...(lead.answer && !contested && lead.score >= WEIGHTS.confidentLead ? LENGTH.confident : {}) };
+  const length = broad
+    ? LENGTH.broad
+    : { ...LENGTH.factual, ...(lead.answer && !contested && lead.score >= WEIGHTS.confidentLead ? LENGTH.confident : {}) };
   const chosen: { c: Candidate; support: Candidate[] }[] = [];
   const used = new Set<Candidate>();
   let words = 0;
@@ -195,7 +222,11 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
         continue;
       }
       const dup = chosen.find((x) => sameFact(x.c, c) || jaccard(x.c.terms, c.terms) > 0.6);
-      if (dup) { if (c.docId !== dup.c.docId && !dup.support.some((s) => s.docId === c.docId)) dup.support.push(c); used.add(c); continue; }
+      if (dup) {
+        if (c.docId !== dup.c.docId && !dup.support.some((s) => s.docId === c.docId)) dup.support.push(c);
+        used.add(c);
+        continue;
+      }
     }
     // Another article corroborates a factual answer only if it states the same value.
     const states = (o: Candidate) => !q.factual || !c.answer || fold(o.text).includes(fold(c.answer.text));
@@ -213,8 +244,18 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
     for (const x of chosen) {
       if (!x.c.answer) continue;
       for (const o of ranked) {
-        if (o.docId === x.c.docId || used.has(o) || !o.answer || value(o) !== value(x.c) || o.relevance < x.c.relevance * WEIGHTS.answerAlignment) continue;
-        if (!x.support.some((s) => s.docId === o.docId)) { x.support.push(o); used.add(o); }
+        if (
+          o.docId === x.c.docId ||
+          used.has(o) ||
+          !o.answer ||
+          value(o) !== value(x.c) ||
+          o.relevance < x.c.relevance * WEIGHTS.answerAlignment
+        )
+          continue;
+        if (!x.support.some((s) => s.docId === o.docId)) {
+          x.support.push(o);
+          used.add(o);
+        }
       }
     }
   }
@@ -233,17 +274,26 @@ export async function composeLocalAnswer(searcher: Searcher, question: string, p
 
   // Disagreement: another article gives a different value in answer to the same question. Only
   // sentences about the same event disagree: most of their terms are shared.
-  const rivals = (c: Candidate) => c.docId !== lead.docId && c.relevance >= lead.relevance * 0.8 && !!c.answer && value(c) !== value(lead) && jaccard(c.terms, lead.terms) >= SAME_EVENT;
+  const rivals = (c: Candidate) =>
+    c.docId !== lead.docId &&
+    c.relevance >= lead.relevance * 0.8 &&
+    !!c.answer &&
+    value(c) !== value(lead) &&
+    jaccard(c.terms, lead.terms) >= SAME_EVENT;
   if (q.factual && chosen.length === 1) {
     // A confident lead stands alone, unless another article contradicts it.
     const rival = ranked.find((c) => !used.has(c) && c.score >= Math.max(WEIGHTS.refusal, lead.score * 0.75) && rivals(c));
-    if (rival) { chosen.push({ c: rival, support: [] }); cite(rival); }
+    if (rival) {
+      chosen.push({ c: rival, support: [] });
+      cite(rival);
+    }
   }
   if (q.factual && chosen.length > 1) {
     const rivalIndex = chosen.findIndex(({ c }, i) => i > 0 && rivals(c));
     if (rivalIndex > 0) {
       const [first, rival] = [chosen[0]!, chosen[rivalIndex]!];
-      const quote = (x: typeof first) => withMarkers(`"${trimEndOf(x.c.text, '.!?')}"`, [x.c.passageId, ...x.support.map((o) => o.passageId)]);
+      const quote = (x: typeof first) =>
+        withMarkers(`"${trimEndOf(x.c.text, '.!?')}"`, [x.c.passageId, ...x.support.map((o) => o.passageId)]);
       const framed = [
         `The articles differ: according to ${await describeSource(searcher, first.c.docId)}, ${quote(first)}`,
         `But ${await describeSource(searcher, rival.c.docId)} says ${quote(rival)}`,

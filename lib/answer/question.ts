@@ -1,15 +1,36 @@
 import { analyze, type Span, type Token } from '@/lib/nlp/analyze';
 import {
-  DATE_NOUNS, MONEY_NOUNS, MONEY_VERBS, NUMBER_NOUNS, ORG_NOUNS, PERCENT_NOUNS, PERSON_NOUNS, PLACE_NOUNS, WH_WORDS, WORK_NOUNS, YES_NO_OPENERS,
+  DATE_NOUNS,
+  MONEY_NOUNS,
+  MONEY_VERBS,
+  NUMBER_NOUNS,
+  ORG_NOUNS,
+  PERCENT_NOUNS,
+  PERSON_NOUNS,
+  PLACE_NOUNS,
+  WH_WORDS,
+  WORK_NOUNS,
+  YES_NO_OPENERS,
 } from '@/lib/nlp/lexicon';
 import { nameType } from '@/lib/nlp/names';
 import { fold, terms } from '@/lib/text/normalize';
 
 /** What a question asks for: a value of some kind (a short answer exists) or an explanation. */
 export type AnswerType =
-  | 'person' | 'place' | 'org' | 'work' | 'name' // a proper name of some kind ("name": any)
-  | 'date' | 'number' | 'money' | 'percent' | 'amount' | 'quantity' // a value ("amount": how much; "quantity": how long, how far)
-  | 'yesno' | 'reason' | 'open';
+  | 'person'
+  | 'place'
+  | 'org'
+  | 'work'
+  | 'name' // a proper name of some kind ("name": any)
+  | 'date'
+  | 'number'
+  | 'money'
+  | 'percent'
+  | 'amount'
+  | 'quantity' // a value ("amount": how much; "quantity": how long, how far)
+  | 'yesno'
+  | 'reason'
+  | 'open';
 
 export type QuestionAnalysis = {
   /** The question itself, without the sentences of context that may come before it. */
@@ -34,7 +55,11 @@ function splitContext(text: string): { question: string; context: string } {
   const parts = [...segmenter.segment(text.slice(0, 2000))].map((s) => s.segment.trim()).filter(Boolean);
   if (parts.length <= 1) return { question: text.trim(), context: '' };
   let at = parts.length - 1;
-  for (let i = parts.length - 1; i >= 0; i--) if (parts[i]!.endsWith('?')) { at = i; break; }
+  for (let i = parts.length - 1; i >= 0; i--)
+    if (parts[i]!.endsWith('?')) {
+      at = i;
+      break;
+    }
   return { question: parts.slice(at).join(' '), context: parts.slice(0, at).join(' ') };
 }
 
@@ -75,7 +100,9 @@ function resolveHead(tokens: Token[], at: number): string {
 export function analyzeQuestion(text: string): QuestionAnalysis {
   const { question, context } = splitContext(text);
   const tokens = analyze(question).tokens.filter((t) => t.pos !== 'PUNCT');
-  const whAt = tokens.slice(0, 6).findIndex((t) => WH_WORDS.has(t.lemma) || t.text.toLowerCase() === 'whom' || t.text.toLowerCase() === 'whose');
+  const whAt = tokens
+    .slice(0, 6)
+    .findIndex((t) => WH_WORDS.has(t.lemma) || t.text.toLowerCase() === 'whom' || t.text.toLowerCase() === 'whose');
   const wh = whAt >= 0 ? tokens[whAt]!.text.toLowerCase() : null;
   let head: string | null = null;
   let type: AnswerType = 'open';
@@ -92,7 +119,9 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
     if (next === 'many') type = 'number';
     // "How much is the deal worth" asks for money; "how much water", "by how much did prices rise" for an amount.
     // "By how much did prices rise" asks for a change (often a percentage), whatever changed.
-    else if (next === 'much') type = tokens[whAt - 1]?.lemma !== 'by' && tokens.some((t) => MONEY_NOUNS.has(t.lemma) || MONEY_VERBS.has(t.lemma)) ? 'money' : 'amount';
+    else if (next === 'much')
+      type =
+        tokens[whAt - 1]?.lemma !== 'by' && tokens.some((t) => MONEY_NOUNS.has(t.lemma) || MONEY_VERBS.has(t.lemma)) ? 'money' : 'amount';
     else if (HOW_QUANTITY.has(next)) type = 'quantity';
     else type = 'open';
   } else if (wh === 'what' || wh === 'which') {
@@ -116,12 +145,21 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
     type = (head ? typeOfHead(head) : null) ?? 'name';
   }
 
-  const asked = new Set(tokens.filter((t) => WH_WORDS.has(t.lemma) || t.pos === 'AUX' || ['name', 'call', 'much', 'many'].includes(t.lemma)).map((t) => fold(t.text)));
+  const asked = new Set(
+    tokens
+      .filter((t) => WH_WORDS.has(t.lemma) || t.pos === 'AUX' || ['name', 'call', 'much', 'many'].includes(t.lemma))
+      .map((t) => fold(t.text)),
+  );
   const focus = terms(question).filter((t) => !asked.has(t));
   return {
-    question, context, wh, head, type,
+    question,
+    context,
+    wh,
+    head,
+    type,
     factual: !['yesno', 'reason', 'open'].includes(type),
-    focus, contextTerms: terms(context),
+    focus,
+    contextTerms: terms(context),
   };
 }
 
@@ -150,7 +188,10 @@ export function spanFit(span: Span, type: AnswerType, head: string | null): numb
       return span.kind === 'money' || span.kind === 'percent' ? 1 : span.kind === 'number' ? 0.8 : 0;
     case 'work':
       return span.kind === 'title' ? 1 : span.kind === 'name' ? 0.5 : 0;
-    case 'person': case 'place': case 'org': case 'name': {
+    case 'person':
+    case 'place':
+    case 'org':
+    case 'name': {
       if (span.kind !== 'name') return span.kind === 'title' && type === 'name' ? 0.6 : 0;
       const kind = nameType(span.text);
       if (kind === 'descriptor') return 0;
@@ -158,7 +199,11 @@ export function spanFit(span: Span, type: AnswerType, head: string | null): numb
       if (kind === type) return 1;
       if (kind === 'unknown') return 0.6;
       // Organisations and places are easily confused ("Bank of England"); people and organisations less so.
-      return (type === 'org' && kind === 'place') || (type === 'place' && kind === 'org') ? 0.4 : type === 'person' && kind === 'org' ? 0.3 : 0.15;
+      return (type === 'org' && kind === 'place') || (type === 'place' && kind === 'org')
+        ? 0.4
+        : type === 'person' && kind === 'org'
+          ? 0.3
+          : 0.15;
     }
     default:
       return 0;

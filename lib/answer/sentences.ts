@@ -57,13 +57,19 @@ export const WEIGHTS = {
   /** …or something the answering passage never mentions. */
   keyNameMissing: 0.7,
   /** Sentence score: relevance to the question, retrieval rank, and holding an answer of the right kind. */
-  relevance: 0.75, prior: 0.1, answerSpan: 0.15,
+  relevance: 0.75,
+  prior: 0.1,
+  answerSpan: 0.15,
   /** Relevance: term coverage and, with a model, embedding similarity. */
-  coverage: 0.55, semantic: 0.45,
+  coverage: 0.55,
+  semantic: 0.45,
   /** Terms of the article's title and the preceding sentence count for a sentence that says "the company". */
   contextCoverage: 0.3,
   /** Span score: fit to the kind asked for, closeness to the question's words, sources agreeing. */
-  fit: 0.5, proximity: 0.3, headNearby: 0.2, agreement: 0.1,
+  fit: 0.5,
+  proximity: 0.3,
+  headNearby: 0.2,
+  agreement: 0.1,
   /** A place given only as what contains (or lies within) the place asked about. */
   lessSpecific: 0.5,
   /** A span taken from the sentence before, for a sentence that does not name its subject. */
@@ -113,7 +119,9 @@ function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>
   const placeNames = q.type === 'place' ? spans.filter((x) => x.kind === 'name') : [];
   const within = new Map<Span, Span>();
   for (const inner of placeNames) {
-    const outer = placeNames.find((o) => o.start > inner.end && /^,\s+$/.test(sentence.slice(inner.end, o.start)) && nameType(o.text) === 'place');
+    const outer = placeNames.find(
+      (o) => o.start > inner.end && /^,\s+$/.test(sentence.slice(inner.end, o.start)) && nameType(o.text) === 'place',
+    );
     if (outer) within.set(inner, outer);
   }
   const regional = !!q.head && REGION_NOUNS.has(q.head);
@@ -123,7 +131,8 @@ function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>
     // A value the question already states is not its answer (nor the outlet's own name); a
     // "name" that is a date is a date.
     const spanTerms = terms(span.text);
-    if (exclude.has(fold(span.text)) || (spanTerms.length > 0 && spanTerms.filter((t) => askedTerms.has(t)).length * 2 >= spanTerms.length)) continue;
+    if (exclude.has(fold(span.text)) || (spanTerms.length > 0 && spanTerms.filter((t) => askedTerms.has(t)).length * 2 >= spanTerms.length))
+      continue;
     if (span.kind === 'name' && dates.some((d) => d.start <= span.start && d.end >= span.end)) continue;
     // A name ending in a word of the question is the question's own subject ("President Vo Van
     // Thuong" for "Who accompanied President Thuong?").
@@ -142,14 +151,21 @@ function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>
   return out.sort((a, b) => b.score - a.score);
 }
 
-export async function sentenceCandidates(searcher: Searcher, q: QuestionAnalysis, passages: RetrievedPassage[], queryVector: Float32Array | null, signal?: AbortSignal): Promise<Candidate[]> {
+export async function sentenceCandidates(
+  searcher: Searcher,
+  q: QuestionAnalysis,
+  passages: RetrievedPassage[],
+  queryVector: Float32Array | null,
+  signal?: AbortSignal,
+): Promise<Candidate[]> {
   const seen = new Set<string>();
   // A question of a word or two ("What was her name?") is about its context.
   const focusWeight = q.focus.length >= 3 ? WEIGHTS.focus : 0;
   const idf = await idfLookup(searcher.store, [...q.focus, ...q.contextTerms]);
-  const relevanceOf = (t: Set<string>) => q.contextTerms.length
-    ? focusWeight * coverage(idf, q.focus, t) + (1 - focusWeight) * coverage(idf, [...q.focus, ...q.contextTerms], t)
-    : coverage(idf, q.focus, t);
+  const relevanceOf = (t: Set<string>) =>
+    q.contextTerms.length
+      ? focusWeight * coverage(idf, q.focus, t) + (1 - focusWeight) * coverage(idf, [...q.focus, ...q.contextTerms], t)
+      : coverage(idf, q.focus, t);
   const out: Candidate[] = [];
   const maxPassage = Math.max(...passages.map((p) => p.score), 1e-9);
   passages.forEach((p, rank) => {
@@ -169,17 +185,40 @@ export async function sentenceCandidates(searcher: Searcher, q: QuestionAnalysis
         if (q.factual && prev && (!answer || answer.fit < 1) && namesNoSubject(s.text)) {
           const inherited = answerSpans(prev.text, q, exclude)[0];
           if (inherited && (!answer || inherited.score * WEIGHTS.fromContext > answer.score)) {
-            answer = { ...inherited, score: inherited.score * WEIGHTS.fromContext, origin: { start: prev.start, end: prev.end, text: prev.text } };
+            answer = {
+              ...inherited,
+              score: inherited.score * WEIGHTS.fromContext,
+              origin: { start: prev.start, end: prev.end, text: prev.text },
+            };
           }
         }
         const cue = q.type === 'reason' && analyze(s.text).tokens.some((tok) => REASON_CUES.has(tok.lemma));
-        out.push({ passageId: member.id, docId: member.docId, start: s.start, end: s.end, text: s.text, terms: t, coverage: cov, semantic: null, answer, cue, relevance: 0, score: prior });
+        out.push({
+          passageId: member.id,
+          docId: member.docId,
+          start: s.start,
+          end: s.end,
+          text: s.text,
+          terms: t,
+          coverage: cov,
+          semantic: null,
+          answer,
+          cue,
+          relevance: 0,
+          score: prior,
+        });
       });
     }
   });
   if (queryVector && searcher.embedder) {
-    const embedder = await storedSentenceEmbedder({ ...searcher, embedder: searcher.embedder }, out.map((c) => c.passageId));
-    const vectors = await embedder.embedDocuments(out.map((c) => c.text), signal);
+    const embedder = await storedSentenceEmbedder(
+      { ...searcher, embedder: searcher.embedder },
+      out.map((c) => c.passageId),
+    );
+    const vectors = await embedder.embedDocuments(
+      out.map((c) => c.text),
+      signal,
+    );
     signal?.throwIfAborted();
     out.forEach((c, i) => {
       const v = vectors[i]!;
@@ -191,7 +230,10 @@ export async function sentenceCandidates(searcher: Searcher, q: QuestionAnalysis
   for (const c of out) {
     const sem = c.semantic === null ? null : Math.max(0, Math.min(1, (c.semantic - 0.15) / 0.55));
     c.relevance = sem === null ? c.coverage : WEIGHTS.coverage * c.coverage + WEIGHTS.semantic * sem;
-    c.score = WEIGHTS.relevance * c.relevance + WEIGHTS.prior * c.score + (c.answer ? WEIGHTS.answerSpan * c.answer.fit : c.cue ? WEIGHTS.answerSpan : 0);
+    c.score =
+      WEIGHTS.relevance * c.relevance +
+      WEIGHTS.prior * c.score +
+      (c.answer ? WEIGHTS.answerSpan * c.answer.fit : c.cue ? WEIGHTS.answerSpan : 0);
   }
   // The same value in several articles' sentences is corroborated: each answer span gains from it.
   const values = new Map<string, Set<string>>();
@@ -209,7 +251,8 @@ export const jaccard = (a: Set<string>, b: Set<string>) => {
 export const numbersOf = (text: string) => new Set(words(text).filter((w) => /^\d/.test(w)));
 
 const TOKEN = /\p{L}[\p{L}\p{M}\p{N}]*|\p{N}+(?:[.,]\p{N}+)*/gu;
-const NOT_A_NAME = /^(January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$/;
+const NOT_A_NAME =
+  /^(January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$/;
 const shingleCache = new WeakMap<Candidate, Map<string, string>>();
 
 /**

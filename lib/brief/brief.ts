@@ -33,7 +33,8 @@ const RETRIEVE_K = 12;
 async function allPassages(s: Searcher): Promise<RetrievedPassage[]> {
   const docs = new Map((await s.store.documents()).map((d) => [d.id, d]));
   const out: RetrievedPassage[] = [];
-  for await (const p of s.store.scanPassages()) out.push({ ...p, doc: docs.get(p.docId)!, score: 1, lexicalScore: null, denseScore: null, corroborating: [] });
+  for await (const p of s.store.scanPassages())
+    out.push({ ...p, doc: docs.get(p.docId)!, score: 1, lexicalScore: null, denseScore: null, corroborating: [] });
   return out;
 }
 
@@ -55,7 +56,11 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
   const passages = subject ? (await retrieve(s, subject, { k: RETRIEVE_K, signal: options.signal })).passages : await allPassages(s);
   const docOf = new Map(passages.flatMap((p) => [p, ...p.corroborating]).map((p) => [p.docId, p.doc]));
   const job: BriefJob = { cfg, searcher: s, topic, subject, passages, timeline: requested, signal: options.signal };
-  const { engine, value: draft, warning } = await withFallback(picked.engine, (e) => e.brief(job), { task: 'briefing', signal: options.signal });
+  const {
+    engine,
+    value: draft,
+    warning,
+  } = await withFallback(picked.engine, (e) => e.brief(job), { task: 'briefing', signal: options.signal });
   if (warning) warnings.push(warning);
   const { timeline } = draft;
   const registry = new CitationRegistry(await citableLookup(s, passages));
@@ -68,9 +73,14 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
   const citations = registry.list();
   const semantic = await semanticSupport(s, registry);
   // A timeline's date prefix comes from the article's metadata when the sentence gives none: the claim checked is the sentence.
-  const checks = (await Promise.all(bullets.map((b) => checkCitations(b.date ? b.text.slice(b.date.length + 3) : b.text, registry, semantic, options.signal)))).flat();
+  const checks = (
+    await Promise.all(
+      bullets.map((b) => checkCitations(b.date ? b.text.slice(b.date.length + 3) : b.text, registry, semantic, options.signal)),
+    )
+  ).flat();
   const docs = [...new Set(citations.map((c) => c.docId))].map((id) => docOf.get(id)!);
-  if (bullets.length < MIN_BULLETS && bullets.length > 0) warnings.push(`Only ${bullets.length} distinct facts on this topic were found in the articles.`);
+  if (bullets.length < MIN_BULLETS && bullets.length > 0)
+    warnings.push(`Only ${bullets.length} distinct facts on this topic were found in the articles.`);
   return {
     title: titleFor(topic, timeline, s.info.documentCount),
     topic,

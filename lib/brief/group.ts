@@ -26,7 +26,11 @@ export const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let dot = 0;
   let na = 0;
   let nb = 0;
-  for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! * a[i]!; nb += b[i]! * b[i]!; }
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
   return na && nb ? dot / Math.sqrt(na * nb) : 0;
 };
 
@@ -35,7 +39,11 @@ export function termVectors(texts: string[]): Float64Array[] {
   const sets = texts.map((t) => terms(t));
   const vocab = new Map<string, number>();
   const df = new Map<string, number>();
-  for (const ts of sets) for (const t of new Set(ts)) { df.set(t, (df.get(t) ?? 0) + 1); if (!vocab.has(t)) vocab.set(t, vocab.size); }
+  for (const ts of sets)
+    for (const t of new Set(ts)) {
+      df.set(t, (df.get(t) ?? 0) + 1);
+      if (!vocab.has(t)) vocab.set(t, vocab.size);
+    }
   return sets.map((ts) => {
     const v = new Float64Array(vocab.size);
     for (const t of ts) v[vocab.get(t)!] += Math.log(1 + texts.length / df.get(t)!);
@@ -44,7 +52,12 @@ export function termVectors(texts: string[]): Float64Array[] {
 }
 
 /** The proper names of a sentence, folded, from wink-nlp's name spans. */
-export const namesOf = (text: string) => new Set(analyze(text).spans.filter((s) => s.kind === 'name').map((s) => fold(s.text)));
+export const namesOf = (text: string) =>
+  new Set(
+    analyze(text)
+      .spans.filter((s) => s.kind === 'name')
+      .map((s) => fold(s.text)),
+  );
 
 /**
  * Average-link agglomerative clustering: the two closest groups merge while their mean pairwise
@@ -52,20 +65,29 @@ export const namesOf = (text: string) => new Set(analyze(text).spans.filter((s) 
  */
 export function cluster(similarity: number[][], threshold: number): number[] {
   let groups = similarity.map((_, i) => [i]);
-  const link = (a: number[], b: number[]) => a.reduce((s, i) => s + b.reduce((t, j) => t + similarity[i]![j]!, 0), 0) / (a.length * b.length);
+  const link = (a: number[], b: number[]) =>
+    a.reduce((s, i) => s + b.reduce((t, j) => t + similarity[i]![j]!, 0), 0) / (a.length * b.length);
   for (;;) {
     let best = -Infinity;
     let pair: [number, number] | null = null;
-    for (let i = 0; i < groups.length; i++) for (let j = i + 1; j < groups.length; j++) {
-      const l = link(groups[i]!, groups[j]!);
-      if (l > best) { best = l; pair = [i, j]; }
-    }
+    for (let i = 0; i < groups.length; i++)
+      for (let j = i + 1; j < groups.length; j++) {
+        const l = link(groups[i]!, groups[j]!);
+        if (l > best) {
+          best = l;
+          pair = [i, j];
+        }
+      }
     if (!pair || best < threshold) break;
     const [i, j] = pair;
     groups = groups.map((g, k) => (k === i ? [...g, ...groups[j]!].sort((x, y) => x - y) : g)).filter((_, k) => k !== j);
   }
   const out = new Array<number>(similarity.length);
-  groups.sort((a, b) => a[0]! - b[0]!).forEach((g, n) => { for (const i of g) out[i] = n; });
+  groups
+    .sort((a, b) => a[0]! - b[0]!)
+    .forEach((g, n) => {
+      for (const i of g) out[i] = n;
+    });
   return out;
 }
 
@@ -73,11 +95,13 @@ export function cluster(similarity: number[][], threshold: number): number[] {
 export function similarities(texts: string[], vectors: ArrayLike<number>[]): number[][] {
   const names = texts.map(namesOf);
   const common = topicNames(names);
-  return texts.map((_, i) => texts.map((__, j) => {
-    if (i === j) return 1;
-    const shared = [...names[i]!].filter((n) => names[j]!.has(n) && !common.has(n)).length;
-    return cosine(vectors[i]!, vectors[j]!) + SHARED_NAME_WEIGHT * Math.min(shared, 2);
-  }));
+  return texts.map((_, i) =>
+    texts.map((__, j) => {
+      if (i === j) return 1;
+      const shared = [...names[i]!].filter((n) => names[j]!.has(n) && !common.has(n)).length;
+      return cosine(vectors[i]!, vectors[j]!) + SHARED_NAME_WEIGHT * Math.min(shared, 2);
+    }),
+  );
 }
 
 /** Names that most of the bullets carry: what the whole briefing is about. */
@@ -94,14 +118,17 @@ function topicNames(names: Set<string>[]): Set<string> {
 function headingNames(text: string) {
   const spans = analyze(text).spans;
   const dates = spans.filter((s) => s.kind === 'date');
-  return spans.filter((s) => s.kind === 'name' && !dates.some((d) => d.start < s.end && s.start < d.end) && nameType(s.text) !== 'descriptor');
+  return spans.filter(
+    (s) => s.kind === 'name' && !dates.some((d) => d.start < s.end && s.start < d.end) && nameType(s.text) !== 'descriptor',
+  );
 }
 
 /** Nouns and names of a sentence that could name a group, keyed by lemma, as written in the text. */
 function keyWords(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const t of analyze(text).tokens) {
-    if ((t.pos === 'NOUN' || t.pos === 'PROPN') && /^\p{L}[\p{L}\p{M}'-]{2,}$/u.test(t.text) && !out.has(t.lemma)) out.set(t.lemma, t.pos === 'PROPN' ? t.text : t.text.toLowerCase());
+    if ((t.pos === 'NOUN' || t.pos === 'PROPN') && /^\p{L}[\p{L}\p{M}'-]{2,}$/u.test(t.text) && !out.has(t.lemma))
+      out.set(t.lemma, t.pos === 'PROPN' ? t.text : t.text.toLowerCase());
   }
   return out;
 }
@@ -129,22 +156,31 @@ export function nameGroups(texts: string[], groupOf: number[], topic = ''): Map<
     let heading = GENERAL_THEME;
     if (members.length > 1) {
       // Distinctiveness: share of the group carrying it minus share of the other bullets carrying it.
-      const score = (has: (i: number) => boolean) => members.filter(has).length / members.length - (others.length ? others.filter(has).length / others.length : 0);
+      const score = (has: (i: number) => boolean) =>
+        members.filter(has).length / members.length - (others.length ? others.filter(has).length / others.length : 0);
       let best = 0;
-      for (const i of members) for (const span of names[i]!) {
-        const key = fold(span.text);
-        if (common.has(key) || topicText.includes(key) || taken.has(key)) continue;
-        const inGroup = members.filter((m) => folded[m]!.has(key)).length;
-        const s = score((m) => folded[m]!.has(key));
-        if (inGroup >= 2 && s > best) { best = s; heading = span.text; }
-      }
-      if (heading === GENERAL_THEME) {
-        for (const i of members) for (const [lemma, written] of nouns[i]!) {
-          if (taken.has(lemma) || terms(lemma).some((t) => topicTerms.has(t))) continue;
-          const inGroup = members.filter((m) => nouns[m]!.has(lemma)).length;
-          const s = score((m) => nouns[m]!.has(lemma));
-          if (inGroup >= 2 && s > best) { best = s; heading = capitalise(written); }
+      for (const i of members)
+        for (const span of names[i]!) {
+          const key = fold(span.text);
+          if (common.has(key) || topicText.includes(key) || taken.has(key)) continue;
+          const inGroup = members.filter((m) => folded[m]!.has(key)).length;
+          const s = score((m) => folded[m]!.has(key));
+          if (inGroup >= 2 && s > best) {
+            best = s;
+            heading = span.text;
+          }
         }
+      if (heading === GENERAL_THEME) {
+        for (const i of members)
+          for (const [lemma, written] of nouns[i]!) {
+            if (taken.has(lemma) || terms(lemma).some((t) => topicTerms.has(t))) continue;
+            const inGroup = members.filter((m) => nouns[m]!.has(lemma)).length;
+            const s = score((m) => nouns[m]!.has(lemma));
+            if (inGroup >= 2 && s > best) {
+              best = s;
+              heading = capitalise(written);
+            }
+          }
       }
       if (heading !== GENERAL_THEME) taken.add(fold(heading));
     }

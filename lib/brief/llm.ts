@@ -23,7 +23,10 @@ export async function llmBriefText(llm: LlmConfig, topic: string, passages: Retr
   let theme = GENERAL_THEME;
   for (const line of text.split('\n')) {
     const heading = /^#{1,4}\s(.+)$/.exec(line.trim());
-    if (heading) { theme = heading[1]!.trim(); continue; }
+    if (heading) {
+      theme = heading[1]!.trim();
+      continue;
+    }
     const bullet = /^[-*•]\s(.+)$/.exec(line.trim());
     if (bullet) {
       const year = Number(bullet[1]!.match(/\b(19|20)\d{2}\b/)?.[0]) || undefined;

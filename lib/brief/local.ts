@@ -37,7 +37,17 @@ export function opening(sentence: string): 'fragment' | 'pronoun' | 'described' 
   // Headlines, captions and video blurbs do not end as sentences do. (The tagger reads some verbs as
   // nouns, "marks", "visit", so a missing verb is no sign of a fragment.)
   if (!first || /^\p{Ll}/u.test(first.text) || !/[.!?]["'”’)]*$/.test(sentence.trimEnd())) return 'fragment';
-  if (first.pos === 'PRON' || (first.pos === 'DET' && first.lemma !== 'the' && first.lemma !== 'a' && first.lemma !== 'an' && second?.pos !== 'NOUN' && second?.pos !== 'PROPN' && second?.pos !== 'ADJ')) return 'pronoun';
+  if (
+    first.pos === 'PRON' ||
+    (first.pos === 'DET' &&
+      first.lemma !== 'the' &&
+      first.lemma !== 'a' &&
+      first.lemma !== 'an' &&
+      second?.pos !== 'NOUN' &&
+      second?.pos !== 'PROPN' &&
+      second?.pos !== 'ADJ')
+  )
+    return 'pronoun';
   if (first.lemma === 'the' && second?.pos === 'NOUN') return 'described';
   return 'named';
 }
@@ -47,9 +57,19 @@ export function opening(sentence: string): 'fragment' | 'pronoun' | 'described' 
  * per bullet, each restatement in another article merged into the bullet as an extra citation,
  * at most a couple of bullets from any one article.
  */
-async function localPicks(s: Searcher, topic: string, passages: RetrievedPassage[], timeline: boolean, signal?: AbortSignal): Promise<Pick[]> {
+async function localPicks(
+  s: Searcher,
+  topic: string,
+  passages: RetrievedPassage[],
+  timeline: boolean,
+  signal?: AbortSignal,
+): Promise<Pick[]> {
   const { ranked } = await rankSentences(s, topic, passages, signal);
-  const bodyLength = new Map(await Promise.all([...new Set(ranked.map((c) => c.docId))].map(async (id) => [id, (await s.store.documentText(id))?.length ?? 0] as const)));
+  const bodyLength = new Map(
+    await Promise.all(
+      [...new Set(ranked.map((c) => c.docId))].map(async (id) => [id, (await s.store.documentText(id))?.length ?? 0] as const),
+    ),
+  );
   // News paragraphs open with a topic sentence and give the specifics after it: a sentence that
   // follows a relevant one in the same article inherits most of its relevance.
   const byPosition = [...ranked].sort((a, b) => (a.docId === b.docId ? a.start - b.start : a.docId < b.docId ? -1 : 1));
@@ -63,8 +83,18 @@ async function localPicks(s: Searcher, topic: string, passages: RetrievedPassage
     }
   });
   const shape = new Map<Candidate, ReturnType<typeof opening>>();
-  const shapeOf = (c: Candidate) => { let v = shape.get(c); if (!v) { v = opening(c.text); shape.set(c, v); } return v; };
-  const sized = (c: Candidate) => { const n = words(c.text).length; return n >= 8 && n <= 100; };
+  const shapeOf = (c: Candidate) => {
+    let v = shape.get(c);
+    if (!v) {
+      v = opening(c.text);
+      shape.set(c, v);
+    }
+    return v;
+  };
+  const sized = (c: Candidate) => {
+    const n = words(c.text).length;
+    return n >= 8 && n <= 100;
+  };
   const usable = ranked.filter(sized);
   const bestRelevance = Math.max(0, ...usable.map((c) => c.relevance));
   const scored = usable
@@ -91,8 +121,8 @@ async function localPicks(s: Searcher, topic: string, passages: RetrievedPassage
       const specifics = Math.min(1.5, (/\d/.test(c.text) ? 0.75 : 0) + Math.min(names, 3) * 0.25);
       const position = 1 - c.start / Math.max(1, bodyLength.get(c.docId)!); // inverted pyramid: early sentences matter more
       const value = topic
-        ? 0.45 * (relevance / (bestRelevance || 1)) + 0.2 * Math.min(corroboration, 2) / 2 + 0.25 * specifics / 1.5 + 0.1 * position
-        : 0.4 * Math.min(corroboration, 3) / 3 + 0.35 * specifics / 1.5 + 0.25 * position;
+        ? 0.45 * (relevance / (bestRelevance || 1)) + (0.2 * Math.min(corroboration, 2)) / 2 + (0.25 * specifics) / 1.5 + 0.1 * position
+        : (0.4 * Math.min(corroboration, 3)) / 3 + (0.35 * specifics) / 1.5 + 0.25 * position;
       // A timeline wants dated milestones; a sentence listing several is worth more.
       const years = timeline ? Math.min(4, new Set(c.text.match(/\b(19|20)\d{2}\b/g)).size) / 4 : 0;
       // A sentence in only by sitting next to a relevant one may be on another subject altogether.
@@ -110,7 +140,9 @@ async function localPicks(s: Searcher, topic: string, passages: RetrievedPassage
     if (picks.length >= MAX_BULLETS) break;
     if (used.has(c)) continue;
     // Redundant unless it brings a figure the similar pick lacks (a year another article skipped).
-    const dup = picks.find((p) => sameFact(p.c, c) || (jaccard(p.c.terms, c.terms) > 0.35 && [...numbersOf(c.text)].every((n) => numbersOf(p.c.text).has(n))));
+    const dup = picks.find(
+      (p) => sameFact(p.c, c) || (jaccard(p.c.terms, c.terms) > 0.35 && [...numbersOf(c.text)].every((n) => numbersOf(p.c.text).has(n))),
+    );
     if (dup) {
       if (c.docId !== dup.c.docId && !dup.support.some((x) => x.docId === c.docId) && sameFact(dup.c, c)) dup.support.push(c);
       used.add(c);
@@ -122,12 +154,12 @@ async function localPicks(s: Searcher, topic: string, passages: RetrievedPassage
     picks.push({ c, support: [], year: Number(c.text.match(YEAR)?.[0]) || undefined });
   }
   // Corroboration from sentences that did not make the cut still counts.
-  for (const p of picks) for (const o of usable) {
-    if (o !== p.c && o.docId !== p.c.docId && !p.support.some((x) => x.docId === o.docId) && sameFact(p.c, o)) p.support.push(o);
-  }
+  for (const p of picks)
+    for (const o of usable) {
+      if (o !== p.c && o.docId !== p.c.docId && !p.support.some((x) => x.docId === o.docId) && sameFact(p.c, o)) p.support.push(o);
+    }
   return picks;
 }
-
 
 export async function localBrief(job: BriefJob): Promise<BriefDraft> {
   const { searcher: s, subject, signal } = job;
@@ -135,7 +167,9 @@ export async function localBrief(job: BriefJob): Promise<BriefDraft> {
   const docOf = new Map(job.passages.flatMap((p) => [p, ...p.corroborating]).map((p) => [p.docId, p.doc]));
   const published = (p: Pick) => docOf.get(p.c.docId)?.published;
   // A story that unfolds (reported weeks apart, the same names throughout) reads best in date order.
-  const timeline = job.timeline || (!!subject && isUnfoldingStory(picks.map((p) => ({ docId: p.c.docId, published: published(p), names: namesOf(p.c.text) }))));
+  const timeline =
+    job.timeline ||
+    (!!subject && isUnfoldingStory(picks.map((p) => ({ docId: p.c.docId, published: published(p), names: namesOf(p.c.text) }))));
   const dated = picks.map((p) => ({ p, date: timeline ? eventDate(p.c.text, published(p)) : null }));
   if (timeline) dated.sort((a, b) => (a.date?.key ?? '').localeCompare(b.date?.key ?? ''));
   picks = dated.map((d) => d.p);
@@ -148,8 +182,18 @@ export async function localBrief(job: BriefJob): Promise<BriefDraft> {
     date: date?.label,
   }));
   if (!timeline) {
-    const vectors = s.embedder ? await s.embedder.embedDocuments(picks.map((p) => p.c.text), signal) : null;
-    lines = groupBullets(lines, picks.map((p) => p.c.text), vectors, subject);
+    const vectors = s.embedder
+      ? await s.embedder.embedDocuments(
+          picks.map((p) => p.c.text),
+          signal,
+        )
+      : null;
+    lines = groupBullets(
+      lines,
+      picks.map((p) => p.c.text),
+      vectors,
+      subject,
+    );
   }
   return { lines, timeline, spans: (id) => spans.get(id) };
 }

@@ -7,7 +7,10 @@ import { analyze } from '@/lib/nlp/analyze';
  */
 
 /** Topics that ask how something changed get a dated timeline. */
-export const isTimelineRequest = (topic: string) => /\b(chang(e|ed|es)|evolv(e|ed)|evolution|over time|timeline|history|histor(ic|ical)|chronolog|progress(ed|ion)?|milestones?)\b/i.test(topic);
+export const isTimelineRequest = (topic: string) =>
+  /\b(chang(e|ed|es)|evolv(e|ed)|evolution|over time|timeline|history|histor(ic|ical)|chronolog|progress(ed|ion)?|milestones?)\b/i.test(
+    topic,
+  );
 
 /** The subject of a timeline request: "how did the partnership evolve over time" → "the partnership". */
 export function subjectOf(topic: string): string {
@@ -23,7 +26,8 @@ export function subjectOf(topic: string): string {
 export type EventDate = { key: string; label: string; year: number; fromText: boolean };
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const MONTH = /\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?(?:\s+(\d{1,2})\b)?/i;
+const MONTH =
+  /\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?(?:\s+(\d{1,2})\b)?/i;
 const YEAR = /\b(1[89]\d{2}|20\d{2})\b/;
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -58,7 +62,9 @@ export function eventDate(sentence: string, publishedOn?: string): EventDate | n
     if (m && pub) {
       // News dates a coming event as readily as a past one: the year that puts it nearest publication.
       const month = pub.year * 12 + Number(pub.key.slice(5, 7));
-      const year = [pub.year - 1, pub.year, pub.year + 1].reduce((a, b) => (Math.abs(b * 12 + m - month) < Math.abs(a * 12 + m - month) ? b : a));
+      const year = [pub.year - 1, pub.year, pub.year + 1].reduce((a, b) =>
+        Math.abs(b * 12 + m - month) < Math.abs(a * 12 + m - month) ? b : a,
+      );
       return fromParts(year, m, validDay);
     }
   }

@@ -17,7 +17,10 @@ export function cachingEmbedder(inner: Embedder, capacity = 20_000): CachingEmbe
   };
   const recall = (key: string) => {
     const v = cache.get(key);
-    if (v) { cache.delete(key); cache.set(key, v); }
+    if (v) {
+      cache.delete(key);
+      cache.set(key, v);
+    }
     return v;
   };
   return {
@@ -29,8 +32,14 @@ export function cachingEmbedder(inner: Embedder, capacity = 20_000): CachingEmbe
       const missing = [...new Set(keys.filter((k) => !cache.has(k)))];
       const fresh = new Map<string, Float32Array>();
       if (missing.length) {
-        const vectors = await inner.embedDocuments(missing.map((k) => k.slice(2)), signal);
-        missing.forEach((k, i) => { fresh.set(k, vectors[i]!); remember(k, vectors[i]!); });
+        const vectors = await inner.embedDocuments(
+          missing.map((k) => k.slice(2)),
+          signal,
+        );
+        missing.forEach((k, i) => {
+          fresh.set(k, vectors[i]!);
+          remember(k, vectors[i]!);
+        });
       }
       return keys.map((k) => fresh.get(k) ?? recall(k)!);
     },

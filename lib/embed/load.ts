@@ -24,7 +24,8 @@ export function lexicalOnlyWarning(reason: string): string {
  */
 export async function loadEmbedderForIngest(cfg: Config['embedding']): Promise<EmbedderChoice> {
   const warnings: string[] = [];
-  if (cfg.model === NO_MODEL) return { embedder: null, warnings: [lexicalOnlyWarning('embeddings are disabled (DOSSIER_EMBEDDING_MODEL=none)')] };
+  if (cfg.model === NO_MODEL)
+    return { embedder: null, warnings: [lexicalOnlyWarning('embeddings are disabled (DOSSIER_EMBEDDING_MODEL=none)')] };
   if (cfg.model !== BUNDLED_MODEL) {
     try {
       const embedder = await loadTransformersEmbedder(cfg.model, cfg, cfg.fallback);
@@ -51,9 +52,13 @@ export async function loadEmbedderById(id: string, cfg: Config['embedding']): Pr
       const embedder = await loadBundledEmbedder(cfg);
       return { embedder, warnings: [...embedder.warnings] };
     }
-    if (id.startsWith('transformers:')) return { embedder: await loadTransformersEmbedder(id.slice('transformers:'.length), cfg), warnings: [] };
+    if (id.startsWith('transformers:'))
+      return { embedder: await loadTransformersEmbedder(id.slice('transformers:'.length), cfg), warnings: [] };
     throw new Error(`unknown embedder "${id}"`);
   } catch (error) {
-    return { embedder: null, warnings: [lexicalOnlyWarning(`the index was built with ${id}, which cannot be loaded now (${reasonOf(error)})`)] };
+    return {
+      embedder: null,
+      warnings: [lexicalOnlyWarning(`the index was built with ${id}, which cannot be loaded now (${reasonOf(error)})`)],
+    };
   }
 }

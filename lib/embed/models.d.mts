@@ -7,7 +7,15 @@
 export type ModelSpec =
   | { kind: 'use'; cacheDir: string; threads: number }
   | { kind: 'use-package' }
-  | { kind: 'transformers'; model: string; localModelPath?: string; allowRemoteModels: boolean; cacheDir: string; queryPrefix?: string; fallback?: { threads: number } };
+  | {
+      kind: 'transformers';
+      model: string;
+      localModelPath?: string;
+      allowRemoteModels: boolean;
+      cacheDir: string;
+      queryPrefix?: string;
+      fallback?: { threads: number };
+    };
 
 export type TextKind = 'query' | 'document';
 

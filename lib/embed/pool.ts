@@ -45,7 +45,7 @@ export async function startEmbedderPool(spec: ModelSpec, threads = defaultThread
 
   // A thread holds the process open only while it works, or while it loads and someone waits for it.
   const refresh = () => {
-    for (const s of slots) (s.job || (!s.ready && (s.awaited || queue.length)) ? s.worker.ref() : s.worker.unref());
+    for (const s of slots) s.job || (!s.ready && (s.awaited || queue.length)) ? s.worker.ref() : s.worker.unref();
   };
   const pump = () => {
     for (const slot of slots) {
@@ -87,7 +87,9 @@ export async function startEmbedderPool(spec: ModelSpec, threads = defaultThread
           else pump();
         }
       });
-      worker.on('error', (error: Error) => { crash = firstLine(error.message); });
+      worker.on('error', (error: Error) => {
+        crash = firstLine(error.message);
+      });
       worker.on('exit', (code) => {
         slots.splice(slots.indexOf(slot), 1);
         const why = crash || `exit code ${code}`;
@@ -110,12 +112,17 @@ export async function startEmbedderPool(spec: ModelSpec, threads = defaultThread
   const close = async () => {
     closed = true;
     failQueued('The embedder was closed.');
-    await Promise.all(slots.map((s) => new Promise((resolve) => {
-      s.worker.once('exit', resolve);
-      // Waiting for a thread that is still loading: it must keep the process alive until it exits.
-      s.worker.ref();
-      if (s.ready && !s.job) void s.worker.terminate();
-    })));
+    await Promise.all(
+      slots.map(
+        (s) =>
+          new Promise((resolve) => {
+            s.worker.once('exit', resolve);
+            // Waiting for a thread that is still loading: it must keep the process alive until it exits.
+            s.worker.ref();
+            if (s.ready && !s.job) void s.worker.terminate();
+          }),
+      ),
+    );
   };
 
   let identity: Identity;
@@ -135,7 +142,19 @@ export async function startEmbedderPool(spec: ModelSpec, threads = defaultThread
         reject(signal!.reason);
       };
       const done = () => signal?.removeEventListener('abort', onAbort);
-      const job: Job = { id: nextJob++, texts, kind, resolve: (v) => { done(); resolve(v); }, reject: (e) => { done(); reject(e); } };
+      const job: Job = {
+        id: nextJob++,
+        texts,
+        kind,
+        resolve: (v) => {
+          done();
+          resolve(v);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
       queue.push(job);
     });

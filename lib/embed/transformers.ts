@@ -4,7 +4,12 @@ import { defaultThreads, startEmbedderPool, type PooledEmbedder } from './pool';
 
 export function transformersSpec(model: string, cfg: Config['embedding'], fallbackToBundled = false): ModelSpec {
   return {
-    kind: 'transformers', model, localModelPath: cfg.localModelPath, allowRemoteModels: cfg.allowRemoteModels, cacheDir: cfg.cacheDir, queryPrefix: cfg.queryPrefix,
+    kind: 'transformers',
+    model,
+    localModelPath: cfg.localModelPath,
+    allowRemoteModels: cfg.allowRemoteModels,
+    cacheDir: cfg.cacheDir,
+    queryPrefix: cfg.queryPrefix,
     fallback: fallbackToBundled ? { threads: cfg.threads ?? defaultThreads() } : undefined,
   };
 }

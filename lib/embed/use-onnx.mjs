@@ -16,7 +16,11 @@ const require = createRequire(import.meta.url);
  * Where a package's file is on disk. Next.js bundles this module for the server and turns
  * `require.resolve` into a module number there; a `createRequire` it cannot see stays Node's own.
  */
-const resolveAtRunTime = (specifier) => process.getBuiltinModule('node:module').createRequire(import.meta.url).resolve(specifier);
+const resolveAtRunTime = (specifier) =>
+  process
+    .getBuiltinModule('node:module')
+    .createRequire(import.meta.url)
+    .resolve(specifier);
 
 /** Bumped whenever the graph below changes, so a cached graph from an older build is not reused. */
 const GRAPH_VERSION = 2;
@@ -111,15 +115,32 @@ function buildGraph(weights, onnx) {
 
   // Additive attention bias: 0 for tokens, -1e9 for padding, broadcast over heads and queries.
   const ignore = scalar(`${STACK}Layer_1/TransformerLayer/MultiheadAttention/DotProductAttention/attention_bias_ignore_padding/mul/y`);
-  const bias = node('Unsqueeze', [node('Mul', [node('Sub', [constant('onef', [], Float32Array.of(1)), 'mask']), constant('ignore', [], Float32Array.of(ignore))]), constant('axes12', [2], [1, 2])]);
+  const bias = node('Unsqueeze', [
+    node('Mul', [node('Sub', [constant('onef', [], Float32Array.of(1)), 'mask']), constant('ignore', [], Float32Array.of(ignore))]),
+    constant('axes12', [2], [1, 2]),
+  ]);
   const eps = scalar(`${STACK}Layer_1/TransformerLayer/FFN/layer_prepostprocess/layer_norm/Cast/x`);
 
   // `inner`: the attention's width (256 in the first layer, which widens to 512, then 512).
   const layer = (x, i, inner, residual) => {
     const L = `${PREFIX}Layer_${i}/TransformerLayer/`;
     const heads = 4;
-    const h = layerNorm(x, vector(`ln${i}a_s`, `${L}layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`), vector(`ln${i}a_b`, `${L}layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`), eps);
-    const qkv = dense(h, matrix(`qkv${i}_w`, `module/Encoder_en/KonaTransformer/Encode/Layer_${i}/TransformerLayer/MultiheadAttention/qkv_transform_single/kernel/part_0`, inner, 3 * inner), vector(`qkv${i}_b`, `${L}MultiheadAttention/qkv_transform_single/bias/ConcatPartitions/concat`));
+    const h = layerNorm(
+      x,
+      vector(`ln${i}a_s`, `${L}layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`),
+      vector(`ln${i}a_b`, `${L}layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`),
+      eps,
+    );
+    const qkv = dense(
+      h,
+      matrix(
+        `qkv${i}_w`,
+        `module/Encoder_en/KonaTransformer/Encode/Layer_${i}/TransformerLayer/MultiheadAttention/qkv_transform_single/kernel/part_0`,
+        inner,
+        3 * inner,
+      ),
+      vector(`qkv${i}_b`, `${L}MultiheadAttention/qkv_transform_single/bias/ConcatPartitions/concat`),
+    );
     const split = constant(`split${i}`, [3], [inner, inner, inner]);
     const [q, k, v] = node('Split', [qkv, split], [intAttr('axis', -1)], 3);
     const headShape = constant(`heads${i}`, [4], [0, 0, heads, inner / heads]);
@@ -128,16 +149,47 @@ function buildGraph(weights, onnx) {
     const qh = node('Mul', [toHeads(q), constant(`qscale${i}`, [], Float32Array.of(scale))]);
     const kt = node('Transpose', [node('Reshape', [k, headShape])], [intsAttr('perm', [0, 2, 3, 1])]);
     const attention = node('Softmax', [node('Add', [node('MatMul', [qh, kt]), bias])], [intAttr('axis', -1)]);
-    const context = node('Reshape', [node('Transpose', [node('MatMul', [attention, toHeads(v)])], [intsAttr('perm', [0, 2, 1, 3])]), constant(`merge${i}`, [3], [0, 0, inner])]);
-    const attended = dense(context, matrix(`out${i}_w`, `module/Encoder_en/KonaTransformer/Encode/Layer_${i}/TransformerLayer/MultiheadAttention/output_transform_single/kernel/part_0`, inner, 512), vector(`out${i}_b`, `${L}MultiheadAttention/output_transform_single/bias/ConcatPartitions/concat`));
+    const context = node('Reshape', [
+      node('Transpose', [node('MatMul', [attention, toHeads(v)])], [intsAttr('perm', [0, 2, 1, 3])]),
+      constant(`merge${i}`, [3], [0, 0, inner]),
+    ]);
+    const attended = dense(
+      context,
+      matrix(
+        `out${i}_w`,
+        `module/Encoder_en/KonaTransformer/Encode/Layer_${i}/TransformerLayer/MultiheadAttention/output_transform_single/kernel/part_0`,
+        inner,
+        512,
+      ),
+      vector(`out${i}_b`, `${L}MultiheadAttention/output_transform_single/bias/ConcatPartitions/concat`),
+    );
     const x1 = node('Add', [attended, residual]);
-    const f = layerNorm(x1, vector(`ln${i}b_s`, `${L}FFN/layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`), vector(`ln${i}b_b`, `${L}FFN/layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`), eps);
-    const up = node('Relu', [dense(f, matrix(`ffn${i}_w1`, `${STACK}Layer_${i}/TransformerLayer/FFN/conv1/Tensordot/Reshape_1`, 512, 1536), vector(`ffn${i}_b1`, `${L}FFN/conv1/bias/ConcatPartitions/concat`))]);
-    const down = dense(up, matrix(`ffn${i}_w2`, `${STACK}Layer_${i}/TransformerLayer/FFN/conv2/Tensordot/Reshape_1`, 1536, 512), vector(`ffn${i}_b2`, `${L}FFN/conv2/bias/ConcatPartitions/concat`));
+    const f = layerNorm(
+      x1,
+      vector(`ln${i}b_s`, `${L}FFN/layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`),
+      vector(`ln${i}b_b`, `${L}FFN/layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`),
+      eps,
+    );
+    const up = node('Relu', [
+      dense(
+        f,
+        matrix(`ffn${i}_w1`, `${STACK}Layer_${i}/TransformerLayer/FFN/conv1/Tensordot/Reshape_1`, 512, 1536),
+        vector(`ffn${i}_b1`, `${L}FFN/conv1/bias/ConcatPartitions/concat`),
+      ),
+    ]);
+    const down = dense(
+      up,
+      matrix(`ffn${i}_w2`, `${STACK}Layer_${i}/TransformerLayer/FFN/conv2/Tensordot/Reshape_1`, 1536, 512),
+      vector(`ffn${i}_b2`, `${L}FFN/conv2/bias/ConcatPartitions/concat`),
+    );
     return node('Add', [down, x1]);
   };
   const L0 = `${PREFIX}Layer_0/TransformerLayer/`;
-  const projected = dense(x0, matrix('res0_w', `${L0}dense/kernel/ConcatPartitions/concat`, 256, 512), vector('res0_b', `${L0}dense/bias/ConcatPartitions/concat`));
+  const projected = dense(
+    x0,
+    matrix('res0_w', `${L0}dense/kernel/ConcatPartitions/concat`, 256, 512),
+    vector('res0_b', `${L0}dense/bias/ConcatPartitions/concat`),
+  );
   const x2 = layer(x0, 0, 256, projected);
   const x3 = layer(x2, 1, 512, x2);
 
@@ -147,7 +199,13 @@ function buildGraph(weights, onnx) {
   const summed = node('ReduceSum', [node('Mul', [x3, maskCol]), axis1], [intAttr('keepdims', 0)]);
   const count = node('Max', [node('ReduceSum', ['mask', axis1], [intAttr('keepdims', 1)]), 'onef']);
   const pooled = node('Div', [summed, count]);
-  const out = node('Tanh', [dense(pooled, matrix('tanh_w', 'module/Encoder_en/hidden_layers/tanh_layer_0/weights', 512, 512), vector('tanh_b', 'module/Encoder_en/hidden_layers/tanh_layer_0/bias'))]);
+  const out = node('Tanh', [
+    dense(
+      pooled,
+      matrix('tanh_w', 'module/Encoder_en/hidden_layers/tanh_layer_0/weights', 512, 512),
+      vector('tanh_b', 'module/Encoder_en/hidden_layers/tanh_layer_0/bias'),
+    ),
+  ]);
   nodes.push({ opType: 'Identity', input: [out], output: ['embedding_out'], name: 'output' });
 
   const dim = (param) => ({ dimParam: param });
@@ -179,7 +237,10 @@ async function ensureGraph(cacheDir, packageDir, version) {
     await mkdir(dir, { recursive: true });
     // Builds killed midway leave their partial files: any over a minute old is one of those.
     for (const name of (await readdir(dir)).filter((n) => n.endsWith('.tmp'))) {
-      const stale = await stat(path.join(dir, name)).then((s) => Date.now() - s.mtimeMs > 60_000, () => false);
+      const stale = await stat(path.join(dir, name)).then(
+        (s) => Date.now() - s.mtimeMs > 60_000,
+        () => false,
+      );
       if (stale) await rm(path.join(dir, name), { force: true });
     }
     // Written whole, then renamed: a concurrent or interrupted build never leaves half a graph.
@@ -217,8 +278,16 @@ export async function loadUseOnnx({ cacheDir, threads }) {
     const width = Math.max(1, ...encodings.map((e) => e.length));
     const ids = new BigInt64Array(encodings.length * width);
     const mask = new Float32Array(encodings.length * width);
-    encodings.forEach((e, r) => e.forEach((id, c) => { ids[r * width + c] = BigInt(id); mask[r * width + c] = 1; }));
-    const { embedding_out: out } = await session.run({ ids: new ort.Tensor('int64', ids, [encodings.length, width]), mask: new ort.Tensor('float32', mask, [encodings.length, width]) });
+    encodings.forEach((e, r) =>
+      e.forEach((id, c) => {
+        ids[r * width + c] = BigInt(id);
+        mask[r * width + c] = 1;
+      }),
+    );
+    const { embedding_out: out } = await session.run({
+      ids: new ort.Tensor('int64', ids, [encodings.length, width]),
+      mask: new ort.Tensor('float32', mask, [encodings.length, width]),
+    });
     return encodings.map((_, r) => out.data.slice(r * 512, (r + 1) * 512));
   };
   return {
@@ -229,7 +298,9 @@ export async function loadUseOnnx({ cacheDir, threads }) {
       for (let i = 0; i < order.length; i += BATCH) {
         const batch = order.slice(i, i + BATCH);
         const vectors = await run(batch.map((j) => encodings[j]));
-        batch.forEach((j, k) => { out[j] = vectors[k]; });
+        batch.forEach((j, k) => {
+          out[j] = vectors[k];
+        });
       }
       return out;
     },

@@ -11,7 +11,10 @@ try {
   parentPort.on('message', async ({ job, texts, kind }) => {
     try {
       const vectors = await model.embed(texts, kind);
-      parentPort.postMessage({ type: 'done', job, vectors }, vectors.map((v) => v.buffer));
+      parentPort.postMessage(
+        { type: 'done', job, vectors },
+        vectors.map((v) => v.buffer),
+      );
     } catch (error) {
       parentPort.postMessage({ type: 'error', job, message: reasonOf(error) });
     }

@@ -16,8 +16,15 @@ export async function rewriteWithLlm(llm: LlmConfig, messages: ChatMessage[], si
   const last = messages.at(-1);
   if (!last || messages.filter((m) => m.role === 'user').length < 2 || !isFollowUp(last.content)) return null;
   const transcript = messages.map((m) => `${m.role === 'user' ? 'User' : 'Assistant'}: ${m.content.replace(/\[\d+\]/g, '')}`).join('\n');
-  const { text } = await generateText({ model: languageModel(llm), instructions: rewriteInstructions, prompt: transcript, maxRetries: 0, abortSignal: callSignal(llm, signal) })
-    .catch((error: unknown) => { throw callFailed(error); });
+  const { text } = await generateText({
+    model: languageModel(llm),
+    instructions: rewriteInstructions,
+    prompt: transcript,
+    maxRetries: 0,
+    abortSignal: callSignal(llm, signal),
+  }).catch((error: unknown) => {
+    throw callFailed(error);
+  });
   const query = text.trim().replace(/^["']|["']$/g, '');
   return query && query.length < 500 ? query : null;
 }
@@ -37,7 +44,11 @@ export function spanAt(haystack: string, needle: string): number {
   for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) {
     const before = haystack[at - 1];
     const after = haystack[at + needle.length];
-    if ((!before || !WORD_CHAR.test(before) || !WORD_CHAR.test(needle[0]!)) && (!after || !WORD_CHAR.test(after) || !WORD_CHAR.test(needle.at(-1)!))) return at;
+    if (
+      (!before || !WORD_CHAR.test(before) || !WORD_CHAR.test(needle[0]!)) &&
+      (!after || !WORD_CHAR.test(after) || !WORD_CHAR.test(needle.at(-1)!))
+    )
+      return at;
   }
   return -1;
 }
@@ -58,7 +69,12 @@ export function readOpening(head: string, sources: CitablePassage[], final: bool
   const lead = head.trimStart();
   const folded = fold(lead);
   // The refusal is a sentence of its own: "The articles don't cover this topic in depth, but …" is an answer.
-  if (REFUSALS.some((r) => folded.startsWith(r) && (/^[.!?]/.test(folded.slice(r.length, r.length + 1)) || (final && folded.length === r.length)))) return { kind: 'refusal' };
+  if (
+    REFUSALS.some(
+      (r) => folded.startsWith(r) && (/^[.!?]/.test(folded.slice(r.length, r.length + 1)) || (final && folded.length === r.length)),
+    )
+  )
+    return { kind: 'refusal' };
   if (!final && (REFUSALS.some((r) => r.startsWith(folded)) || lead === '*')) return { kind: 'wait' };
   if (!lead.startsWith('**')) return { kind: 'text', text: head };
   const close = lead.indexOf('**', 2);
@@ -70,7 +86,8 @@ export function readOpening(head: string, sources: CitablePassage[], final: bool
   // "**Tokyo.** They met …" or "**Tokyo**. They met …" is a short answer; "**Tokyo** hosted …" is
   // emphasis inside the first sentence, shown without asterisks so it is not taken for one.
   const next = after.trimStart();
-  if (!/[.!?]$/.test(inner) && !next.startsWith('.') && next && !after.slice(0, after.length - next.length).includes('\n')) return { kind: 'text', text: inner + after };
+  if (!/[.!?]$/.test(inner) && !next.startsWith('.') && next && !after.slice(0, after.length - next.length).includes('\n'))
+    return { kind: 'text', text: inner + after };
   const short = normalizeDisplay(trimEndOf(inner, '.!?,;:'));
   const rest = next.startsWith('.') ? next.slice(1).trimStart() : next;
   const quoting = WORD_CHAR.test(short) ? sources.filter((p) => spanAt(normalizeDisplay(p.text), short) >= 0) : [];
@@ -96,16 +113,28 @@ export function placeShort(body: string, p: CitablePassage, text: string): Omit<
 export async function llmOutput(llm: LlmConfig, turn: Turn): Promise<EngineOutput> {
   const sources = turn.passages.flatMap((p) => [p, ...p.corroborating]);
   // Fetched before the call: the short answer is placed synchronously once the stream has ended.
-  const bodies = new Map(await Promise.all([...new Set(sources.map((p) => p.docId))].map(async (id) => [id, (await turn.searcher.store.documentText(id)) ?? ''] as const)));
-  const history: ModelMessage[] = turn.messages.slice(0, -1).map((m) =>
-    m.role === 'user' ? { role: 'user', content: m.content } : { role: 'assistant', content: withPassageIds(m.content, m.citations) },
+  const bodies = new Map(
+    await Promise.all(
+      [...new Set(sources.map((p) => p.docId))].map(async (id) => [id, (await turn.searcher.store.documentText(id)) ?? ''] as const),
+    ),
   );
+  const history: ModelMessage[] = turn.messages
+    .slice(0, -1)
+    .map((m) =>
+      m.role === 'user' ? { role: 'user', content: m.content } : { role: 'assistant', content: withPassageIds(m.content, m.citations) },
+    );
   const question = turn.messages.at(-1)!.content;
   const abortSignal = callSignal(llm, turn.signal);
   const result = streamText({
     model: languageModel(llm),
     instructions: answerInstructions,
-    messages: [...history, { role: 'user', content: `${sourcesBlock(sources)}\n\nQuestion: ${question}${turn.query !== question ? `\n(Standalone form: ${turn.query})` : ''}` }],
+    messages: [
+      ...history,
+      {
+        role: 'user',
+        content: `${sourcesBlock(sources)}\n\nQuestion: ${question}${turn.query !== question ? `\n(Standalone form: ${turn.query})` : ''}`,
+      },
+    ],
     maxRetries: 0,
     abortSignal,
     // Errors reach the caller through the stream below; the SDK's default logs them with a stack trace.
@@ -144,16 +173,25 @@ export async function llmOutput(llm: LlmConfig, turn: Turn): Promise<EngineOutpu
       const opening = readOpening(head, sources, final);
       if (opening.kind === 'wait') return null;
       deciding = false;
-      if (opening.kind === 'refusal') { refused = true; return REFUSAL; }
+      if (opening.kind === 'refusal') {
+        refused = true;
+        return REFUSAL;
+      }
       short = opening.short;
       return opening.text;
     };
     try {
       for await (const piece of raw) {
-        if (!deciding) { yield piece; continue; }
+        if (!deciding) {
+          yield piece;
+          continue;
+        }
         head += piece;
         const text = settle(false);
-        if (refused) { yield text!; return; } // whatever the model adds after refusing is not shown
+        if (refused) {
+          yield text!;
+          return;
+        } // whatever the model adds after refusing is not shown
         if (text !== null) yield text;
       }
     } finally {
@@ -180,7 +218,9 @@ export async function llmOutput(llm: LlmConfig, turn: Turn): Promise<EngineOutpu
 
 /** The model's briefing; its own headings keep their bullets together, in order of first appearance. */
 async function llmBrief(llm: LlmConfig, job: BriefJob): Promise<BriefDraft> {
-  const lines = await llmBriefText(llm, job.topic, job.passages, job.timeline, job.signal).catch((error: unknown) => { throw callFailed(error); });
+  const lines = await llmBriefText(llm, job.topic, job.passages, job.timeline, job.signal).catch((error: unknown) => {
+    throw callFailed(error);
+  });
   if (job.timeline) return { lines, timeline: true };
   const order = [...new Set(lines.map((l) => l.theme))].sort((a, b) => Number(a === GENERAL_THEME) - Number(b === GENERAL_THEME));
   return { lines: order.flatMap((t) => lines.filter((l) => l.theme === t)), timeline: false };

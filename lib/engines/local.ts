@@ -13,7 +13,12 @@ export const localEngine: Engine = {
   name: 'local',
   async answer(turn) {
     const local = await composeLocalAnswer(turn.searcher, turn.query, turn.passages, turn.signal);
-    return { chunks: inPieces(local.refused ? REFUSAL : local.text), refused: () => local.refused, spans: (id) => local.spans.get(id), short: () => local.short };
+    return {
+      chunks: inPieces(local.refused ? REFUSAL : local.text),
+      refused: () => local.refused,
+      spans: (id) => local.spans.get(id),
+      short: () => local.short,
+    };
   },
   brief: localBrief,
 };

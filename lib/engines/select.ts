@@ -10,7 +10,8 @@ const doing: Record<Task, string> = { answer: 'answering', briefing: 'briefing' 
 /** The engine a request asked for; without a configured LLM, the local one and a warning saying so. */
 export function pickEngine(cfg: Config, requested: AnswerEngine, task: Task): { engine: Engine; warning?: string } {
   if (requested === 'local') return { engine: localEngine };
-  if (!cfg.llm) return { engine: localEngine, warning: `No LLM is configured (set DOSSIER_LLM_PROVIDER); ${doing[task]} with the local engine.` };
+  if (!cfg.llm)
+    return { engine: localEngine, warning: `No LLM is configured (set DOSSIER_LLM_PROVIDER); ${doing[task]} with the local engine.` };
   return { engine: llmEngine(cfg.llm) };
 }
 

@@ -22,16 +22,24 @@ const DEFAULT_MAX_REDIRECTS = 5;
  */
 function pinnedLookup(allowLoopback: boolean): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { all: true }).then((addresses) => {
-      const refused = addresses.find((a) => !isPermittedAddress(a.address, allowLoopback));
-      if (refused || addresses.length === 0) {
-        callback(new FetchError(`${hostname} resolves to ${refused?.address ?? 'no address'}, a private or local address that is never fetched`), '', 4);
-        return;
-      }
-      const chosen = addresses[0]!;
-      if (options.all) (callback as unknown as (e: null, a: typeof addresses) => void)(null, [chosen]);
-      else callback(null, chosen.address, chosen.family);
-    }, (error: NodeJS.ErrnoException) => callback(new FetchError(`the address of ${hostname} cannot be found (${error.code ?? error.message})`), '', 4));
+    dnsLookup(hostname, { all: true }).then(
+      (addresses) => {
+        const refused = addresses.find((a) => !isPermittedAddress(a.address, allowLoopback));
+        if (refused || addresses.length === 0) {
+          callback(
+            new FetchError(`${hostname} resolves to ${refused?.address ?? 'no address'}, a private or local address that is never fetched`),
+            '',
+            4,
+          );
+          return;
+        }
+        const chosen = addresses[0]!;
+        if (options.all) (callback as unknown as (e: null, a: typeof addresses) => void)(null, [chosen]);
+        else callback(null, chosen.address, chosen.family);
+      },
+      (error: NodeJS.ErrnoException) =>
+        callback(new FetchError(`the address of ${hostname} cannot be found (${error.code ?? error.message})`), '', 4),
+    );
   };
 }
 
@@ -42,21 +50,29 @@ function checkUrl(raw: string, allowLoopback: boolean): URL {
   } catch {
     throw new FetchError('it is not a valid URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FetchError(`only http and https links can be fetched, not ${url.protocol.replace(':', '')}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new FetchError(`only http and https links can be fetched, not ${url.protocol.replace(':', '')}`);
   if (url.username || url.password) throw new FetchError('links with a user name or password are not fetched');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   // Literal addresses never reach the lookup, so they are checked here.
-  if (isIP(host) && !isPermittedAddress(host, allowLoopback)) throw new FetchError(`${host} is a private or local address, which is never fetched`);
+  if (isIP(host) && !isPermittedAddress(host, allowLoopback))
+    throw new FetchError(`${host} is a private or local address, which is never fetched`);
   return url;
 }
 
 function decoded(res: http.IncomingMessage): Readable {
   switch ((res.headers['content-encoding'] ?? 'identity').toLowerCase()) {
-    case 'identity': return res;
-    case 'gzip': case 'x-gzip': return res.pipe(zlib.createGunzip());
-    case 'deflate': return res.pipe(zlib.createInflate());
-    case 'br': return res.pipe(zlib.createBrotliDecompress());
-    default: throw new FetchError(`the server used an unknown compression (${res.headers['content-encoding']})`);
+    case 'identity':
+      return res;
+    case 'gzip':
+    case 'x-gzip':
+      return res.pipe(zlib.createGunzip());
+    case 'deflate':
+      return res.pipe(zlib.createInflate());
+    case 'br':
+      return res.pipe(zlib.createBrotliDecompress());
+    default:
+      throw new FetchError(`the server used an unknown compression (${res.headers['content-encoding']})`);
   }
 }
 
@@ -78,17 +94,29 @@ async function readBounded(stream: Readable, maxBytes: number): Promise<Buffer> 
 function request(url: URL, policy: FetchPolicy, signal: AbortSignal): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const get = url.protocol === 'https:' ? https.get : http.get;
-    const req = get(url, {
-      agent: false,
-      lookup: pinnedLookup(policy.allowLoopback),
-      signal,
-      headers: {
-        'user-agent': 'Dossier/0.1 (article reader)',
-        accept: 'text/html,application/xhtml+xml,application/pdf,application/rss+xml,application/atom+xml,application/xml;q=0.9',
-        'accept-encoding': 'gzip, deflate, br',
+    const req = get(
+      url,
+      {
+        agent: false,
+        lookup: pinnedLookup(policy.allowLoopback),
+        signal,
+        headers: {
+          'user-agent': 'Dossier/0.1 (article reader)',
+          accept: 'text/html,application/xhtml+xml,application/pdf,application/rss+xml,application/atom+xml,application/xml;q=0.9',
+          'accept-encoding': 'gzip, deflate, br',
+        },
       },
-    }, resolve);
-    req.on('error', (error) => reject(error instanceof FetchError ? error : (error as Error).name === 'AbortError' ? new FetchError(`it did not answer within ${policy.timeoutMs / 1000} s`) : new FetchError(`it cannot be reached (${(error as NodeJS.ErrnoException).code ?? error.message})`)));
+      resolve,
+    );
+    req.on('error', (error) =>
+      reject(
+        error instanceof FetchError
+          ? error
+          : (error as Error).name === 'AbortError'
+            ? new FetchError(`it did not answer within ${policy.timeoutMs / 1000} s`)
+            : new FetchError(`it cannot be reached (${(error as NodeJS.ErrnoException).code ?? error.message})`),
+      ),
+    );
   });
 }
 
@@ -130,7 +158,9 @@ export async function fetchDocument(raw: string, policy: FetchPolicy): Promise<F
       bytes = await readBounded(decoded(res), maxBytes);
     } catch (error) {
       if (error instanceof FetchError) throw error;
-      throw new FetchError(signal.aborted ? `it did not finish within ${policy.timeoutMs / 1000} s` : `the download failed (${(error as Error).message})`);
+      throw new FetchError(
+        signal.aborted ? `it did not finish within ${policy.timeoutMs / 1000} s` : `the download failed (${(error as Error).message})`,
+      );
     }
     const format = sniffFormat(bytes);
     if (!format) throw new FetchError(`its content is not a web page, PDF or feed (the server called it ${contentType})`);

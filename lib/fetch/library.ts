@@ -14,12 +14,20 @@ const TEXT_EXTENSIONS = ['.md', '.markdown', '.txt'];
 
 /** Lowercase ASCII words joined by hyphens, at most `max` characters: safe in any file system. */
 export function slug(text: string, max = 80): string {
-  const s = text.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, max);
+  const s = text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, max);
   return s.replace(/^-+|(?<!-)-+$/g, '');
 }
 
 export async function exists(file: string): Promise<boolean> {
-  return stat(file).then(() => true, () => false);
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** `base.ext`, or `base-2.ext`, `base-3.ext`… : the first name not taken in the corpus. */

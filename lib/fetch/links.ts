@@ -11,8 +11,16 @@ import { describe, freeName, slug, type Failed, type Outcome, type Saved } from 
 /** Links into the corpus (`npm run add`, and the app through it): fetch, keep as received, index. */
 
 function sameUrl(a: string, b: string): boolean {
-  const norm = (u: string) => { const x = new URL(u); x.hash = ''; return x.href.replace(/\/$/, ''); };
-  try { return norm(a) === norm(b); } catch { return false; }
+  const norm = (u: string) => {
+    const x = new URL(u);
+    x.hash = '';
+    return x.href.replace(/\/$/, '');
+  };
+  try {
+    return norm(a) === norm(b);
+  } catch {
+    return false;
+  }
 }
 
 /** The corpus file that was fetched from this URL before, if any (re-adding updates it). */
@@ -36,9 +44,13 @@ async function savePage(cfg: Config, fetched: Fetched, from: Partial<Provenance>
   const [article] = (await readFormatted(probe, fetched.bytes, provenance))!.documents;
   const previous = await fileForUrl(cfg.corpusDir, url);
   const host = slug(new URL(fetched.finalUrl).hostname.replace(/^www\./, ''), 60) || 'web';
-  const leaf = slug(path.posix.basename(new URL(fetched.finalUrl).pathname).replace(/\.[a-z0-9]{1,5}$/i, '')) || slug(article?.title ?? '') || 'article';
+  const leaf =
+    slug(path.posix.basename(new URL(fetched.finalUrl).pathname).replace(/\.[a-z0-9]{1,5}$/i, '')) ||
+    slug(article?.title ?? '') ||
+    'article';
   const date = article?.published ?? fetched.fetchedAt.slice(0, 10);
-  const file = previous ?? path.join(host, await freeName(path.join(cfg.corpusDir, host), `${date}-${leaf}`, fetched.format.extensions[0]!));
+  const file =
+    previous ?? path.join(host, await freeName(path.join(cfg.corpusDir, host), `${date}-${leaf}`, fetched.format.extensions[0]!));
   await mkdir(path.dirname(path.join(cfg.corpusDir, file)), { recursive: true });
   await writeFile(path.join(cfg.corpusDir, file), fetched.bytes);
   await writeFile(path.join(cfg.corpusDir, file + SIDECAR_SUFFIX), `${JSON.stringify(provenance, null, 2)}\n`);
@@ -50,7 +62,10 @@ async function saveFeedItems(cfg: Config, fetched: Fetched): Promise<(Saved | Fa
   const feed = await parseFeed(new TextDecoder('utf-8').decode(fetched.bytes));
   const out: (Saved | Failed)[] = [];
   for (const entry of feed.entries) {
-    if (!entry.link) { out.push({ source: entry.title ?? fetched.url, error: 'the feed item has no link' }); continue; }
+    if (!entry.link) {
+      out.push({ source: entry.title ?? fetched.url, error: 'the feed item has no link' });
+      continue;
+    }
     try {
       const page = await fetchDocument(entry.link, cfg.library.fetch);
       if (page.format.name === 'feed') throw new FetchError('it is another feed');

@@ -11,25 +11,43 @@ let queue: Promise<unknown> = Promise.resolve();
  * server, its memory. One at a time: the ingest takes a lock on the index.
  */
 export function runAdd(args: { urls?: string[]; files?: string[] }): Promise<Outcome[]> {
-  const run = () => new Promise<Outcome[]>((resolve, reject) => {
-    const argv = ['--max-old-space-size=1024', '--import', 'tsx', path.join(process.cwd(), 'scripts', 'add.ts'), '--json',
-      ...(args.files ?? []).flatMap((f) => ['--describe', f]), '--', ...(args.urls ?? [])];
-    const child = spawn(process.execPath, argv, { cwd: process.cwd(), env: process.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: ADD_TIMEOUT_MS });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { if (out.length < 5_000_000) out += d; });
-    child.stderr.on('data', (d) => { if (err.length < 100_000) err += d; });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      try {
-        if (code !== 0 && code !== 3) throw new Error();
-        resolve((JSON.parse(last) as { outcomes: Outcome[] }).outcomes);
-      } catch {
-        reject(new Error(`Indexing failed (exit ${code}): ${err.trim().split('\n').pop() ?? 'no message'}`));
-      }
+  const run = () =>
+    new Promise<Outcome[]>((resolve, reject) => {
+      const argv = [
+        '--max-old-space-size=1024',
+        '--import',
+        'tsx',
+        path.join(process.cwd(), 'scripts', 'add.ts'),
+        '--json',
+        ...(args.files ?? []).flatMap((f) => ['--describe', f]),
+        '--',
+        ...(args.urls ?? []),
+      ];
+      const child = spawn(process.execPath, argv, {
+        cwd: process.cwd(),
+        env: process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: ADD_TIMEOUT_MS,
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => {
+        if (out.length < 5_000_000) out += d;
+      });
+      child.stderr.on('data', (d) => {
+        if (err.length < 100_000) err += d;
+      });
+      child.on('error', reject);
+      child.on('close', (code) => {
+        const last = out.trim().split('\n').pop() ?? '';
+        try {
+          if (code !== 0 && code !== 3) throw new Error();
+          resolve((JSON.parse(last) as { outcomes: Outcome[] }).outcomes);
+        } catch {
+          reject(new Error(`Indexing failed (exit ${code}): ${err.trim().split('\n').pop() ?? 'no message'}`));
+        }
+      });
     });
-  });
   const next = queue.then(run, run);
   queue = next.catch(() => undefined);
   return next;

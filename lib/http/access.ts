@@ -7,7 +7,8 @@ import type { ServerConfig } from '@/lib/config';
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 
-export const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+export const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 export const isWildcard = (host: string) => WILDCARD.has(host);
 const bracketed = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
 
@@ -21,7 +22,11 @@ export function boundNames(server: ServerConfig): string[] {
   if (isLoopback(server.host)) return [...new Set([...LOOPBACK_NAMES, bracketed(server.host)])];
   if (!isWildcard(server.host)) return [bracketed(server.host)];
   // Bound to every interface: every address of this machine, and its own name.
-  machineNames ??= [...LOOPBACK_NAMES, hostname().toLowerCase(), ...Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => bracketed(a.address.toLowerCase())))];
+  machineNames ??= [
+    ...LOOPBACK_NAMES,
+    hostname().toLowerCase(),
+    ...Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => bracketed(a.address.toLowerCase()))),
+  ];
   return machineNames;
 }
 

@@ -20,7 +20,12 @@ export function toConversation(messages: ChatRequest['messages']): ChatMessage[]
   const turns: ChatMessage[] = [];
   for (const m of messages) {
     if (m.role === 'system') continue;
-    const content = withoutControlCharacters(m.parts.filter((p) => p.type === 'text' && typeof p.text === 'string').map((p) => p.text).join('')).trim();
+    const content = withoutControlCharacters(
+      m.parts
+        .filter((p) => p.type === 'text' && typeof p.text === 'string')
+        .map((p) => p.text)
+        .join(''),
+    ).trim();
     const data = m.parts.find((p) => p.type === 'data-citations')?.data;
     const parsed = citationsDataSchema.safeParse(Array.isArray(data) ? data.map((c) => ({ n: c?.n, passageId: c?.passageId })) : undefined);
     turns.push({ role: m.role, content, citations: m.role === 'assistant' && parsed.success ? parsed.data : undefined });
@@ -43,18 +48,30 @@ export function chatResponse(cfg: Config, conversation: ChatMessage[], options: 
       for await (const event of answer(cfg, conversation, options)) {
         switch (event.type) {
           case 'status':
-            writer.write({ type: 'data-status', id: 'status', data: { query: event.query, engine: event.engine, retrieval: event.retrieval } });
+            writer.write({
+              type: 'data-status',
+              id: 'status',
+              data: { query: event.query, engine: event.engine, retrieval: event.retrieval },
+            });
             break;
           case 'warning':
             writer.write({ type: 'data-warning', id: `warning-${warnings++}`, data: { message: event.message } });
             break;
           case 'citation':
             citations.push(citationJson(event.citation));
-            writer.write({ type: 'source-document', sourceId: event.citation.passageId, mediaType: 'text/plain', title: event.citation.title });
+            writer.write({
+              type: 'source-document',
+              sourceId: event.citation.passageId,
+              mediaType: 'text/plain',
+              title: event.citation.title,
+            });
             writer.write({ type: 'data-citations', id: 'citations', data: [...citations] });
             break;
           case 'text':
-            if (!textOpen) { writer.write({ type: 'text-start', id: 'answer' }); textOpen = true; }
+            if (!textOpen) {
+              writer.write({ type: 'text-start', id: 'answer' });
+              textOpen = true;
+            }
             writer.write({ type: 'text-delta', id: 'answer', delta: event.delta });
             break;
           case 'done': {

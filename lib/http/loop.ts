@@ -13,7 +13,12 @@ export function eventLoopWindow(): { p50Ms: number; p99Ms: number; maxMs: number
     histogram.enable();
   }
   const ms = (ns: number) => Math.round(ns / 1e5) / 10;
-  const out = { p50Ms: ms(histogram.percentile(50)), p99Ms: ms(histogram.percentile(99)), maxMs: ms(histogram.max), windowMs: Date.now() - since };
+  const out = {
+    p50Ms: ms(histogram.percentile(50)),
+    p99Ms: ms(histogram.percentile(99)),
+    maxMs: ms(histogram.max),
+    windowMs: Date.now() - since,
+  };
   histogram.reset();
   since = Date.now();
   return out;

@@ -4,7 +4,11 @@ import { IndexError, NoIndexError } from '@/lib/store/types';
 
 /** An error whose message is a sentence fit to show the person who sent the request. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -19,7 +23,10 @@ export function describeZodError(error: z.ZodError): string {
   const field = issue.path.length ? issue.path.join('.') : 'the request body';
   if (issue.code === 'unrecognized_keys') {
     // A few names, each cut short: a hostile body may hold thousands of them, or one of 200 kB.
-    const names = issue.keys.slice(0, 3).map((k) => `"${k.length > 40 ? `${k.slice(0, 40)}…` : k}"`).join(', ');
+    const names = issue.keys
+      .slice(0, 3)
+      .map((k) => `"${k.length > 40 ? `${k.slice(0, 40)}…` : k}"`)
+      .join(', ');
     const more = issue.keys.length > 3 ? ` and ${issue.keys.length - 3} more` : '';
     return `Unknown field${issue.keys.length > 1 ? 's' : ''} ${names}${more}${issue.path.length ? ` in ${field}` : ''}.`;
   }
@@ -69,7 +76,13 @@ export async function readBody(req: Request, maxBytes: number, tooLarge: string)
 /** Reads a JSON body of at most `maxBytes`, refusing oversized and malformed bodies with a sentence. */
 export async function readJson<T>(req: Request, schema: z.ZodType<T>, maxBytes = MAX_BODY_BYTES): Promise<T> {
   const declared = Number(req.headers.get('content-length') ?? 0);
-  const body = await readBody(req, maxBytes, declared > maxBytes ? `The request body is too large (${declared} bytes; the limit is ${maxBytes}).` : `The request body is too large (over ${maxBytes} bytes).`);
+  const body = await readBody(
+    req,
+    maxBytes,
+    declared > maxBytes
+      ? `The request body is too large (${declared} bytes; the limit is ${maxBytes}).`
+      : `The request body is too large (over ${maxBytes} bytes).`,
+  );
   const text = new TextDecoder().decode(body);
   if (!text.trim()) throw new HttpError(400, 'The request body is empty; send a JSON object.');
   let json: unknown;
@@ -81,8 +94,7 @@ export async function readJson<T>(req: Request, schema: z.ZodType<T>, maxBytes =
   return parseWith(schema, json);
 }
 
-export const jsonResponse = (data: unknown, status = 200) =>
-  Response.json(data, { status, headers: { 'cache-control': 'no-store' } });
+export const jsonResponse = (data: unknown, status = 200) => Response.json(data, { status, headers: { 'cache-control': 'no-store' } });
 
 /** Status and a sentence for any error; internals are logged, never sent. */
 export function publicError(error: unknown): { status: number; message: string } {

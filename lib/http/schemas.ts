@@ -18,13 +18,20 @@ export const withoutControlCharacters = (s: string) => s.replace(/[\u0000-\u0008
  */
 export const questionText = (name?: string, max = MAX_QUESTION) => {
   const subject = name ? `${name} ` : '';
-  return z.string({ error: `${subject}must be text` })
+  return z
+    .string({ error: `${subject}must be text` })
     .overwrite(withoutControlCharacters)
-    .trim().min(1, `${subject}must not be empty`).max(max, `${subject}is too long (${max} characters at most)`)
+    .trim()
+    .min(1, `${subject}must not be empty`)
+    .max(max, `${subject}is too long (${max} characters at most)`)
     .refine((s) => /[\p{L}\p{N}]/u.test(s), `${subject}must contain a letter or a digit`);
 };
 
-const k = z.coerce.number({ error: 'k must be a number' }).int('k must be a whole number').min(1, 'k must be at least 1').max(20, 'k must be at most 20');
+const k = z.coerce
+  .number({ error: 'k must be a number' })
+  .int('k must be a whole number')
+  .min(1, 'k must be at least 1')
+  .max(20, 'k must be at most 20');
 
 export const askSchema = z.strictObject({
   question: questionText('question'),
@@ -55,7 +62,10 @@ const uiMessage = z.looseObject({
 
 export const chatSchema = z.looseObject({
   id: z.string().max(200).optional(),
-  messages: z.array(uiMessage, { error: 'messages must be a list' }).min(1, 'messages must not be empty').max(MAX_MESSAGES, `messages: the conversation is too long (${MAX_MESSAGES} messages at most); start a new one`),
+  messages: z
+    .array(uiMessage, { error: 'messages must be a list' })
+    .min(1, 'messages must not be empty')
+    .max(MAX_MESSAGES, `messages: the conversation is too long (${MAX_MESSAGES} messages at most); start a new one`),
   engine: z.enum(['local', 'llm'], { error: 'engine must be "local" or "llm"' }).optional(),
 });
 export type ChatRequest = z.infer<typeof chatSchema>;

@@ -21,7 +21,13 @@ const its = nlp.its;
 const MAX_CHARS = 4000;
 
 const ENTITY_KINDS: Record<string, SpanKind> = {
-  DATE: 'date', TIME: 'time', MONEY: 'money', PERCENT: 'percent', CARDINAL: 'number', ORDINAL: 'ordinal', DURATION: 'duration',
+  DATE: 'date',
+  TIME: 'time',
+  MONEY: 'money',
+  PERCENT: 'percent',
+  CARDINAL: 'number',
+  ORDINAL: 'ordinal',
+  DURATION: 'duration',
 };
 
 /**
@@ -56,12 +62,13 @@ export function analyze(input: string): Analysis {
 
   const spans: Span[] = [];
   const entitySpans = doc.entities().out(its.span) as [number, number][];
-  const entityTypes = (doc.entities().out(its.type) as string[]);
+  const entityTypes = doc.entities().out(its.type) as string[];
   entitySpans.forEach(([a, b], i) => {
     const kind = ENTITY_KINDS[entityTypes[i]!];
     // "since November 2012", "by 2045": the value without its preposition.
     while (a < b && tokens[a]!.pos === 'ADP') a++;
-    if (kind && tokens[a] && tokens[b]) spans.push({ kind, text: text.slice(tokens[a].start, tokens[b].end), start: tokens[a].start, end: tokens[b].end });
+    if (kind && tokens[a] && tokens[b])
+      spans.push({ kind, text: text.slice(tokens[a].start, tokens[b].end), start: tokens[a].start, end: tokens[b].end });
   });
   spans.push(...names(text, tokens), ...quotedTitles(text, tokens));
   const out = { tokens, spans };
@@ -83,7 +90,8 @@ const WORD_GLUE = /^[\p{L}\p{M}\p{N}'’-]+$/u;
  */
 function names(text: string, tokens: Token[]): Span[] {
   const out: Span[] = [];
-  const glued = (a: Token | undefined, b: Token | undefined) => !!a && !!b && a.end === b.start && WORD_GLUE.test(a.text) && WORD_GLUE.test(b.text);
+  const glued = (a: Token | undefined, b: Token | undefined) =>
+    !!a && !!b && a.end === b.start && WORD_GLUE.test(a.text) && WORD_GLUE.test(b.text);
   for (let i = 0; i < tokens.length; i++) {
     if (!isProper(tokens[i])) continue;
     let first = i;
@@ -102,7 +110,12 @@ function names(text: string, tokens: Token[]): Span[] {
     // "cosmonaut Anna Kikina of Roscosmos": each side of a joiner is a name of its own too.
     for (let k = first + 1; k < j; k++) {
       if (!NAME_JOINERS.has(tokens[k]!.lemma)) continue;
-      out.push({ kind: 'name', text: text.slice(tokens[first]!.start, tokens[k - 1]!.end), start: tokens[first]!.start, end: tokens[k - 1]!.end });
+      out.push({
+        kind: 'name',
+        text: text.slice(tokens[first]!.start, tokens[k - 1]!.end),
+        start: tokens[first]!.start,
+        end: tokens[k - 1]!.end,
+      });
       out.push({ kind: 'name', text: text.slice(tokens[k + 1]!.start, end), start: tokens[k + 1]!.start, end });
     }
     i = j;
@@ -119,7 +132,8 @@ function quotedTitles(text: string, tokens: Token[]): Span[] {
     if (!first || !/^[\p{Lu}\d]/u.test(first.text)) continue;
     for (let j = i + 1; j < Math.min(tokens.length, i + 12); j++) {
       if (QUOTES.has(tokens[j]!.text)) {
-        if (j > i + 1) out.push({ kind: 'title', text: text.slice(first.start, tokens[j - 1]!.end), start: first.start, end: tokens[j - 1]!.end });
+        if (j > i + 1)
+          out.push({ kind: 'title', text: text.slice(first.start, tokens[j - 1]!.end), start: first.start, end: tokens[j - 1]!.end });
         i = j;
         break;
       }

@@ -6,21 +6,25 @@
 
 /** Nouns whose instances are people: "which official", "what actor". */
 export const PERSON_NOUNS = new Set(
-  ('person people man woman men women boy girl child official minister leader president premier chancellor ' +
+  (
+    'person people man woman men women boy girl child official minister leader president premier chancellor ' +
     'king queen prince princess ambassador envoy diplomat senator governor mayor lawmaker politician candidate ' +
     'judge justice lawyer attorney prosecutor officer spokesperson spokesman spokeswoman ceo executive founder ' +
     'chairman chairwoman chair director manager owner investor billionaire actor actress singer rapper musician ' +
     'artist author writer journalist reporter host star celebrity player athlete coach driver golfer swimmer ' +
     'runner boxer champion scientist doctor astronaut pilot soldier general commander victim suspect survivor ' +
     'student teacher professor researcher economist analyst member rival opponent winner loser successor ' +
-    'predecessor nominee pope bishop activist designer chef model celebrity influencer').split(' '),
+    'predecessor nominee pope bishop activist designer chef model celebrity influencer'
+  ).split(' '),
 );
 
 /** Nouns whose instances are places. */
 export const PLACE_NOUNS = new Set(
-  ('place country nation state city town village capital province region county district island continent ' +
+  (
+    'place country nation state city town village capital province region county district island continent ' +
     'territory neighborhood neighbourhood location site venue port harbor harbour airport stadium arena ' +
-    'street border coast river lake sea ocean mountain park prison hospital building').split(' '),
+    'street border coast river lake sea ocean mountain park prison hospital building'
+  ).split(' '),
 );
 
 /** Places that contain others: "which state" is answered by "North Carolina" in "Charlotte, North Carolina". */
@@ -28,17 +32,21 @@ export const REGION_NOUNS = new Set('country nation state province region county
 
 /** Nouns whose instances are organisations. */
 export const ORG_NOUNS = new Set(
-  ('company firm business corporation bank lender airline carmaker automaker maker manufacturer retailer chain ' +
+  (
+    'company firm business corporation bank lender airline carmaker automaker maker manufacturer retailer chain ' +
     'brand network channel broadcaster newspaper outlet publisher studio label team club party agency ' +
     'organisation organization group union association institution university college school ministry ' +
     'department court committee commission council government administration regulator authority charity ' +
-    'startup exchange fund league federation body military army navy police').split(' '),
+    'startup exchange fund league federation body military army navy police'
+  ).split(' '),
 );
 
 /** Nouns whose instances are titled works: answered by a title, often quoted. */
 export const WORK_NOUNS = new Set(
-  ('show series film movie documentary book novel memoir song album single record play musical opera game ' +
-    'podcast episode painting poem newsletter report bill law act program programme app').split(' '),
+  (
+    'show series film movie documentary book novel memoir song album single record play musical opera game ' +
+    'podcast episode painting poem newsletter report bill law act program programme app'
+  ).split(' '),
 );
 
 /** Nouns that make a "what/which X" question ask for a date. */
@@ -49,11 +57,15 @@ export const PERCENT_NOUNS = new Set('percentage percent proportion share rate'.
 
 /** Nouns that make a "what X" question ask for an amount of money. */
 export const MONEY_NOUNS = new Set(
-  'cost price amount sum salary fine value budget revenue profit loss fee bill debt wage money fund funding loan aid investment capital dollar yen euro pound cent'.split(' '),
+  'cost price amount sum salary fine value budget revenue profit loss fee bill debt wage money fund funding loan aid investment capital dollar yen euro pound cent'.split(
+    ' ',
+  ),
 );
 
 /** Verbs that make "how much" ask for money: "how much is it worth", "how much did it cost". */
-export const MONEY_VERBS = new Set('cost pay spend worth earn charge sell buy fund fine owe lend borrow invest donate raise price bill'.split(' '));
+export const MONEY_VERBS = new Set(
+  'cost pay spend worth earn charge sell buy fund fine owe lend borrow invest donate raise price bill'.split(' '),
+);
 
 /** Nouns that make a "what X" question ask for a count or measure. */
 export const NUMBER_NOUNS = new Set('number total count figure age population toll height length size score'.split(' '));
@@ -66,5 +78,7 @@ export const YES_NO_OPENERS = new Set('did does do is are was were has have had 
 
 /** Words that give a reason or cause: a sentence with one can answer "why". */
 export const REASON_CUES = new Set(
-  'because due owing result order so since amid after following over prompted sparked caused cause reason led fears concern concerns aimed aim'.split(' '),
+  'because due owing result order so since amid after following over prompted sparked caused cause reason led fears concern concerns aimed aim'.split(
+    ' ',
+  ),
 );

@@ -19,7 +19,15 @@ export function nameType(name: string): NameType {
   const tags = doc.terms().json() as { terms: { tags: string[] }[] }[];
   const describing = tags.length > 0 && tags.every((t) => t.terms.every((x) => x.tags.includes('Demonym') || x.tags.includes('Adjective')));
   // Organisations first: "Bank of England" also holds a place.
-  type = describing ? 'descriptor' : doc.organizations().found ? 'org' : doc.people().found ? 'person' : doc.places().found ? 'place' : 'unknown';
+  type = describing
+    ? 'descriptor'
+    : doc.organizations().found
+      ? 'org'
+      : doc.people().found
+        ? 'person'
+        : doc.places().found
+          ? 'place'
+          : 'unknown';
   if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(key, type);
   return type;

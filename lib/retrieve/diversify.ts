@@ -62,7 +62,10 @@ export function diversify(items: Item[], relevance: number[], k: number, lambda 
       let maxSim = 0;
       for (const p of picked) maxSim = Math.max(maxSim, passageSimilarity(items[index]!, items[p.index]!));
       const mmr = lambda * relevance[index]! - (1 - lambda) * maxSim;
-      if (mmr > bestScore) { bestScore = mmr; best = i; }
+      if (mmr > bestScore) {
+        bestScore = mmr;
+        best = i;
+      }
     }
     const [index] = pool.splice(best, 1) as [number];
     const dupOf = picked.find((p) => isNearDuplicate(items[index]!, items[p.index]!));

@@ -62,9 +62,12 @@ export async function getSearcher(cfg: Config): Promise<Searcher> {
   entry.searcher.then(
     (next) => {
       // The old model's threads go when no request can still be using them.
-      void previous?.searcher.then((old) => {
-        if (old.embedder && old.embedder !== next.embedder) setTimeout(() => void old.embedder!.close?.(), RETIRE_AFTER_MS).unref();
-      }, () => {});
+      void previous?.searcher.then(
+        (old) => {
+          if (old.embedder && old.embedder !== next.embedder) setTimeout(() => void old.embedder!.close?.(), RETIRE_AFTER_MS).unref();
+        },
+        () => {},
+      );
     },
     () => {
       if (cache.__dossierSearcher?.get(key) === entry) cache.__dossierSearcher.delete(key);

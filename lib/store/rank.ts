@@ -22,7 +22,8 @@ export function topIndices(scores: Float64Array, n: number, allowed: Uint8Array 
   };
   const siftDown = (i: number) => {
     for (;;) {
-      const l = 2 * i + 1, r = l + 1;
+      const l = 2 * i + 1,
+        r = l + 1;
       let m = i;
       if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
       if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
@@ -33,8 +34,13 @@ export function topIndices(scores: Float64Array, n: number, allowed: Uint8Array 
   };
   for (let i = 0; i < scores.length; i++) {
     if (allowed && !allowed[i]) continue;
-    if (heap.length < n) { heap.push(i); siftUp(heap.length - 1); }
-    else if (n > 0 && scores[i]! > scores[heap[0]!]!) { heap[0] = i; siftDown(0); }
+    if (heap.length < n) {
+      heap.push(i);
+      siftUp(heap.length - 1);
+    } else if (n > 0 && scores[i]! > scores[heap[0]!]!) {
+      heap[0] = i;
+      siftDown(0);
+    }
   }
   return heap.sort((a, b) => scores[b]! - scores[a]! || a - b);
 }

@@ -126,7 +126,13 @@ export interface WriteSession {
    * `vectors[i]` is the unit vector of `passages[i]`; null when the collection is lexical-only.
    * `sentenceVectors[i][j]` is that of `passages[i].sentences[j]`: optional, a store may ignore it.
    */
-  upsertDocument(doc: DocumentMeta, body: string, passages: Passage[], vectors: Float32Array[] | null, sentenceVectors?: Float32Array[][] | null): Promise<void>;
+  upsertDocument(
+    doc: DocumentMeta,
+    body: string,
+    passages: Passage[],
+    vectors: Float32Array[] | null,
+    sentenceVectors?: Float32Array[][] | null,
+  ): Promise<void>;
   removeDocument(id: string): Promise<void>;
   /** Makes the session's writes the live collection; returns the new revision. */
   commit(info: CommitInfo): Promise<string>;

@@ -23,7 +23,10 @@ export function snippet(text: string, query: string, width = 280): { text: strin
   for (const [s] of ranges) {
     const from = Math.max(0, s - 40);
     const count = ranges.filter(([a, b]) => a >= from && b <= from + width).length;
-    if (count > bestCount) { bestCount = count; bestStart = from; }
+    if (count > bestCount) {
+      bestCount = count;
+      bestStart = from;
+    }
   }
   // Start at a word boundary so the snippet does not open mid-word.
   if (bestStart > 0) bestStart = text.indexOf(' ', bestStart) + 1 || bestStart;
@@ -33,7 +36,8 @@ export function snippet(text: string, query: string, width = 280): { text: strin
   const suffix = end < text.length ? '…' : '';
   return {
     text: prefix + cut + suffix,
-    ranges: ranges.filter(([a, b]) => a >= bestStart && b <= end).map(([a, b]) => [a - bestStart + prefix.length, b - bestStart + prefix.length]),
+    ranges: ranges
+      .filter(([a, b]) => a >= bestStart && b <= end)
+      .map(([a, b]) => [a - bestStart + prefix.length, b - bestStart + prefix.length]),
   };
 }
-

@@ -9,7 +9,11 @@
 export const BRACKETED = /\[([^[\]\n]{1,200})\]/g;
 
 /** The ids inside a marker: "[a#1, b#2]" and "[a#1; b#2]" cite two passages. */
-export const markerIds = (inner: string) => inner.split(/[,;]/).map((s) => s.trim()).filter(Boolean);
+export const markerIds = (inner: string) =>
+  inner
+    .split(/[,;]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** A passage id ("some-article#3"), a bare number, or something half-way: read as a citation. */
 const CITATION_ID = /#\d{1,9}$|^\d{1,9}$|^[\w-]{1,200}#/;

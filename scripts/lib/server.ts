@@ -12,8 +12,11 @@ const BUILD_STAMP = path.join(ROOT, '.next', 'dossier-sources.sha256');
 /** A hash of everything that goes into the production build, so a stale build is never tested. */
 function sourcesHash(): string {
   const hash = createHash('sha256');
-  const files = ['app', 'lib'].flatMap((d) => readdirSync(path.join(ROOT, d), { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)));
+  const files = ['app', 'lib'].flatMap((d) =>
+    readdirSync(path.join(ROOT, d), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name)),
+  );
   for (const f of [...files, ...['next.config.js', 'proxy.ts', 'package-lock.json'].map((f) => path.join(ROOT, f))].sort()) {
     hash.update(f).update(readFileSync(f));
   }
@@ -32,14 +35,19 @@ export async function ensureProductionBuild(): Promise<void> {
       mkdirSync(BUILD_LOCK);
       break;
     } catch {
-      if (Date.now() - (statSync(BUILD_LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 5 * 60_000) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      if (Date.now() - (statSync(BUILD_LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 5 * 60_000)
+        rmSync(BUILD_LOCK, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 500));
     }
   }
   try {
     const want = sourcesHash();
     if (existsSync(path.join(ROOT, '.next', 'BUILD_ID')) && existsSync(BUILD_STAMP) && readFileSync(BUILD_STAMP, 'utf8') === want) return;
-    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'next'), ['build'], { cwd: ROOT, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }, encoding: 'utf8' });
+    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'next'), ['build'], {
+      cwd: ROOT,
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`next build failed:\n${r.stdout}\n${r.stderr}`);
     writeFileSync(BUILD_STAMP, want);
   } finally {
@@ -49,10 +57,12 @@ export async function ensureProductionBuild(): Promise<void> {
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const srv = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
+    const srv = createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
   });
 }
 
@@ -72,8 +82,12 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
-  child.stdout!.on('data', (d) => { log += d; });
-  child.stderr!.on('data', (d) => { log += d; });
+  child.stdout!.on('data', (d) => {
+    log += d;
+  });
+  child.stderr!.on('data', (d) => {
+    log += d;
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
@@ -84,7 +98,10 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
       await res.body?.cancel();
       break;
     } catch {
-      if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`next start did not answer within 60 s:\n${log}`); }
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`next start did not answer within 60 s:\n${log}`);
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   }

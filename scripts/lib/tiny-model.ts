@@ -16,9 +16,14 @@ export const TINY_MODEL_NAME = 'dossier-tiny';
 export const TINY_MODEL_DIMS = 32;
 const PYTHON = '/usr/bin/python3';
 const FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx'];
-const INSTALL_HINT = 'Install the build dependencies with: apt-get install python3-onnx python3-numpy (CI installs them; these tests are never skipped).';
+const INSTALL_HINT =
+  'Install the build dependencies with: apt-get install python3-onnx python3-numpy (CI installs them; these tests are never skipped).';
 
-const mtime = (file: string) => stat(file).then((s) => s.mtimeMs, () => null);
+const mtime = (file: string) =>
+  stat(file).then(
+    (s) => s.mtimeMs,
+    () => null,
+  );
 
 /** True when every model file exists and is newer than the script that builds it. */
 async function upToDate(modelDir: string): Promise<boolean> {
@@ -42,7 +47,9 @@ async function build(): Promise<string> {
       const missingDeps = e.code === 'ENOENT' || e.code === 2 || /No module named|ImportError/.test(stderr);
       throw new Error(
         `Could not build the tiny test model with ${PYTHON} ${path.relative(ROOT, SCRIPT)}` +
-          (missingDeps ? ` because ${e.code === 'ENOENT' ? `${PYTHON} is missing` : 'python3-onnx or python3-numpy is missing'}. ${INSTALL_HINT}` : '.') +
+          (missingDeps
+            ? ` because ${e.code === 'ENOENT' ? `${PYTHON} is missing` : 'python3-onnx or python3-numpy is missing'}. ${INSTALL_HINT}`
+            : '.') +
           (stderr ? `\n${stderr}` : e.message ? `\n${e.message}` : ''),
       );
     }

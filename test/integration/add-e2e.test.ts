@@ -19,11 +19,23 @@ import { startServer, type RunningServer } from '@/scripts/lib/server';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'formats');
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const cfg = await testConfig({}, { copyCorpus: false });
 await mkdir(cfg.corpusDir, { recursive: true });
-await writeFile(path.join(cfg.corpusDir, 'harbour-notes.md'), '# Harbour notes\n\nThe harbour board meets monthly in the old customs house on Quay Street.\n');
+await writeFile(
+  path.join(cfg.corpusDir, 'harbour-notes.md'),
+  '# Harbour notes\n\nThe harbour board meets monthly in the old customs house on Quay Street.\n',
+);
 await ingest(cfg);
 
 let server: RunningServer;
@@ -35,35 +47,61 @@ before(async () => {
   await mkdir(SHOTS, { recursive: true });
   const orchard = await readFile(path.join(FIXTURES, 'orchard-blog.html'));
   pages = createServer((req, res) => {
-    if (req.url === '/2024/09/frost-apricot-blossom') { res.writeHead(200, { 'content-type': 'text/html' }); res.end(orchard); return; }
+    if (req.url === '/2024/09/frost-apricot-blossom') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(orchard);
+      return;
+    }
     res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
     res.end();
   });
   await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
   pagesUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
   const launching = chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  server = await startServer({ DOSSIER_CORPUS_DIR: cfg.corpusDir, DOSSIER_INDEX_DIR: cfg.indexDir, DOSSIER_EMBEDDING_MODEL: 'none', DOSSIER_HOST: '127.0.0.1', DOSSIER_FETCH_ALLOW_LOOPBACK: 'true', DOSSIER_ENGINE: 'local' });
-  process.once('exit', () => { if (server.child.exitCode === null) server.child.kill('SIGKILL'); });
+  server = await startServer({
+    DOSSIER_CORPUS_DIR: cfg.corpusDir,
+    DOSSIER_INDEX_DIR: cfg.indexDir,
+    DOSSIER_EMBEDDING_MODEL: 'none',
+    DOSSIER_HOST: '127.0.0.1',
+    DOSSIER_FETCH_ALLOW_LOOPBACK: 'true',
+    DOSSIER_ENGINE: 'local',
+  });
+  process.once('exit', () => {
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  });
   browser = await launching;
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
-  await new Promise<void>((resolve) => { pages?.close(() => resolve()); pages?.closeAllConnections(); });
+  await new Promise<void>((resolve) => {
+    pages?.close(() => resolve());
+    pages?.closeAllConnections();
+  });
 });
 
 async function settled(page: Page, count: number) {
-  await page.waitForFunction((n) => {
-    const items = [...document.querySelectorAll('[data-testid="add-item"]')];
-    return items.length >= n && items.every((i) => i.getAttribute('data-state') !== 'busy');
-  }, count, { timeout: 60_000 });
-  return page.$$eval('[data-testid="add-item"]', (items) => Object.fromEntries(items.map((i) => [i.querySelector('.name')!.textContent, { state: i.getAttribute('data-state'), text: i.textContent }])));
+  await page.waitForFunction(
+    (n) => {
+      const items = [...document.querySelectorAll('[data-testid="add-item"]')];
+      return items.length >= n && items.every((i) => i.getAttribute('data-state') !== 'busy');
+    },
+    count,
+    { timeout: 60_000 },
+  );
+  return page.$$eval('[data-testid="add-item"]', (items) =>
+    Object.fromEntries(
+      items.map((i) => [i.querySelector('.name')!.textContent, { state: i.getAttribute('data-state'), text: i.textContent }]),
+    ),
+  );
 }
 
 const pwned = (page: Page) => page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned);
 
-test('files dropped into the panel go in (or say why not), are answerable without a restart, stay inert, and can be removed', { timeout: 240_000 }, async () => {
+test('files dropped into the panel go in (or say why not), are answerable without a restart, stay inert, and can be removed', {
+  timeout: 240_000,
+}, async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -76,7 +114,8 @@ test('files dropped into the panel go in (or say why not), are answerable withou
   // Progress is shown while the files go in.
   await page.waitForSelector('[data-testid="add-item"][data-state="busy"]');
   const outcome = await settled(page, files.length);
-  for (const f of ['harbour-bridge.html', 'water-report.pdf', 'ledger-feed.xml', 'hostile-page.html']) assert.equal(outcome[f]?.state, 'ok', `${f}: ${outcome[f]?.text}`);
+  for (const f of ['harbour-bridge.html', 'water-report.pdf', 'ledger-feed.xml', 'hostile-page.html'])
+    assert.equal(outcome[f]?.state, 'ok', `${f}: ${outcome[f]?.text}`);
   assert.equal(outcome['scanned-letter.pdf']?.state, 'failed');
   assert.match(outcome['scanned-letter.pdf']!.text!, /no text layer \(a scanned PDF/);
   assert.match(outcome['ledger-feed.xml']!.text!, /Lighthouse keeper's cottage becomes a museum/);
@@ -89,21 +128,42 @@ test('files dropped into the panel go in (or say why not), are answerable withou
 
   const library = page.getByTestId('library');
   await library.getByText('Harbour bridge reopens after eleven months of repairs').waitFor();
-  for (const t of ['Tarrow Valley Water Authority annual report', 'Oyster farmers report record spring harvest', 'Frost wipes out early apricot blossom across the Tarrow valley']) await library.getByText(t).waitFor();
+  for (const t of [
+    'Tarrow Valley Water Authority annual report',
+    'Oyster farmers report record spring harvest',
+    'Frost wipes out early apricot blossom across the Tarrow valley',
+  ])
+    await library.getByText(t).waitFor();
   await page.locator('.add').screenshot({ path: path.join(SHOTS, 'add-articles.png') });
   await page.screenshot({ path: path.join(SHOTS, 'add-articles-page.png') });
 
   // Answerable at once, citing the page, the PDF and a feed item.
-  for (const [question, docId] of [['How much did the harbour bridge repairs cost?', 'harbour-bridge'], ['How much storage did raising the Elsing dam wall add?', 'water-report'], ['How many oysters were harvested in Brisk Bay in March?', 'ledger-feed-oyster-harvest']]) {
-    const res = await fetch(`${server.url}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question }) });
-    const json = await res.json() as { citations: { docId: string }[] };
-    assert.ok(json.citations.some((c) => c.docId === docId), `${question} cites ${docId}`);
+  for (const [question, docId] of [
+    ['How much did the harbour bridge repairs cost?', 'harbour-bridge'],
+    ['How much storage did raising the Elsing dam wall add?', 'water-report'],
+    ['How many oysters were harvested in Brisk Bay in March?', 'ledger-feed-oyster-harvest'],
+  ]) {
+    const res = await fetch(`${server.url}/api/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question }),
+    });
+    const json = (await res.json()) as { citations: { docId: string }[] };
+    assert.ok(
+      json.citations.some((c) => c.docId === docId),
+      `${question} cites ${docId}`,
+    );
   }
 
   // The hostile page shows as text in the library and the viewer; nothing in it runs.
   await page.goto(`${server.url}/documents/hostile-page`);
   assert.match(await page.getByTestId('document-text').innerText(), /the markup <script>window\.__pwned=14<\/script> pasted/);
-  assert.equal(await page.locator('[data-testid="document-text"] img, [data-testid="document-text"] iframe, [data-testid="document-text"] svg').count(), 0);
+  assert.equal(
+    await page
+      .locator('[data-testid="document-text"] img, [data-testid="document-text"] iframe, [data-testid="document-text"] svg')
+      .count(),
+    0,
+  );
   await page.goto(`${server.url}/documents/water-report`);
   assert.deepEqual(await page.getByTestId('page-mark').allInnerTexts(), ['p. 1', 'p. 2', 'p. 3']);
   await page.goto(server.url);
@@ -115,8 +175,14 @@ test('files dropped into the panel go in (or say why not), are answerable withou
   await hostileEntry.waitFor({ state: 'detached', timeout: 60_000 });
   assert.ok(!(await readdir(cfg.corpusDir)).includes('hostile-page.html'), 'the file left the corpus');
   const trashed = (await readdir(path.join(cfg.indexDir, 'trash'), { recursive: true })).map(String);
-  assert.ok(trashed.some((f) => f.endsWith('hostile-page.html')), 'it is in the trash, not deleted');
-  assert.ok(trashed.some((f) => f.endsWith('scanned-letter.pdf')), 'an upload that gave no article went to the trash');
+  assert.ok(
+    trashed.some((f) => f.endsWith('hostile-page.html')),
+    'it is in the trash, not deleted',
+  );
+  assert.ok(
+    trashed.some((f) => f.endsWith('scanned-letter.pdf')),
+    'an upload that gave no article went to the trash',
+  );
   assert.equal(await pwned(page), undefined);
   assert.deepEqual(errors, []);
   await context.close();
@@ -139,13 +205,16 @@ test('the API refuses with a sentence: no action header, unknown fields, bad typ
   form.append('files', new Blob([new Uint8Array([137, 80, 78, 71, 13, 10])]), 'picture.png');
   res = await post(form, { 'x-dossier-action': 'test' });
   assert.equal(res.status, 200);
-  assert.deepEqual((await res.json()).outcomes, [{ source: 'picture.png', status: 'failed', reason: 'it is not a web page, PDF, feed, Markdown or text file', documents: [] }]);
+  assert.deepEqual((await res.json()).outcomes, [
+    { source: 'picture.png', status: 'failed', reason: 'it is not a web page, PDF, feed, Markdown or text file', documents: [] },
+  ]);
   res = await fetch(`${server.url}/api/documents/no-such-article`, { method: 'DELETE', headers: { 'x-dossier-action': 'test' } });
   assert.equal(res.status, 404);
 });
 
 test('access: a token when one is set, open only on a loopback-bound server, closed otherwise', () => {
-  const req = (headers: Record<string, string>) => new Request('http://x/api/documents', { method: 'POST', headers: { 'x-dossier-action': 'test', ...headers } });
+  const req = (headers: Record<string, string>) =>
+    new Request('http://x/api/documents', { method: 'POST', headers: { 'x-dossier-action': 'test', ...headers } });
   assert.equal(libraryAccess(parseConfig({})), 'open', 'the default bind address is loopback: open');
   assert.equal(libraryAccess(parseConfig({ HOST: '0.0.0.0' })), 'closed');
   assert.equal(libraryAccess(parseConfig({ DOSSIER_HOST: '127.0.0.1' })), 'open');

@@ -22,9 +22,18 @@ import { nearDuplicate, ROOT, testConfig } from '@/test/helpers';
 const cfg = await testConfig();
 // Three outlets report one fact in their own words; nothing else in the corpus mentions it.
 const FERRY = [
-  ['ferries-a.txt', 'Ferries for the islands\n\nJapan will donate four new passenger ferries to the northern islands of Vietnam, officials in Hanoi said on Friday.\n'],
-  ['ferries-b.txt', 'Island ferries donated\n\nFour new passenger ferries will be donated by Japan to the northern islands of Vietnam, Hanoi officials confirmed.\n'],
-  ['ferries-c.txt', 'New boats for island residents\n\nOfficials in Hanoi said that Japan is giving four new passenger ferries to Vietnam\'s northern islands.\n'],
+  [
+    'ferries-a.txt',
+    'Ferries for the islands\n\nJapan will donate four new passenger ferries to the northern islands of Vietnam, officials in Hanoi said on Friday.\n',
+  ],
+  [
+    'ferries-b.txt',
+    'Island ferries donated\n\nFour new passenger ferries will be donated by Japan to the northern islands of Vietnam, Hanoi officials confirmed.\n',
+  ],
+  [
+    'ferries-c.txt',
+    "New boats for island residents\n\nOfficials in Hanoi said that Japan is giving four new passenger ferries to Vietnam's northern islands.\n",
+  ],
 ] as const;
 for (const [file, text] of FERRY) await writeFile(path.join(cfg.corpusDir, file), text);
 await ingest(cfg);
@@ -40,27 +49,47 @@ function assertWellFormed(b: Briefing, { min = 4 } = {}) {
   assert.equal(b.empty, false);
   assert.ok(b.bullets.length >= min && b.bullets.length <= 8, `${b.bullets.length} bullets for "${b.topic}"`);
   const byN = new Map(b.citations.map((c) => [c.n, c]));
-  assert.deepEqual(b.citations.map((c) => c.n), b.citations.map((_, i) => i + 1), 'citations are numbered 1..n');
+  assert.deepEqual(
+    b.citations.map((c) => c.n),
+    b.citations.map((_, i) => i + 1),
+    'citations are numbered 1..n',
+  );
   for (const bullet of b.bullets) {
     const markers = [...bullet.text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
     assert.ok(markers.length >= 1, `uncited bullet: ${bullet.text}`);
     assert.match(bullet.text, /(\[\d+\])+[.!?]["'”’)]*$/, 'markers close the bullet');
-    assert.deepEqual(bullet.citations.map((c) => c.n), [...new Set(markers)], 'the bullet lists the citations its markers name');
+    assert.deepEqual(
+      bullet.citations.map((c) => c.n),
+      [...new Set(markers)],
+      'the bullet lists the citations its markers name',
+    );
     for (const c of bullet.citations) assert.equal(byN.get(c.n), c);
     // Extractive: the first source states the bullet; the others are other articles.
-    const claim = plain(bullet.text).replace(/^[\d-]{4,10} — /, '').replace(/[.!?]["'”’)]*$/, '');
+    const claim = plain(bullet.text)
+      .replace(/^[\d-]{4,10} — /, '')
+      .replace(/[.!?]["'”’)]*$/, '');
     const [first, ...others] = bullet.citations;
     assert.ok(normalizeDisplay(first!.text).includes(claim), `[${first!.n}] does not contain "${claim}"`);
     const body = snap.bodies[first!.docId]!;
-    assert.ok(first!.spans.some(([f, t]) => normalizeDisplay(body.slice(f, t)).includes(claim)), 'a highlight span is the bullet');
+    assert.ok(
+      first!.spans.some(([f, t]) => normalizeDisplay(body.slice(f, t)).includes(claim)),
+      'a highlight span is the bullet',
+    );
     for (const o of others) assert.notEqual(o.docId, first!.docId, 'corroboration comes from other articles');
   }
-  for (let i = 0; i < b.bullets.length; i++) for (let j = i + 1; j < b.bullets.length; j++) {
-    assert.ok(!nearDuplicate(plain(b.bullets[i]!.text), plain(b.bullets[j]!.text)), `near-duplicate bullets:\n  ${b.bullets[i]!.text}\n  ${b.bullets[j]!.text}`);
-  }
+  for (let i = 0; i < b.bullets.length; i++)
+    for (let j = i + 1; j < b.bullets.length; j++) {
+      assert.ok(
+        !nearDuplicate(plain(b.bullets[i]!.text), plain(b.bullets[j]!.text)),
+        `near-duplicate bullets:\n  ${b.bullets[i]!.text}\n  ${b.bullets[j]!.text}`,
+      );
+    }
   // The articles used: exactly the cited ones, each once, in order of first citation, with their titles.
   const cited = [...new Set(b.citations.map((c) => c.docId))];
-  assert.deepEqual(b.articlesUsed.map((d) => d.docId), cited);
+  assert.deepEqual(
+    b.articlesUsed.map((d) => d.docId),
+    cited,
+  );
   for (const d of b.articlesUsed) {
     const meta = snap.manifest.documents.find((m) => m.id === d.docId)!;
     assert.equal(d.title, meta.title);
@@ -87,7 +116,10 @@ function assertGroupedByTheme(b: Briefing) {
   for (const theme of runs.filter((t) => t !== GENERAL_THEME)) {
     const group = b.bullets.filter((x) => x.theme === theme);
     assert.ok(group.length >= 2, `a group of one has its own heading: ${theme}`);
-    assert.ok(group.some((x) => fold(x.text).includes(fold(theme))), `"${theme}" is not in its bullets`);
+    assert.ok(
+      group.some((x) => fold(x.text).includes(fold(theme))),
+      `"${theme}" is not in its bullets`,
+    );
   }
 }
 
@@ -108,11 +140,16 @@ test('the whole collection: 4–8 cited, distinct bullets grouped by theme, corr
   assert.deepEqual(new Set(ferry[0]!.citations.map((c) => c.docId)), new Set(FERRY_DOCS));
 
   // The upgrade of relations is reported by most articles: the bullet stating it cites several of them.
-  const reporting = Object.entries(snap.bodies).filter(([, body]) => /comprehensive strategic partnership/i.test(body)).map(([id]) => id);
+  const reporting = Object.entries(snap.bodies)
+    .filter(([, body]) => /comprehensive strategic partnership/i.test(body))
+    .map(([id]) => id);
   assert.ok(reporting.length >= 3);
   const upgrade = b.bullets.filter((x) => /comprehensive strategic partnership/i.test(x.text));
   assert.ok(upgrade.length >= 1, 'the upgrade is in the briefing');
-  assert.ok(upgrade.some((x) => new Set(x.citations.map((c) => c.docId)).size >= 3), `the upgrade cites several articles: ${upgrade.map((x) => x.text).join(' | ')}`);
+  assert.ok(
+    upgrade.some((x) => new Set(x.citations.map((c) => c.docId)).size >= 3),
+    `the upgrade cites several articles: ${upgrade.map((x) => x.text).join(' | ')}`,
+  );
   for (const x of upgrade) for (const c of x.citations) assert.ok(reporting.includes(c.docId));
 
   // Two outlets name different ambassadors with the same title ("Ambassador to Vietnam Ito Naoki",
@@ -122,7 +159,8 @@ test('the whole collection: 4–8 cited, distinct bullets grouped by theme, corr
     for (const m of plain(x.text).matchAll(/\b(Ambassador to \p{Lu}\p{Ll}+) (\p{Lu}\p{Ll}+ \p{Lu}\p{Ll}+)/gu)) {
       titled++;
       for (const c of x.citations) {
-        if (fold(c.text).includes(fold(m[1]!))) assert.ok(fold(c.text).includes(fold(m[2]!)), `[${c.n}] is cited for ${m[1]} ${m[2]} but names someone else: ${x.text}`);
+        if (fold(c.text).includes(fold(m[1]!)))
+          assert.ok(fold(c.text).includes(fold(m[2]!)), `[${c.n}] is cited for ${m[1]} ${m[2]} but names someone else: ${x.text}`);
       }
     }
   }
@@ -142,14 +180,25 @@ test('a topic: bullets are on the topic, grouped, cited, distinct; the ferry top
   const bullets = ferry.bullets.filter((x) => /ferries/i.test(x.text));
   assert.equal(bullets.length, 1, 'one bullet for the one fact');
   assert.deepEqual(new Set(bullets[0]!.citations.map((c) => c.docId)), new Set(FERRY_DOCS));
-  for (const id of FERRY_DOCS) assert.ok(ferry.articlesUsed.some((d) => d.docId === id), `${id} is listed as used`);
-  if (ferry.bullets.length < 4) assert.ok(ferry.warnings.some((w) => /Only \d+ distinct facts/.test(w)), 'a thin briefing says so');
+  for (const id of FERRY_DOCS)
+    assert.ok(
+      ferry.articlesUsed.some((d) => d.docId === id),
+      `${id} is listed as used`,
+    );
+  if (ferry.bullets.length < 4)
+    assert.ok(
+      ferry.warnings.some((w) => /Only \d+ distinct facts/.test(w)),
+      'a thin briefing says so',
+    );
 });
 
 test('"how did X change over time" gives a timeline in date order', async () => {
   // (The second phrasing finds only two dated facts: the 2002–2014 milestones sentence absorbs the
   // others as "the same fact", see the report; it still has to be a timeline in date order.)
-  for (const [topic, min] of [['How did Vietnam-Japan relations change over time?', 3], ['How has the Vietnam-Japan partnership evolved?', 2]] as const) {
+  for (const [topic, min] of [
+    ['How did Vietnam-Japan relations change over time?', 3],
+    ['How has the Vietnam-Japan partnership evolved?', 2],
+  ] as const) {
     const b = await local(topic);
     assert.equal(b.kind, 'timeline');
     assert.match(b.title, /^Timeline: /);
@@ -158,7 +207,12 @@ test('"how did X change over time" gives a timeline in date order', async () => 
     for (const [i, x] of b.bullets.entries()) {
       assert.ok(x.year && x.year >= 1900 && x.year <= 2100, `bullet without a year: ${x.text}`);
       assert.ok(x.date?.startsWith(String(x.year)) && x.text.startsWith(`${x.date} — `), 'each bullet opens with its date');
-      assert.ok(plain(x.text).slice(x.date!.length + 3).includes(String(x.year)), 'the year is the article\'s, not made up');
+      assert.ok(
+        plain(x.text)
+          .slice(x.date!.length + 3)
+          .includes(String(x.year)),
+        "the year is the article's, not made up",
+      );
       assert.equal(x.theme, x.date);
       if (i > 0) assert.ok(x.year >= years[i - 1]!, `out of date order: ${years.join(', ')}`);
     }
@@ -193,12 +247,26 @@ test('JSON: the briefing serialises, and `npm run brief -- --json` prints it in 
     }
   }
 
-  const env = { ...process.env, DOSSIER_CORPUS_DIR: cfg.corpusDir, DOSSIER_INDEX_DIR: cfg.indexDir, DOSSIER_EMBEDDING_MODEL: 'none', DOSSIER_ENGINE: 'local', DOSSIER_LLM_PROVIDER: '' };
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'brief.ts'), topic, '--json'], { cwd: ROOT, env, timeout: 60_000 });
+  const env = {
+    ...process.env,
+    DOSSIER_CORPUS_DIR: cfg.corpusDir,
+    DOSSIER_INDEX_DIR: cfg.indexDir,
+    DOSSIER_EMBEDDING_MODEL: 'none',
+    DOSSIER_ENGINE: 'local',
+    DOSSIER_LLM_PROVIDER: '',
+  };
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'scripts', 'brief.ts'), topic, '--json'],
+    { cwd: ROOT, env, timeout: 60_000 },
+  );
   const cli = JSON.parse(stdout) as BriefingJson;
   assert.equal(cli.kind, 'summary');
   assert.equal(cli.engine, 'local');
-  assert.deepEqual(cli.bullets.map((x) => x.citations), b.bullets.map((x) => x.citations.map((c) => c.n)));
+  assert.deepEqual(
+    cli.bullets.map((x) => x.citations),
+    b.bullets.map((x) => x.citations.map((c) => c.n)),
+  );
   assert.ok(cli.citations.every((c) => 'published' in c && !('date' in c)));
   assert.deepEqual({ ...cli, ms: 0 }, { ...briefingJson(b), ms: 0 }, 'the same briefing, field for field');
 });

@@ -15,17 +15,30 @@ import { ensureTinyModel, TINY_MODEL_DIMS as DIMS, TINY_MODEL_NAME as NAME } fro
 // process, so the in-thread reference vectors come from a child process.
 
 const cosine = (a: Float32Array, b: Float32Array) => {
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! ** 2; nb += b[i]! ** 2; }
+  let dot = 0,
+    na = 0,
+    nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! ** 2;
+    nb += b[i]! ** 2;
+  }
   return dot / Math.sqrt(na * nb);
 };
-const texts = Array.from({ length: 70 }, (_, i) => `Article ${i}: the prime minister said trade with Japan grew ${i} percent${' again'.repeat(i % 9)}.`);
+const texts = Array.from(
+  { length: 70 },
+  (_, i) => `Article ${i}: the prime minister said trade with Japan grew ${i} percent${' again'.repeat(i % 9)}.`,
+);
 
 /** Largest gap between ticks of a 5 ms interval on this thread while `work` runs. */
 async function maxEventLoopGap(work: () => Promise<unknown>): Promise<number> {
   let last = performance.now();
   let gap = 0;
-  const timer = setInterval(() => { const now = performance.now(); gap = Math.max(gap, now - last); last = now; }, 5);
+  const timer = setInterval(() => {
+    const now = performance.now();
+    gap = Math.max(gap, now - last);
+    last = now;
+  }, 5);
   try {
     await work();
   } finally {
@@ -45,7 +58,9 @@ const serverEnv = {
 const serverCfg = await testConfig(serverEnv);
 const cfg = { ...serverCfg.embedding, fallback: false };
 let pool: PooledEmbedder;
-before(async () => { pool = await loadTransformersEmbedder(NAME, cfg); });
+before(async () => {
+  pool = await loadTransformersEmbedder(NAME, cfg);
+});
 after(() => pool.close());
 
 describe('the pooled embedder', () => {
@@ -60,9 +75,13 @@ describe('the pooled embedder', () => {
       const texts = ${JSON.stringify(texts)};
       const out = [...await e.embedDocuments(texts), await e.embedQuery(texts[3])];
       console.log(JSON.stringify(out.map((v) => Array.from(v))));`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, timeout: 30_000, maxBuffer: 1 << 24 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      timeout: 30_000,
+      maxBuffer: 1 << 24,
+    });
     const local = (JSON.parse(stdout) as number[][]).map((v) => Float32Array.from(v));
-    const pooled = [...await pool.embedDocuments(texts), await pool.embedQuery(texts[3]!)];
+    const pooled = [...(await pool.embedDocuments(texts)), await pool.embedQuery(texts[3]!)];
     assert.equal(pooled.length, local.length);
     pooled.forEach((v, i) => {
       assert.ok(v instanceof Float32Array && v.length === DIMS);
@@ -103,7 +122,9 @@ describe('the pooled embedder', () => {
     controller.abort(new Error('the client left'));
     await assert.rejects(queued, /the client left/);
     let busyDone = false;
-    void busy.then(() => { busyDone = true; });
+    void busy.then(() => {
+      busyDone = true;
+    });
     await assert.rejects(pool.embedQuery('later', AbortSignal.abort()), { name: 'AbortError' });
     assert.equal(busyDone, false, 'the abort waited for the work ahead of it');
     assert.equal((await busy).length, 300);
@@ -125,7 +146,10 @@ describe('the pooled embedder', () => {
       const e = await loadTransformersEmbedder(${JSON.stringify(NAME)}, ${JSON.stringify(cfg)});
       console.log((await e.embedDocuments(['one', 'two', 'three'])).length);`;
     const t = performance.now();
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, timeout: 30_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      timeout: 30_000,
+    });
     assert.equal(stdout.trim(), '3');
     assert.ok(performance.now() - t < 30_000);
   });
@@ -136,17 +160,29 @@ describe('the production server embeds in worker threads', () => {
   before(async () => {
     const env = { ...serverEnv, DOSSIER_INDEX_DIR: serverCfg.indexDir, DOSSIER_CORPUS_DIR: serverCfg.corpusDir };
     // In a process of its own, like the model's other users here (see above).
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/ingest.ts'], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/ingest.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
     assert.match(stdout, new RegExp(`transformers:${NAME}`));
     server = await startServer(env);
   });
   after(() => server?.stop());
 
   test('answers with hybrid retrieval from the model in its worker threads', async () => {
-    const res = await fetch(`${server.url}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: 'What did Japan and Viet Nam agree on trade?' }) });
+    const res = await fetch(`${server.url}/api/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question: 'What did Japan and Viet Nam agree on trade?' }),
+    });
     assert.equal(res.status, 200, await res.clone().text());
     assert.ok(((await res.json()) as { answer: string }).answer.length > 0);
-    const status = (await (await fetch(`${server.url}/api/status`)).json()) as { retrieval: string; embedder: { id: string } | null; warnings: string[] };
+    const status = (await (await fetch(`${server.url}/api/status`)).json()) as {
+      retrieval: string;
+      embedder: { id: string } | null;
+      warnings: string[];
+    };
     assert.deepEqual(status.warnings, []);
     assert.equal(status.retrieval, 'hybrid');
     assert.equal(status.embedder?.id, `transformers:${NAME}`);

@@ -41,13 +41,22 @@ test('while questions are answered over a 60 KB run-on sentence, other requests 
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   })();
-  const questions = ['Which channel did the Kestrel harbour board discuss dredging?', 'When did the harbour board of Kestrel meet?', 'What did the Kestrel board discuss in session 412?', 'Who met to discuss the northern channel?'];
+  const questions = [
+    'Which channel did the Kestrel harbour board discuss dredging?',
+    'When did the harbour board of Kestrel meet?',
+    'What did the Kestrel board discuss in session 412?',
+    'Who met to discuss the northern channel?',
+  ];
   // Batches of questions until the probe has enough samples (answers over the bounded passages are fast).
   const replies: number[] = [];
-  for (let round = 0; round < 30 && waits.length < 10; round++) replies.push(...(await Promise.all([...questions, ...questions].map(async (q) => (await ask(q)).status))));
+  for (let round = 0; round < 30 && waits.length < 10; round++)
+    replies.push(...(await Promise.all([...questions, ...questions].map(async (q) => (await ask(q)).status))));
   answering = false;
   await probe;
-  assert.deepEqual(replies, replies.map(() => 200));
+  assert.deepEqual(
+    replies,
+    replies.map(() => 200),
+  );
   assert.ok(waits.length >= 10, `the probe ran (${waits.length} requests)`);
   assert.ok(Math.max(...waits) < 200, `the longest wait was ${Math.round(Math.max(...waits))} ms: ${waits.map(Math.round).join(', ')}`);
 });

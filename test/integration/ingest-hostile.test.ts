@@ -23,7 +23,8 @@ async function outside(): Promise<string> {
   return dir;
 }
 
-const reasonOf = (skipped: { file: string; reason: string }[], file: string) => skipped.find((s) => s.file === file)?.reason ?? '(not skipped)';
+const reasonOf = (skipped: { file: string; reason: string }[], file: string) =>
+  skipped.find((s) => s.file === file)?.reason ?? '(not skipped)';
 
 test('links, pipes and sockets in the corpus are skipped with a reason and never read', async () => {
   const cfg = await testConfig();
@@ -54,7 +55,8 @@ test('a file or folder swapped for a link or a pipe after the listing is not fol
   const dir = await tempDir();
   const out = await outside();
   await mkdir(path.join(dir, 'sub'));
-  for (const file of ['a.md', 'c.md', path.join('sub', 'inner.md'), 'z.md']) await writeFile(path.join(dir, file), `Article ${file}\n\nA harmless paragraph about the harbour in ${file}.\n`);
+  for (const file of ['a.md', 'c.md', path.join('sub', 'inner.md'), 'z.md'])
+    await writeFile(path.join(dir, file), `Article ${file}\n\nA harmless paragraph about the harbour in ${file}.\n`);
   // Progress is reported before each file is read: the moment to swap the files still to come.
   const swapOnce = (swap: () => void) => {
     let done = false;
@@ -63,21 +65,30 @@ test('a file or folder swapped for a link or a pipe after the listing is not fol
       done = true;
     };
   };
-  const first = await loadCorpus(dir, swapOnce(() => {
-    unlinkSync(path.join(dir, 'a.md'));
-    symlinkSync(path.join(out, 'secret.md'), path.join(dir, 'a.md'));
-    unlinkSync(path.join(dir, 'z.md'));
-    execFileSync('mkfifo', [path.join(dir, 'z.md')]);
-  }));
+  const first = await loadCorpus(
+    dir,
+    swapOnce(() => {
+      unlinkSync(path.join(dir, 'a.md'));
+      symlinkSync(path.join(out, 'secret.md'), path.join(dir, 'a.md'));
+      unlinkSync(path.join(dir, 'z.md'));
+      execFileSync('mkfifo', [path.join(dir, 'z.md')]);
+    }),
+  );
   assert.match(reasonOf(first.skipped, 'a.md'), /symbolic link/);
   assert.match(reasonOf(first.skipped, 'z.md'), /named pipe/);
-  assert.deepEqual(first.documents.map((d) => d.file), ['c.md', path.join('sub', 'inner.md')]);
+  assert.deepEqual(
+    first.documents.map((d) => d.file),
+    ['c.md', path.join('sub', 'inner.md')],
+  );
 
   // A plain file reached through a folder swapped for a link is refused too.
-  const second = await loadCorpus(dir, swapOnce(() => {
-    renameSync(path.join(dir, 'sub'), path.join(dir, 'sub-moved'));
-    symlinkSync(path.join(out, 'folder'), path.join(dir, 'sub'));
-  }));
+  const second = await loadCorpus(
+    dir,
+    swapOnce(() => {
+      renameSync(path.join(dir, 'sub'), path.join(dir, 'sub-moved'));
+      symlinkSync(path.join(out, 'folder'), path.join(dir, 'sub'));
+    }),
+  );
   assert.match(reasonOf(second.skipped, path.join('sub', 'inner.md')), /outside the corpus folder/);
   assert.ok(![...first.documents, ...second.documents].some((d) => d.body.includes('root:x')));
 });
@@ -131,7 +142,11 @@ test('a snapshot write that fails on a full disk leaves nothing behind, and stal
   } finally {
     restore();
   }
-  assert.deepEqual((await readdir(snapshots)).filter((e) => e.startsWith('.tmp-')), [], 'the failed temporary is removed at once');
+  assert.deepEqual(
+    (await readdir(snapshots)).filter((e) => e.startsWith('.tmp-')),
+    [],
+    'the failed temporary is removed at once',
+  );
   assert.equal((await loadSnapshot(cfg.indexDir))!.name, first.revision, 'the previous index stays live');
 
   // Temporaries left by writers that died (SIGKILL mid-write) fill the disk until they go; one
@@ -152,8 +167,8 @@ test('a snapshot write that fails on a full disk leaves nothing behind, and stal
     } finally {
       restore();
     }
-    assert.equal(existsSync(stale), false, 'the dead writer\'s temporary is gone');
-    assert.equal(existsSync(inProgress), true, 'a live writer\'s temporary is kept');
+    assert.equal(existsSync(stale), false, "the dead writer's temporary is gone");
+    assert.equal(existsSync(inProgress), true, "a live writer's temporary is kept");
   } finally {
     live.kill();
   }
@@ -174,8 +189,10 @@ test('front matter accepts only web addresses and real calendar dates', async ()
   };
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text.replace('A body', `A body of ${name}`));
   const { documents, skipped } = await loadCorpus(dir);
-  for (const file of ['js-url.md', 'file-url.md', 'data-url.md']) assert.match(reasonOf(skipped, file), /front matter field "url" must be a web address starting with http:\/\/ or https:\/\//, file);
-  for (const file of ['month-13.md', 'feb-30.md', 'april-31.md']) assert.match(reasonOf(skipped, file), /front matter field "published" must be a date written YYYY-MM-DD, and a real one/, file);
+  for (const file of ['js-url.md', 'file-url.md', 'data-url.md'])
+    assert.match(reasonOf(skipped, file), /front matter field "url" must be a web address starting with http:\/\/ or https:\/\//, file);
+  for (const file of ['month-13.md', 'feb-30.md', 'april-31.md'])
+    assert.match(reasonOf(skipped, file), /front matter field "published" must be a date written YYYY-MM-DD, and a real one/, file);
   assert.deepEqual(documents.map((d) => d.file).sort(), ['leap-day.md', 'plain-http.md']);
   assert.equal(documents.find((d) => d.file === 'leap-day.md')!.published, '2024-02-29');
 });

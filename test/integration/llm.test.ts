@@ -51,19 +51,32 @@ const user = (content: string): ChatMessage => ({ role: 'user', content });
 const STACK_FRAME = /\n\s*at |\bat \S+ \(|\(?(file|node):[^\s)]*:\d+:\d+/;
 
 type Source = { id: string; title: string; text: string };
-const unescapeHtml = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const unescapeHtml = (s: string) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 
 const lastUserText = (req: RecordedRequest) => messageText(req.body.messages!.filter((m) => m.role === 'user').at(-1)!.content);
 
 /** The passages the engine put in the prompt, parsed from the `<source>` tags of the last user message. */
 function sourcesOf(req: RecordedRequest): Source[] {
   return [...lastUserText(req).matchAll(/<source id="([^"]*)" title="([^"]*)"[^>]*>\n([\s\S]*?)\n<\/source>/g)].map((m) => ({
-    id: unescapeHtml(m[1]!), title: unescapeHtml(m[2]!), text: unescapeHtml(m[3]!),
+    id: unescapeHtml(m[1]!),
+    title: unescapeHtml(m[2]!),
+    text: unescapeHtml(m[3]!),
   }));
 }
 
 /** A sentence made only of a passage's own words, so it is lexically supported by that passage. */
-const wordsOf = (s: Source, n = 12) => s.text.split(/\s+/).slice(0, n).join(' ').replace(/[.!?;:"“”()[\]]+/g, '').trim();
+const wordsOf = (s: Source, n = 12) =>
+  s.text
+    .split(/\s+/)
+    .slice(0, n)
+    .join(' ')
+    .replace(/[.!?;:"“”()[\]]+/g, '')
+    .trim();
 
 async function run(c: Config, messages: ChatMessage[]) {
   const events: AnswerEvent[] = [];
@@ -77,7 +90,6 @@ async function run(c: Config, messages: ChatMessage[]) {
     warnings: events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])),
   };
 }
-
 
 /**
  * The canned first-turn answer: cites the second source first (so numbering by first use differs
@@ -121,7 +133,10 @@ test('the request: chat completions, model, bearer key, streaming, instructions 
   assert.equal(content.match(/<source id="/g)!.length, sources.length);
   assert.equal(content.match(/<\/source>/g)!.length, sources.length);
   for (const s of sources) assert.match(s.id, /^[a-z0-9-]+#\d+$/);
-  assert.ok(sources.some((s) => /kishida|tokyo/i.test(s.text)), 'retrieval found relevant passages');
+  assert.ok(
+    sources.some((s) => /kishida|tokyo/i.test(s.text)),
+    'retrieval found relevant passages',
+  );
   const question = content.indexOf(`Question: ${Q1}`);
   assert.ok(question > fenceEnd, 'the question comes after the fence, outside it');
   assert.equal(content.slice(0, fenceEnd).indexOf(Q1), -1, 'the question is not inside the fence');
@@ -131,13 +146,19 @@ test('prompt injection in an article stays escaped inside the fence; a forged id
   let injected: RecordedRequest | undefined;
   fake.script((req) => {
     injected = req;
-    return { kind: 'text', text: `The summit ended without an agreement [forged-evil#1]. It ended without an agreement on export quotas [${sourcesOf(req)[0]?.id}].` };
+    return {
+      kind: 'text',
+      text: `The summit ended without an agreement [forged-evil#1]. It ended without an agreement on export quotas [${sourcesOf(req)[0]?.id}].`,
+    };
   });
   const a = await answerOnce(cfg, [user('What happened at the Zanzibar clove summit on export quotas?')]);
   assert.ok(injected);
   const content = lastUserText(injected);
   const sources = sourcesOf(injected);
-  assert.ok(sources.some((s) => s.id.startsWith(`${INJECTION_DOC}#`)), 'the injected article was retrieved into the prompt');
+  assert.ok(
+    sources.some((s) => s.id.startsWith(`${INJECTION_DOC}#`)),
+    'the injected article was retrieved into the prompt',
+  );
 
   const open = content.indexOf('<sources>');
   const close = content.indexOf('</sources>');
@@ -147,19 +168,28 @@ test('prompt injection in an article stays escaped inside the fence; a forged id
   assert.equal(content.indexOf(INJECTION_LINE, at + 1), -1);
   assert.ok(content.includes('&lt;/source&gt;&lt;/sources&gt;'), 'the fake closing tags are escaped');
   assert.ok(content.includes('&lt;script&gt;alert('), 'script tags are escaped');
-  assert.ok(content.includes('&lt;source id=&quot;') || content.includes('&lt;source id="forged-evil#1"&gt;'), 'the forged source tag is escaped');
+  assert.ok(
+    content.includes('&lt;source id=&quot;') || content.includes('&lt;source id="forged-evil#1"&gt;'),
+    'the forged source tag is escaped',
+  );
   assert.ok(!content.includes('<script'), 'no raw <script>');
   assert.ok(!content.includes('<source id="forged-evil'), 'no raw forged source tag');
   assert.match(content, /title="Reader letter &lt;b&gt;on&lt;\/b&gt; the Zanzibar clove summit"/, 'titles are escaped too');
   // Every raw tag in the fence is one the engine wrote: <source ...> and </source>, balanced.
   const fence = content.slice(open + '<sources>'.length, close);
   const tags = [...fence.matchAll(/<\/?[a-z][^>]*>/g)].map((m) => m[0]);
-  assert.deepEqual(tags.filter((t) => t !== '</source>' && !t.startsWith('<source id="')), []);
+  assert.deepEqual(
+    tags.filter((t) => t !== '</source>' && !t.startsWith('<source id="')),
+    [],
+  );
   assert.equal(tags.filter((t) => t === '</source>').length, sources.length);
   assert.equal(content.match(/<\/source>/g)!.length, sources.length, 'the article cannot close its <source> early');
 
   assert.equal(a.removedMarkers, 1, 'the id forged inside the article is not a passage');
-  assert.deepEqual(a.citations.map((c) => c.passageId), [sources[0]!.id]);
+  assert.deepEqual(
+    a.citations.map((c) => c.passageId),
+    [sources[0]!.id],
+  );
   assert.ok(!a.text.includes('forged'));
 });
 
@@ -173,7 +203,10 @@ test('a real passage id that was not among the given sources is removed, not sho
   const a = await answerOnce(cfg, [user(Q1)]);
   assert.ok(!prompt.some((p) => p.id === outside), 'the letter is not among the sources of this question');
   assert.equal(a.removedMarkers, 1);
-  assert.deepEqual(a.citations.map((c) => c.passageId), [prompt[0]!.id]);
+  assert.deepEqual(
+    a.citations.map((c) => c.passageId),
+    [prompt[0]!.id],
+  );
   assert.ok(!a.text.includes(outside));
 });
 
@@ -188,7 +221,10 @@ test('streaming: pieces arrive split, no partial marker is ever emitted, ids bec
   });
   const { events, answer: a, deltas } = await run(cfg, [user(Q1)]);
   assert.equal(a.engine, 'llm');
-  assert.ok(sent.some((c) => /\[[^\]]+$/.test(c)), 'the fake really split markers across chunks');
+  assert.ok(
+    sent.some((c) => /\[[^\]]+$/.test(c)),
+    'the fake really split markers across chunks',
+  );
 
   assert.ok(deltas.length >= 5, `text arrives in several pieces (got ${deltas.length})`);
   let soFar = '';
@@ -204,7 +240,13 @@ test('streaming: pieces arrive split, no partial marker is ever emitted, ids bec
   assert.equal(a.removedMarkers, 2, '[9] and [no-such-article#4] are counted');
 
   // Number 1 goes to the passage cited first (the prompt's second source), not the top-ranked one.
-  assert.deepEqual(a.citations.map((c) => [c.n, c.passageId]), [[1, prompt[1]!.id], [2, prompt[0]!.id]]);
+  assert.deepEqual(
+    a.citations.map((c) => [c.n, c.passageId]),
+    [
+      [1, prompt[1]!.id],
+      [2, prompt[0]!.id],
+    ],
+  );
   const citationEvents = events.flatMap((e) => (e.type === 'citation' ? [e.citation.n] : []));
   assert.deepEqual(citationEvents, [1, 2], 'each citation is announced once, in order');
   const firstCitation = events.findIndex((e) => e.type === 'citation');
@@ -258,7 +300,10 @@ test('display numbers stay stable across turns; the model sees earlier answers w
     return firstTurnReply(req);
   });
   const a1 = await answerOnce(cfg, [user(Q1)]);
-  assert.deepEqual(a1.citations.map((c) => c.n), [1, 2]);
+  assert.deepEqual(
+    a1.citations.map((c) => c.n),
+    [1, 2],
+  );
   const old = a1.citations.find((c) => c.n === 2)!.passageId;
   const usedBefore = new Set(a1.citations.map((c) => c.passageId));
 
@@ -269,17 +314,31 @@ test('display numbers stay stable across turns; the model sees earlier answers w
     return { kind: 'text', text: `The talks covered supply chains and investment [${old}]. ${wordsOf(fresh)} [${fresh.id}][${old}].` };
   });
   const Q2 = 'What did Kishida say about Japanese enterprises, supply chains and investment destinations?';
-  const history: ChatMessage[] = [user(Q1), { role: 'assistant', content: a1.text, citations: a1.citations.map(({ n, passageId }) => ({ n, passageId })) }, user(Q2)];
+  const history: ChatMessage[] = [
+    user(Q1),
+    { role: 'assistant', content: a1.text, citations: a1.citations.map(({ n, passageId }) => ({ n, passageId })) },
+    user(Q2),
+  ];
   const a2 = await answerOnce(cfg, history);
   assert.ok(fresh, 'turn 2 retrieved a passage not cited in turn 1');
   assert.equal(a2.engine, 'llm');
   assert.equal(a2.query, Q2);
-  assert.deepEqual(a2.citations.map((c) => [c.n, c.passageId]), [[2, old], [3, fresh.id]], 'the old passage keeps [2]; the new one gets the next number');
+  assert.deepEqual(
+    a2.citations.map((c) => [c.n, c.passageId]),
+    [
+      [2, old],
+      [3, fresh.id],
+    ],
+    'the old passage keeps [2]; the new one gets the next number',
+  );
   assert.equal(a2.text, `The talks covered supply chains and investment [2]. ${wordsOf(fresh)} [3][2].`);
 
   assert.equal(fake.requests.length, 1, 'not a follow-up: no rewrite call');
   const msgs = fake.requests[0]!.body.messages!;
-  assert.deepEqual(msgs.map((m) => m.role), ['system', 'user', 'assistant', 'user']);
+  assert.deepEqual(
+    msgs.map((m) => m.role),
+    ['system', 'user', 'assistant', 'user'],
+  );
   assert.equal(messageText(msgs[1]!.content), Q1, 'earlier user turns are sent as asked, without sources');
   const earlier = messageText(msgs[2]!.content);
   assert.doesNotMatch(earlier, /\[\d+\]/, 'no bare display numbers in the history');
@@ -344,7 +403,10 @@ for (const reply of [NOT_COVERED, 'Not in the articles.', `${NOT_COVERED.toUpper
     assert.deepEqual(a.citations, []);
     assert.deepEqual(a.checks, []);
     assert.ok(a.related.length >= 1);
-    assert.deepEqual(a.related.map((c) => c.n), a.related.map((_, i) => i + 1));
+    assert.deepEqual(
+      a.related.map((c) => c.n),
+      a.related.map((_, i) => i + 1),
+    );
     const ids = new Set(prompt.map((s) => s.id));
     for (const r of a.related) {
       assert.ok(ids.has(r.passageId), `related ${r.passageId} is one of the retrieved passages`);
@@ -354,7 +416,9 @@ for (const reply of [NOT_COVERED, 'Not in the articles.', `${NOT_COVERED.toUpper
 }
 
 test('the local engine refuses with the same sentence', async () => {
-  const a = await answerOnce(cfg, [user('What did the Peruvian football federation decide about stadium tickets in Lima?')], { engine: 'local' });
+  const a = await answerOnce(cfg, [user('What did the Peruvian football federation decide about stadium tickets in Lima?')], {
+    engine: 'local',
+  });
   assert.equal(a.refused, true);
   assert.equal(a.text, REFUSAL);
 });
@@ -379,7 +443,7 @@ function nameOnlyIn(s: Source, other: Source): string {
   return word;
 }
 
-test('a bold short answer found verbatim in a cited passage becomes the answer\'s short answer, with body offsets', async () => {
+test("a bold short answer found verbatim in a cited passage becomes the answer's short answer, with body offsets", async () => {
   let prompt: Source[] = [];
   let name = '';
   fake.script((req) => {
@@ -391,7 +455,10 @@ test('a bold short answer found verbatim in a cited passage becomes the answer\'
   assert.equal(a.engine, 'llm');
   assert.equal(a.text, `**${name}.** ${wordsOf(prompt[0]!)} [1].`);
   assert.ok(a.short, 'the short answer is accepted');
-  assert.deepEqual({ ...a.short, start: 0, end: 0 }, { text: name, n: 1, passageId: prompt[0]!.id, docId: prompt[0]!.id.split('#')[0], start: 0, end: 0 });
+  assert.deepEqual(
+    { ...a.short, start: 0, end: 0 },
+    { text: name, n: 1, passageId: prompt[0]!.id, docId: prompt[0]!.id.split('#')[0], start: 0, end: 0 },
+  );
   const body = await bodyOf(a.short.docId);
   assert.equal(body.slice(a.short.start, a.short.end), name, 'the offsets mark the span itself in the article');
   assert.ok(a.short.start >= a.citations[0]!.start && a.short.end <= a.citations[0]!.end, 'inside the cited passage');
@@ -427,7 +494,11 @@ test('streaming: a "**" split across chunks, and a refusal split across chunks, 
   fake.script((req) => {
     prompt = sourcesOf(req);
     name = nameOnlyIn(prompt[0]!, prompt[1]!);
-    return { kind: 'text', text: '', chunks: ['*', `*${name.slice(0, 2)}`, `${name.slice(2)}.*`, '* ', ...splitForStreaming(`${wordsOf(prompt[0]!)} [${prompt[0]!.id}].`)] };
+    return {
+      kind: 'text',
+      text: '',
+      chunks: ['*', `*${name.slice(0, 2)}`, `${name.slice(2)}.*`, '* ', ...splitForStreaming(`${wordsOf(prompt[0]!)} [${prompt[0]!.id}].`)],
+    };
   });
   const { answer: a, deltas } = await run(cfg, [user('Who did Kishida meet in Tokyo?')]);
   assert.ok(deltas[0]!.startsWith(`**${name}.**`), `the first delta carries the whole bold opening: ${JSON.stringify(deltas.slice(0, 3))}`);
@@ -435,30 +506,42 @@ test('streaming: a "**" split across chunks, and a refusal split across chunks, 
   assert.equal(a.text, `**${name}.** ${wordsOf(prompt[0]!)} [1].`);
   assert.equal(a.short?.passageId, prompt[0]!.id);
 
-  fake.script(() => ({ kind: 'text', text: '', chunks: ['The art', "icles don’t co", 'ver this', '. Perhaps the ', 'summit did [x#1].'] }));
+  fake.script(() => ({ kind: 'text', text: '', chunks: ['The art', 'icles don’t co', 'ver this', '. Perhaps the ', 'summit did [x#1].'] }));
   const refusal = await run(cfg, [user('Who did Kishida meet in Tokyo?')]);
-  assert.deepEqual(refusal.deltas, [REFUSAL], 'nothing of the model\'s own wording reaches the stream');
+  assert.deepEqual(refusal.deltas, [REFUSAL], "nothing of the model's own wording reaches the stream");
   assert.equal(refusal.answer.refused, true);
   assert.equal(refusal.answer.removedMarkers, 0);
 
-  fake.script((req) => ({ kind: 'text', text: '', chunks: ['The articles', ' do not say much, but **Tokyo** hosted the talks ', `[${sourcesOf(req)[0]!.id}].`] }));
+  fake.script((req) => ({
+    kind: 'text',
+    text: '',
+    chunks: ['The articles', ' do not say much, but **Tokyo** hosted the talks ', `[${sourcesOf(req)[0]!.id}].`],
+  }));
   const plain = await answerOnce(cfg, [user('Where did the talks take place?')]);
   assert.equal(plain.refused, false, 'a reply that only starts like the refusal is an answer');
   assert.equal(plain.text, 'The articles do not say much, but **Tokyo** hosted the talks [1].');
 });
 
 test('readOpening (pure): waits while undecided, keeps only quoted bold, strips inline emphasis', () => {
-  const src = (text: string) => ({ id: 'a#0', text } as CitablePassage);
+  const src = (text: string) => ({ id: 'a#0', text }) as CitablePassage;
   const sources = [src('The pact was signed in 1973 by the U.S. and Japan.')];
   const read = (head: string, final = false) => readOpening(head, sources, final);
-  for (const head of ['', ' ', 'The', "The articles don't cover this", '*', '**19', '**1973.**']) assert.deepEqual(read(head), { kind: 'wait' }, JSON.stringify(head));
+  for (const head of ['', ' ', 'The', "The articles don't cover this", '*', '**19', '**1973.**'])
+    assert.deepEqual(read(head), { kind: 'wait' }, JSON.stringify(head));
   assert.deepEqual(read("The articles don't cover this", true), { kind: 'refusal' });
   assert.deepEqual(read('The articles don’t cover this. But'), { kind: 'refusal' });
-  assert.deepEqual(read("The articles don't cover this topic in depth"), { kind: 'text', text: "The articles don't cover this topic in depth" });
+  assert.deepEqual(read("The articles don't cover this topic in depth"), {
+    kind: 'text',
+    text: "The articles don't cover this topic in depth",
+  });
   assert.deepEqual(read('The pact'), { kind: 'text', text: 'The pact' });
   assert.deepEqual(read('**1973.** It was'), { kind: 'text', text: '**1973.** It was', short: { text: '1973', sources } });
   assert.deepEqual(read('**1973**. It'), { kind: 'text', text: '**1973.** It', short: { text: '1973', sources } });
-  assert.deepEqual(read('**U.S.** It'), { kind: 'text', text: '**U.S.** It', short: { text: 'U.S', sources } }, 'an abbreviation keeps its stop');
+  assert.deepEqual(
+    read('**U.S.** It'),
+    { kind: 'text', text: '**U.S.** It', short: { text: 'U.S', sources } },
+    'an abbreviation keeps its stop',
+  );
   assert.deepEqual(read('**197.** It'), { kind: 'text', text: 'It' }, 'part of a number is not a span of the passage');
   assert.deepEqual(read('**1974.** It'), { kind: 'text', text: 'It' });
   assert.deepEqual(read('**Japan** signed it'), { kind: 'text', text: 'Japan signed it' });
@@ -469,11 +552,30 @@ test('readOpening (pure): waits while undecided, keeps only quoted bold, strips 
   assert.equal(spanAt('the U.S. said', 'U.S'), 4);
 });
 
-const FAILURES: { name: string; reply?: Reply; env?: () => Promise<Record<string, string>>; warning: RegExp; requests: number; minMs?: number }[] = [
+const FAILURES: {
+  name: string;
+  reply?: Reply;
+  env?: () => Promise<Record<string, string>>;
+  warning: RegExp;
+  requests: number;
+  minMs?: number;
+}[] = [
   { name: 'HTTP 401 (bad API key)', reply: { kind: 'error', status: 401 }, warning: /API key.*HTTP 401/, requests: 1 },
   { name: 'HTTP 500', reply: { kind: 'error', status: 500 }, warning: /HTTP 500/, requests: 1 },
-  { name: 'timeout (server never answers)', reply: { kind: 'hang' }, env: async () => ({ DOSSIER_LLM_TIMEOUT_MS: '1500' }), warning: /did not answer in time/, requests: 1, minMs: 1400 },
-  { name: 'unreachable (closed port)', env: async () => ({ DOSSIER_LLM_BASE_URL: `http://127.0.0.1:${await closedPort()}/v1` }), warning: /ECONNREFUSED/, requests: 0 },
+  {
+    name: 'timeout (server never answers)',
+    reply: { kind: 'hang' },
+    env: async () => ({ DOSSIER_LLM_TIMEOUT_MS: '1500' }),
+    warning: /did not answer in time/,
+    requests: 1,
+    minMs: 1400,
+  },
+  {
+    name: 'unreachable (closed port)',
+    env: async () => ({ DOSSIER_LLM_BASE_URL: `http://127.0.0.1:${await closedPort()}/v1` }),
+    warning: /ECONNREFUSED/,
+    requests: 0,
+  },
 ];
 
 for (const f of FAILURES) {
@@ -510,7 +612,10 @@ for (const f of FAILURES) {
 }
 
 test('a stream cut off mid-answer keeps the text so far, drops the partial marker, and warns', async () => {
-  fake.script((req) => ({ kind: 'drop', chunks: ['The leaders ', 'met in ', `Tokyo [${sourcesOf(req)[0]!.id}]. `, 'They also [thuong-kish'] }));
+  fake.script((req) => ({
+    kind: 'drop',
+    chunks: ['The leaders ', 'met in ', `Tokyo [${sourcesOf(req)[0]!.id}]. `, 'They also [thuong-kish'],
+  }));
   const { answer: a, warnings, deltas } = await run(cfg, [user(Q1)]);
   assert.equal(a.engine, 'llm');
   assert.equal(a.text, 'The leaders met in Tokyo [1]. They also');
@@ -542,7 +647,10 @@ test('the OpenAI provider also uses /chat/completions (with OPENAI_API_KEY and a
   assert.equal(a.citations.length, 1);
   assert.equal(a.citations[0]!.passageId, sourcesOf(req)[0]!.id);
   assert.match(a.text, /\[1\]\.$/);
-  assert.deepEqual(a.warnings.filter((w) => !w.startsWith('Semantic search is off')), []);
+  assert.deepEqual(
+    a.warnings.filter((w) => !w.startsWith('Semantic search is off')),
+    [],
+  );
 });
 
 // Known bugs in lib/answer/answer.ts (not this file's to fix): these run and report as TODO until fixed.
@@ -556,7 +664,11 @@ test('cancelling (options.signal) stops the answer instead of falling back to th
 test('a dead server on a follow-up costs one timeout, not two (rewrite + answer)', async () => {
   fake.script(() => ({ kind: 'hang' }));
   const started = performance.now();
-  const a = await answerOnce(variant({ DOSSIER_LLM_TIMEOUT_MS: '1000' }), [user(Q1), { role: 'assistant', content: 'They upgraded ties.' }, user('When was that signed?')]);
+  const a = await answerOnce(variant({ DOSSIER_LLM_TIMEOUT_MS: '1000' }), [
+    user(Q1),
+    { role: 'assistant', content: 'They upgraded ties.' },
+    user('When was that signed?'),
+  ]);
   assert.equal(a.engine, 'local');
   assert.ok(performance.now() - started < 1600, `took ${Math.round(performance.now() - started)} ms`);
 });

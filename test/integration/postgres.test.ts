@@ -21,14 +21,33 @@ const chunking = { maxTokens: 160, overlapSentences: 1, cleanerVersion: 1 };
 
 /** A small hand-made document whose passages' texts are `texts`; `version` goes into its hash. */
 async function makeDoc(id: string, version: string, texts: string[]) {
-  const passages: Passage[] = texts.map((text, position) => ({ id: `${id}#${position}`, docId: id, position, start: 0, end: text.length, text, sentences: [{ start: 0, end: text.length, text }] }));
-  const doc: DocumentMeta = { id, file: `${id}.md`, title: `Title of ${id}`, outlet: 'Báo Test', published: '2023-09-20', hash: `${id}-${version}`, bodyOffset: 0, passageCount: passages.length };
+  const passages: Passage[] = texts.map((text, position) => ({
+    id: `${id}#${position}`,
+    docId: id,
+    position,
+    start: 0,
+    end: text.length,
+    text,
+    sentences: [{ start: 0, end: text.length, text }],
+  }));
+  const doc: DocumentMeta = {
+    id,
+    file: `${id}.md`,
+    title: `Title of ${id}`,
+    outlet: 'Báo Test',
+    published: '2023-09-20',
+    hash: `${id}-${version}`,
+    bodyOffset: 0,
+    passageCount: passages.length,
+  };
   return { doc, body: texts.join('\n'), passages, vectors: await embedder.embedDocuments(texts) };
 }
 
 // One PGlite for the file (each takes seconds to start); every test starts from an empty schema.
 let server: PgliteServer;
-before(async () => { server = await startPglite(); });
+before(async () => {
+  server = await startPglite();
+});
 after(() => server.stop());
 
 async function emptyDatabase(): Promise<string> {
@@ -58,9 +77,14 @@ describe('schema migrations', () => {
     const pool = new pg.Pool({ connectionString: url, max: 1 });
     after(() => pool.end());
     const { rows } = await pool.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    assert.deepEqual(rows.map((r) => r.version), migrations.map((m) => m.version));
+    assert.deepEqual(
+      rows.map((r) => r.version),
+      migrations.map((m) => m.version),
+    );
     assert.deepEqual(await migrate(pool), [], 'a migrated database has nothing left to apply');
-    const { rows: tables } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename IN ('documents', 'passages', 'postings', 'vectors', 'store_info')`);
+    const { rows: tables } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_tables WHERE tablename IN ('documents', 'passages', 'postings', 'vectors', 'store_info')`,
+    );
     assert.equal(tables[0]!.n, 5);
   });
 
@@ -90,10 +114,18 @@ describe('writing documents', () => {
     await assert.rejects(reader.info(), { name: 'NoIndexError' });
     assert.equal(await writer.info(), null);
 
-    const v1 = await makeDoc('a', 'v1', ['Nguyễn Thưởng met the prime minister in Tokyo.', 'The zebra treaty was signed.', 'A third passage.']);
+    const v1 = await makeDoc('a', 'v1', [
+      'Nguyễn Thưởng met the prime minister in Tokyo.',
+      'The zebra treaty was signed.',
+      'A third passage.',
+    ]);
     let session = await writer.session();
     await session.upsertDocument(v1.doc, v1.body, v1.passages, v1.vectors);
-    const firstRevision = await session.commit({ embedder: { id: embedder.id, label: embedder.label, dims: DIMS }, chunking, warnings: [] });
+    const firstRevision = await session.commit({
+      embedder: { id: embedder.id, label: embedder.label, dims: DIMS },
+      chunking,
+      warnings: [],
+    });
     const info = await reader.info();
     assert.deepEqual([info.documentCount, info.passageCount, info.embedder?.dims], [1, 3, DIMS]);
     assert.deepEqual(await ids(reader, 'a'), ['a#0', 'a#1', 'a#2']);
@@ -105,8 +137,16 @@ describe('writing documents', () => {
 
     session = await writer.session();
     await session.upsertDocument(v1.doc, v1.body, v1.passages, v1.vectors);
-    const secondRevision = await session.commit({ embedder: { id: embedder.id, label: embedder.label, dims: DIMS }, chunking, warnings: [] });
-    assert.equal(Number(secondRevision), Number(firstRevision) + 1, 'only the commit moved the revision: the unchanged document was not rewritten');
+    const secondRevision = await session.commit({
+      embedder: { id: embedder.id, label: embedder.label, dims: DIMS },
+      chunking,
+      warnings: [],
+    });
+    assert.equal(
+      Number(secondRevision),
+      Number(firstRevision) + 1,
+      'only the commit moved the revision: the unchanged document was not rewritten',
+    );
 
     const v2 = await makeDoc('a', 'v2', ['Nguyễn Thưởng met the prime minister in Tokyo.', 'Only two passages now.']);
     session = await writer.session();
@@ -123,7 +163,10 @@ describe('writing documents', () => {
     await session.upsertDocument(b.doc, b.body, b.passages, b.vectors);
     await session.removeDocument('a');
     await session.commit({ embedder: { id: embedder.id, label: embedder.label, dims: DIMS }, chunking, warnings: [] });
-    assert.deepEqual((await reader.documents()).map((d) => d.id), ['b']);
+    assert.deepEqual(
+      (await reader.documents()).map((d) => d.id),
+      ['b'],
+    );
     assert.deepEqual(await reader.passages(['a#0', 'b#0']).then((ps) => ps.map((p) => p.id)), ['b#0']);
     assert.equal((await reader.info()).passageCount, 1);
   });
@@ -144,7 +187,10 @@ describe('writing documents', () => {
     await assert.rejects(session.commit(commitInfo));
     const unchanged = async () => {
       assert.equal((await writer.contentHashes()).get('c'), 'c-v1');
-      assert.deepEqual((await reader.passagesOf('c')).map((p) => p.text), ['The old first passage.', 'The old second passage.']);
+      assert.deepEqual(
+        (await reader.passagesOf('c')).map((p) => p.text),
+        ['The old first passage.', 'The old second passage.'],
+      );
       assert.equal((await reader.vectors(['c#0', 'c#1', 'c#2'])).size, 2);
     };
     await unchanged();
@@ -168,7 +214,12 @@ describe('writing documents', () => {
   test('a rebuild with another embedder replaces the HNSW index of the old dimension; the same dimension keeps its index', async () => {
     const pool = new pg.Pool({ connectionString: url, max: 1 });
     after(() => pool.end());
-    const indexes = async () => (await pool.query<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'vectors' AND indexname LIKE 'vectors_hnsw%'`)).rows.map((r) => r.name);
+    const indexes = async () =>
+      (
+        await pool.query<{ name: string }>(
+          `SELECT indexname AS name FROM pg_indexes WHERE tablename = 'vectors' AND indexname LIKE 'vectors_hnsw%'`,
+        )
+      ).rows.map((r) => r.name);
     const rebuild = async (dims: number) => {
       const small = hashingEmbedder(dims, `test:hashing-${dims}`);
       const texts = ['A rebuilt passage about rice.', 'Another rebuilt passage.'];
@@ -186,7 +237,10 @@ describe('writing documents', () => {
     assert.equal(hits[0]!.passageId, 'r#0');
     await rebuild(DIMS);
     assert.deepEqual(await indexes(), [`vectors_hnsw_${DIMS}`]);
-    assert.deepEqual((await store.reader.documents()).map((d) => d.id), ['r']);
+    assert.deepEqual(
+      (await store.reader.documents()).map((d) => d.id),
+      ['r'],
+    );
   });
 
   test('two ingests writing the same documents at once leave each document whole, old or new', async () => {
@@ -195,7 +249,11 @@ describe('writing documents', () => {
     const write = async (s: PostgresStore, version: string, count: number) => {
       const session = await s.writer.session();
       for (const id of docIds) {
-        const d = await makeDoc(id, version, Array.from({ length: count }, (_, i) => `Version ${version} passage ${i} of ${id}.`));
+        const d = await makeDoc(
+          id,
+          version,
+          Array.from({ length: count }, (_, i) => `Version ${version} passage ${i} of ${id}.`),
+        );
         await session.upsertDocument(d.doc, d.body, d.passages, d.vectors);
       }
       await session.commit({ embedder: { id: embedder.id, label: embedder.label, dims: DIMS }, chunking, warnings: [] });
@@ -204,14 +262,23 @@ describe('writing documents', () => {
     const hashes = await one.writer.contentHashes();
     const pool = new pg.Pool({ connectionString: url, max: 1 });
     after(() => pool.end());
-    const { rows } = await pool.query<{ documents: number; passages: number }>('SELECT (SELECT count(*)::int FROM documents) AS documents, (SELECT count(*)::int FROM passages) AS passages');
+    const { rows } = await pool.query<{ documents: number; passages: number }>(
+      'SELECT (SELECT count(*)::int FROM documents) AS documents, (SELECT count(*)::int FROM passages) AS passages',
+    );
     const info = await one.reader.info();
-    assert.deepEqual([info.documentCount, info.passageCount], [rows[0]!.documents, rows[0]!.passages], 'the kept counts are the counted ones');
+    assert.deepEqual(
+      [info.documentCount, info.passageCount],
+      [rows[0]!.documents, rows[0]!.passages],
+      'the kept counts are the counted ones',
+    );
     for (const id of docIds) {
       const version = hashes.get(id)!.split('-')[1]!;
       const passages = await one.reader.passagesOf(id);
       assert.equal(passages.length, version === 'x' ? 3 : 5, `${id} has all the passages of its one version`);
-      assert.ok(passages.every((p) => p.text.startsWith(`Version ${version} `)), `${id} mixes versions`);
+      assert.ok(
+        passages.every((p) => p.text.startsWith(`Version ${version} `)),
+        `${id} mixes versions`,
+      );
       assert.equal((await one.reader.vectors(passages.map((p) => p.id))).size, passages.length);
     }
   });
@@ -236,7 +303,7 @@ describe('the seed corpus, copied from the local store', () => {
     'semiconductor supply chain cooperation',
   ];
 
-  test('hybrid, lexical and dense search return the local store\'s passages with its scores', async () => {
+  test("hybrid, lexical and dense search return the local store's passages with its scores", async () => {
     for (const text of queries) {
       const vector = await embedder.embedQuery(text);
       for (const mode of ['hybrid', 'lexical', 'dense'] as const) {
@@ -247,11 +314,13 @@ describe('the seed corpus, copied from the local store', () => {
           const ranked = (cs: typeof got) => cs.filter((c) => c.score > 1e-9).map((c) => c.passageId);
           assert.deepEqual(ranked(got), ranked(want), `${mode} ${JSON.stringify(filter)}: ${text}`);
           assert.equal(got.length, want.length);
-          got.filter((c) => c.score > 1e-9).forEach((c, i) => {
-            assert.ok(Math.abs(c.score - want[i]!.score) < 1e-4);
-            assert.ok(Math.abs((c.lexicalScore ?? 0) - (want[i]!.lexicalScore ?? 0)) < 1e-4);
-            assert.ok(Math.abs((c.denseScore ?? 0) - (want[i]!.denseScore ?? 0)) < 1e-4);
-          });
+          got
+            .filter((c) => c.score > 1e-9)
+            .forEach((c, i) => {
+              assert.ok(Math.abs(c.score - want[i]!.score) < 1e-4);
+              assert.ok(Math.abs((c.lexicalScore ?? 0) - (want[i]!.lexicalScore ?? 0)) < 1e-4);
+              assert.ok(Math.abs((c.denseScore ?? 0) - (want[i]!.denseScore ?? 0)) < 1e-4);
+            });
         }
       }
     }
@@ -259,7 +328,11 @@ describe('the seed corpus, copied from the local store', () => {
 
   test('documents, passages, term statistics and phrases read the same', async () => {
     assert.deepEqual(await store.reader.documents(), await local.reader.documents());
-    const scanned = async (r: StoreReader) => { const out: Passage[] = []; for await (const p of r.scanPassages()) out.push(p); return out; };
+    const scanned = async (r: StoreReader) => {
+      const out: Passage[] = [];
+      for await (const p of r.scanPassages()) out.push(p);
+      return out;
+    };
     assert.deepEqual(await scanned(store.reader), await scanned(local.reader));
     const terms = ['vietnam', 'japan', 'thuong', 'zzzz'];
     assert.deepEqual(await store.reader.termStats(terms), await local.reader.termStats(terms));
@@ -271,7 +344,9 @@ describe('the seed corpus, copied from the local store', () => {
   });
 
   test('accents are folded: "Thuong" finds "Thưởng", and a copy again skips every unchanged document', async () => {
-    const hits = await store.reader.passages((await store.reader.search({ text: 'Thuong', vector: null, mode: 'lexical', limit: 10 })).map((c) => c.passageId));
+    const hits = await store.reader.passages(
+      (await store.reader.search({ text: 'Thuong', vector: null, mode: 'lexical', limit: 10 })).map((c) => c.passageId),
+    );
     assert.ok(hits.length > 0 && hits.some((p) => p.text.includes('Thưởng')));
     const again = await copyCollection(local.reader, store.writer);
     assert.equal(again.documents, 0);
@@ -288,23 +363,41 @@ async function localCollection() {
 
 describe('two app servers sharing one database', () => {
   let servers: RunningServer[] = [];
-  const questions = ['When did Vietnam and Japan upgrade their relations?', 'What did Kishida and Thuong agree in Tokyo?', 'How much were the yen loans this fiscal year?', 'What is the recipe for banana bread?'];
+  const questions = [
+    'When did Vietnam and Japan upgrade their relations?',
+    'What did Kishida and Thuong agree in Tokyo?',
+    'How much were the yen loans this fiscal year?',
+    'What is the recipe for banana bread?',
+  ];
   const ask = async (s: RunningServer, question: string) => {
-    const res = await fetch(`${s.url}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question }) });
-    const { answer, citations, refused } = await res.json() as { answer: string; citations: unknown[]; refused: boolean };
+    const res = await fetch(`${s.url}/api/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question }),
+    });
+    const { answer, citations, refused } = (await res.json()) as { answer: string; citations: unknown[]; refused: boolean };
     return { status: res.status, answer, citations, refused };
   };
 
-  before(async () => {
-    // Lexical-only, so the servers need no model: the database is what is under test.
-    const cfg = await testConfig();
-    await ingest(cfg);
-    const store = await openPostgresStore(await emptyDatabase(), { poolSize: 2 });
-    await copyCollection(await openLocalStore(cfg.indexDir), store.writer);
-    await store.reader.close();
-    const env = { DOSSIER_DATABASE_URL: server.url, DOSSIER_INDEX_DIR: path.join(cfg.indexDir, 'unused'), DOSSIER_EMBEDDING_MODEL: 'none', DOSSIER_ALLOW_REMOTE_MODELS: 'false', DOSSIER_ENGINE: 'local' };
-    servers = await Promise.all([startServer(env), startServer(env)]);
-  }, { timeout: 5 * 60_000 });
+  before(
+    async () => {
+      // Lexical-only, so the servers need no model: the database is what is under test.
+      const cfg = await testConfig();
+      await ingest(cfg);
+      const store = await openPostgresStore(await emptyDatabase(), { poolSize: 2 });
+      await copyCollection(await openLocalStore(cfg.indexDir), store.writer);
+      await store.reader.close();
+      const env = {
+        DOSSIER_DATABASE_URL: server.url,
+        DOSSIER_INDEX_DIR: path.join(cfg.indexDir, 'unused'),
+        DOSSIER_EMBEDDING_MODEL: 'none',
+        DOSSIER_ALLOW_REMOTE_MODELS: 'false',
+        DOSSIER_ENGINE: 'local',
+      };
+      servers = await Promise.all([startServer(env), startServer(env)]);
+    },
+    { timeout: 5 * 60_000 },
+  );
   after(() => Promise.all(servers.map((s) => s.stop())));
 
   test('answer the same, and a small loopback load on both gets no errors', async () => {
@@ -314,10 +407,18 @@ describe('two app servers sharing one database', () => {
       assert.ok(a!.answer);
       assert.deepEqual(b, a, `both servers answer "${q}" alike`);
     }
-    const loads = await Promise.all(servers.map((s) => httpLoad({
-      url: `${s.url}/api/ask`, method: 'POST', body: (i) => JSON.stringify({ question: questions[i % questions.length] }),
-      connections: 4, durationMs: 3000, maxRequests: 60,
-    })));
+    const loads = await Promise.all(
+      servers.map((s) =>
+        httpLoad({
+          url: `${s.url}/api/ask`,
+          method: 'POST',
+          body: (i) => JSON.stringify({ question: questions[i % questions.length] }),
+          connections: 4,
+          durationMs: 3000,
+          maxRequests: 60,
+        }),
+      ),
+    );
     for (const load of loads) {
       assert.equal(load.errors, 0);
       assert.equal(load.non2xx, 0);

@@ -11,7 +11,11 @@ import { ROOT, testConfig } from '@/test/helpers';
 
 /** Runs the real ingest CLI and kills it with SIGKILL after `delayMs`. */
 async function killIngestAfter(env: NodeJS.ProcessEnv, delayMs: number): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/ingest.ts'), '--rebuild', '--quiet'], { env, cwd: ROOT, stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/ingest.ts'), '--rebuild', '--quiet'], {
+    env,
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   await new Promise((r) => setTimeout(r, delayMs));
   child.kill('SIGKILL');
@@ -61,7 +65,11 @@ test('a damaged index gives a clear error naming the fix, and recovers after a r
     const live = (await loadSnapshot(cfg.indexDir))!;
     Object.assign(snap, live);
     await damage();
-    await assert.rejects(loadSnapshot(cfg.indexDir), (e: Error) => e instanceof IndexError && /npm run ingest -- --rebuild/.test(e.message), what);
+    await assert.rejects(
+      loadSnapshot(cfg.indexDir),
+      (e: Error) => e instanceof IndexError && /npm run ingest -- --rebuild/.test(e.message),
+      what,
+    );
     await assert.rejects(getSearcher(cfg), IndexError, `${what}: the server-side loader reports it too`);
     // The failure is not cached: once the index is rebuilt, the same process serves again.
     await ingest(cfg, { rebuild: true });
@@ -82,7 +90,10 @@ test('a damaged vector file is reported, not crashed on', async () => {
 test('hostile corpus files: huge, empty, binary and duplicate articles are skipped with reasons', async () => {
   const cfg = await testConfig({ DOSSIER_EMBEDDING_MODEL: 'none' });
   const paragraph = 'The delegation discussed port investment and rail links at length. ';
-  await writeFile(path.join(cfg.corpusDir, 'huge.txt'), `Huge article\n\n${paragraph.repeat(Math.ceil(5 * 1024 * 1024 / paragraph.length))}`);
+  await writeFile(
+    path.join(cfg.corpusDir, 'huge.txt'),
+    `Huge article\n\n${paragraph.repeat(Math.ceil((5 * 1024 * 1024) / paragraph.length))}`,
+  );
   await writeFile(path.join(cfg.corpusDir, 'empty.md'), '');
   await writeFile(path.join(cfg.corpusDir, 'binary.txt'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00, 0x00]));
   const original = await readFile(path.join(cfg.corpusDir, 'thuong-kishida-talks-in-tokyo.md'));

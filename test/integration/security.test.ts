@@ -35,10 +35,24 @@ type Reply = { status: number; headers: http.IncomingHttpHeaders; text: string }
 function raw(base: string, method: string, pathname: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ hostname, port, method, path: pathname, headers: { ...headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d) => { text += d; }).on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
-    });
+    const req = http.request(
+      {
+        hostname,
+        port,
+        method,
+        path: pathname,
+        headers: { ...headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (d) => {
+            text += d;
+          })
+          .on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -87,14 +101,26 @@ function assertNoncePolicy(r: Reply, what: string): string {
 
 test('URLs are shown without credentials, and a failed model call never repeats what the provider sent', () => {
   assert.equal(redactUrl('http://user:hunter2@llm.internal:8080/v1'), 'http://***@llm.internal:8080/v1');
-  assert.equal(redactUrl('https://gw.example/v1?api_key=abc&model=x&access_token=t'), 'https://gw.example/v1?api_key=***&model=x&access_token=***');
+  assert.equal(
+    redactUrl('https://gw.example/v1?api_key=abc&model=x&access_token=t'),
+    'https://gw.example/v1?api_key=***&model=x&access_token=***',
+  );
   assert.equal(redactUrl('http://127.0.0.1:11434/v1'), 'http://127.0.0.1:11434/v1');
   const llm = { provider: 'openai-compatible', baseURL: 'http://user:hunter2@llm.internal/v1', model: 'm', timeoutMs: 1000 } as const;
   assert.equal(describeLlm(llm), 'm at http://***@llm.internal/v1');
   // What the AI SDK throws when a gateway answers with text that echoes the request.
-  const parse = Object.assign(new Error(`JSON parsing failed: Text: Received POST with authorization: Bearer ${API_KEY}.\nError message: Unexpected token`), { name: 'AI_JSONParseError' });
-  const refused = Object.assign(new Error(`Request cannot be constructed from a URL that includes credentials: http://user:hunter2@llm.internal/v1/chat/completions`), { name: 'TypeError' });
-  const unreachable = Object.assign(new Error('Cannot connect to API: connect ECONNREFUSED'), { url: 'http://user:hunter2@llm.internal/v1/chat/completions', cause: { code: 'ECONNREFUSED' } });
+  const parse = Object.assign(
+    new Error(`JSON parsing failed: Text: Received POST with authorization: Bearer ${API_KEY}.\nError message: Unexpected token`),
+    { name: 'AI_JSONParseError' },
+  );
+  const refused = Object.assign(
+    new Error(`Request cannot be constructed from a URL that includes credentials: http://user:hunter2@llm.internal/v1/chat/completions`),
+    { name: 'TypeError' },
+  );
+  const unreachable = Object.assign(new Error('Cannot connect to API: connect ECONNREFUSED'), {
+    url: 'http://user:hunter2@llm.internal/v1/chat/completions',
+    cause: { code: 'ECONNREFUSED' },
+  });
   for (const e of [parse, refused, unreachable]) {
     const reason = describeError(e);
     assert.doesNotMatch(reason, /hunter2|Bearer|sk-/, reason);
@@ -108,7 +134,10 @@ test('the exposure settings are validated where the others are, with a sentence 
   assert.equal(server.accessToken, undefined);
   assert.equal(parseConfig({ HOST: '0.0.0.0' }).server.host, '0.0.0.0');
   assert.equal(parseConfig({ HOST: '0.0.0.0', DOSSIER_HOST: '::1' }).server.host, '::1');
-  assert.deepEqual(parseConfig({ DOSSIER_ALLOWED_HOSTS: 'Dossier.Example, 10.0.0.5:3000' }).server.allowedHosts, ['dossier.example', '10.0.0.5:3000']);
+  assert.deepEqual(parseConfig({ DOSSIER_ALLOWED_HOSTS: 'Dossier.Example, 10.0.0.5:3000' }).server.allowedHosts, [
+    'dossier.example',
+    '10.0.0.5:3000',
+  ]);
   for (const [env, message] of [
     [{ DOSSIER_HOST: 'http://0.0.0.0' }, /DOSSIER_HOST must be a host name or address/],
     [{ HOST: 'my machine' }, /HOST must be a host name or address/],
@@ -117,14 +146,40 @@ test('the exposure settings are validated where the others are, with a sentence 
     [{ DOSSIER_ALLOWED_HOSTS: 'ok.example,http://bad/' }, /DOSSIER_ALLOWED_HOSTS must be a comma-separated list of host names/],
     [{ PORT: '70000' }, /PORT must be at most 65535/],
   ] as [Record<string, string>, RegExp][]) {
-    assert.throws(() => parseConfig(env), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(env));
+    assert.throws(
+      () => parseConfig(env),
+      (e: Error) => e instanceof ConfigError && message.test(e.message),
+      JSON.stringify(env),
+    );
   }
 });
 
 test('Host headers: the bound names with the server port, or an allowed name; nothing else', () => {
   const loopback: ServerConfig = { host: '127.0.0.1', port: 3000, allowedHosts: ['dossier.example', 'gw.example:8443'] };
-  for (const ok of ['127.0.0.1:3000', 'localhost:3000', 'LOCALHOST:3000', '[::1]:3000', 'dossier.example', 'dossier.example:443', 'gw.example:8443']) assert.ok(hostAllowed(ok, loopback), ok);
-  for (const bad of [null, '', 'evil.example:3000', '127.0.0.1:3001', 'localhost', 'gw.example', 'gw.example:443', 'localhost.evil.example:3000', '127.0.0.1:3000 ', '127.0.0.1:3000/x', 'a@127.0.0.1:3000']) assert.ok(!hostAllowed(bad, loopback), String(bad));
+  for (const ok of [
+    '127.0.0.1:3000',
+    'localhost:3000',
+    'LOCALHOST:3000',
+    '[::1]:3000',
+    'dossier.example',
+    'dossier.example:443',
+    'gw.example:8443',
+  ])
+    assert.ok(hostAllowed(ok, loopback), ok);
+  for (const bad of [
+    null,
+    '',
+    'evil.example:3000',
+    '127.0.0.1:3001',
+    'localhost',
+    'gw.example',
+    'gw.example:443',
+    'localhost.evil.example:3000',
+    '127.0.0.1:3000 ',
+    '127.0.0.1:3000/x',
+    'a@127.0.0.1:3000',
+  ])
+    assert.ok(!hostAllowed(bad, loopback), String(bad));
   const lan: ServerConfig = { host: '192.0.2.7', port: 80, allowedHosts: [] };
   assert.ok(hostAllowed('192.0.2.7', lan));
   assert.ok(!hostAllowed('localhost', lan), 'not bound to loopback, so not reachable as localhost');
@@ -136,23 +191,38 @@ test('a question must contain a letter or a digit (the rule the API and the CLI 
     assert.ok(!r.success, JSON.stringify(nothing));
     assert.match(r.error.issues[0]!.message, /question must (contain a letter or a digit|not be empty)/);
   }
-  for (const fine of ['Kishida?', '2023', 'Hà Nội', 'متى', '🇻🇳 and 🇯🇵 ties?']) assert.ok(askSchema.safeParse({ question: fine }).success, fine);
+  for (const fine of ['Kishida?', '2023', 'Hà Nội', 'متى', '🇻🇳 and 🇯🇵 ties?'])
+    assert.ok(askSchema.safeParse({ question: fine }).success, fine);
 });
 
 test('npm start binds to loopback unless HOST says otherwise', async () => {
-  const lan = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+  const lan = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
   const cfg = startCfg;
   await ensureProductionBuild();
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(ROOT, 'scripts/start.mjs'), 'start'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '', DOSSIER_HOST: '', DOSSIER_CORPUS_DIR: cfg.corpusDir, DOSSIER_INDEX_DIR: cfg.indexDir, DOSSIER_EMBEDDING_MODEL: 'none' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '',
+      DOSSIER_HOST: '',
+      DOSSIER_CORPUS_DIR: cfg.corpusDir,
+      DOSSIER_INDEX_DIR: cfg.indexDir,
+      DOSSIER_EMBEDDING_MODEL: 'none',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
   let log = '';
-  child.stdout!.on('data', (d) => { log += d; });
-  child.stderr!.on('data', (d) => { log += d; });
+  child.stdout!.on('data', (d) => {
+    log += d;
+  });
+  child.stderr!.on('data', (d) => {
+    log += d;
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     const deadline = Date.now() + 60_000;
@@ -176,34 +246,46 @@ describe('a production server with default settings and an LLM URL holding crede
   const cfg = defaultCfg;
   let port: string;
   const get = (pathname: string, headers: Record<string, string> = {}) => raw(server.url, 'GET', pathname, headers);
-  const post = (pathname: string, body: unknown, headers: Record<string, string> = JSON_TYPE) => raw(server.url, 'POST', pathname, headers, JSON.stringify(body));
+  const post = (pathname: string, body: unknown, headers: Record<string, string> = JSON_TYPE) =>
+    raw(server.url, 'POST', pathname, headers, JSON.stringify(body));
 
-  before(async () => {
-    await ingest(cfg);
-    server = await startServer({
-      DOSSIER_CORPUS_DIR: cfg.corpusDir,
-      DOSSIER_INDEX_DIR: cfg.indexDir,
-      DOSSIER_EMBEDDING_MODEL: 'none',
-      DOSSIER_ENGINE: 'local',
-      DOSSIER_LLM_PROVIDER: 'openai-compatible',
-      DOSSIER_LLM_BASE_URL: `http://admin:hunter2@127.0.0.1:${await closedPort()}/v1?api_key=hunter3`,
-      DOSSIER_LLM_MODEL: 'fake-model',
-      DOSSIER_LLM_TIMEOUT_MS: '3000',
-    });
-    port = new URL(server.url).port;
-  }, { timeout: 5 * 60_000 });
+  before(
+    async () => {
+      await ingest(cfg);
+      server = await startServer({
+        DOSSIER_CORPUS_DIR: cfg.corpusDir,
+        DOSSIER_INDEX_DIR: cfg.indexDir,
+        DOSSIER_EMBEDDING_MODEL: 'none',
+        DOSSIER_ENGINE: 'local',
+        DOSSIER_LLM_PROVIDER: 'openai-compatible',
+        DOSSIER_LLM_BASE_URL: `http://admin:hunter2@127.0.0.1:${await closedPort()}/v1?api_key=hunter3`,
+        DOSSIER_LLM_MODEL: 'fake-model',
+        DOSSIER_LLM_TIMEOUT_MS: '3000',
+      });
+      port = new URL(server.url).port;
+    },
+    { timeout: 5 * 60_000 },
+  );
   after(() => server?.stop());
 
   test('a fresh server, 32 keep-alive clients through the proxy: no connection errors, every answer 200', async () => {
     const questions = [QUESTION, 'What did Kishida and Thuong agree in Tokyo?', 'How much were the yen loans this fiscal year?'];
-    const load = await httpLoad({ url: `${server.url}/api/ask`, method: 'POST', body: (i) => JSON.stringify({ question: questions[i % questions.length] }), connections: 32, durationMs: 60_000, maxRequests: 320 });
+    const load = await httpLoad({
+      url: `${server.url}/api/ask`,
+      method: 'POST',
+      body: (i) => JSON.stringify({ question: questions[i % questions.length] }),
+      connections: 32,
+      durationMs: 60_000,
+      maxRequests: 320,
+    });
     assert.equal(load.errors, 0);
     assert.equal(load.non2xx, 0);
     assert.equal(load.requests, 320);
   });
 
   test('only the bound names with the right port are answered (no DNS rebinding)', async () => {
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) assert.equal((await get('/api/status', { host })).status, 200, host);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
+      assert.equal((await get('/api/status', { host })).status, 200, host);
     for (const host of [`rebind.attacker.example:${port}`, `127.0.0.1:${Number(port) + 1}`, 'localhost']) {
       for (const pathname of ['/api/status', '/', `/documents/${DOC}`, `/api/documents/${DOC}`]) {
         const r = await get(pathname, { host });
@@ -216,9 +298,17 @@ describe('a production server with default settings and an LLM URL holding crede
   });
 
   test('POST bodies must be declared JSON, so a page elsewhere cannot send a "simple" cross-origin request', async () => {
-    for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', '']) {
+    for (const type of [
+      'text/plain',
+      'text/plain;charset=UTF-8',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/jsonx',
+      '',
+    ]) {
       const headers: Record<string, string> = type ? { 'content-type': type } : {};
-      for (const route of ['/api/ask', '/api/chat', '/api/brief']) assertRefused(await post(route, { question: QUESTION }, headers), 415, /Content-Type: application\/json/);
+      for (const route of ['/api/ask', '/api/chat', '/api/brief'])
+        assertRefused(await post(route, { question: QUESTION }, headers), 415, /Content-Type: application\/json/);
     }
     assert.equal((await post('/api/ask', { question: QUESTION }, { 'content-type': 'application/json; charset=utf-8' })).status, 200);
   });
@@ -230,7 +320,8 @@ describe('a production server with default settings and an LLM URL holding crede
     const missing = await get('/no-such-page');
     assert.equal(missing.status, 404);
     assertNoncePolicy(missing, 'the 404 page');
-    for (const pathname of ['/api/status', `/api/documents/${DOC}`, '/api/search?q=Kishida']) assertSecurityHeaders(await get(pathname), pathname);
+    for (const pathname of ['/api/status', `/api/documents/${DOC}`, '/api/search?q=Kishida'])
+      assertSecurityHeaders(await get(pathname), pathname);
     assertSecurityHeaders(await post('/api/ask', { question: QUESTION }), '/api/ask');
   });
 
@@ -250,7 +341,8 @@ describe('a production server with default settings and an LLM URL holding crede
   });
 
   test('malformed % escapes: a JSON 400 under /api, the 404 page elsewhere', async () => {
-    for (const pathname of ['/api/documents/%', '/api/documents/%E0%A4%A', '/api/search%zz?q=x']) assertRefused(await get(pathname), 400, /%/);
+    for (const pathname of ['/api/documents/%', '/api/documents/%E0%A4%A', '/api/search%zz?q=x'])
+      assertRefused(await get(pathname), 400, /%/);
     for (const pathname of ['/documents/%', '/documents/100%', '/%']) {
       const r = await get(pathname);
       assert.equal(r.status, 404, pathname);
@@ -278,7 +370,7 @@ describe('a production server with default settings and an LLM URL holding crede
     for (const text of [JSON.stringify(status), page, JSON.stringify(answer)]) assert.doesNotMatch(text, /hunter[23]|admin:/);
   });
 
-  test('a missing or damaged index: the sentence without the server\'s folders, and the document page shows it', async () => {
+  test("a missing or damaged index: the sentence without the server's folders, and the document page shows it", async () => {
     await ingest(cfg, { rebuild: true });
     await truncate(path.join((await loadSnapshot(cfg.indexDir))!.dir, 'index.bin'), 100);
     const page = await get(`/documents/${DOC}`);
@@ -291,7 +383,8 @@ describe('a production server with default settings and an LLM URL holding crede
     }
     const noIndexPage = await get(`/documents/${DOC}`);
     assert.match(noIndexPage.text, /No index found. Run <!-- -->?`npm run ingest`|No index found\. Run `npm run ingest`/);
-    for (const text of [noIndexPage.text, (await get('/')).text]) assert.ok(!text.includes(cfg.indexDir) && !text.includes(ROOT), 'no server path');
+    for (const text of [noIndexPage.text, (await get('/')).text])
+      assert.ok(!text.includes(cfg.indexDir) && !text.includes(ROOT), 'no server path');
   });
 });
 
@@ -301,25 +394,28 @@ describe('a production server with an access token, an extra host name and an LL
   let port: string;
   const bearer = { authorization: `Bearer ${TOKEN}` };
 
-  before(async () => {
-    fake = await startFakeLlm();
-    fake.script(() => ({ kind: 'echo' }));
-    const cfg = tokenCfg;
-    await ingest(cfg);
-    server = await startServer({
-      DOSSIER_CORPUS_DIR: cfg.corpusDir,
-      DOSSIER_INDEX_DIR: cfg.indexDir,
-      DOSSIER_EMBEDDING_MODEL: 'none',
-      DOSSIER_ACCESS_TOKEN: TOKEN,
-      DOSSIER_ALLOWED_HOSTS: 'dossier.example',
-      DOSSIER_LLM_PROVIDER: 'openai-compatible',
-      DOSSIER_LLM_BASE_URL: fake.baseURL,
-      DOSSIER_LLM_MODEL: 'fake-model',
-      DOSSIER_LLM_API_KEY: API_KEY,
-      DOSSIER_LLM_TIMEOUT_MS: '3000',
-    });
-    port = new URL(server.url).port;
-  }, { timeout: 5 * 60_000 });
+  before(
+    async () => {
+      fake = await startFakeLlm();
+      fake.script(() => ({ kind: 'echo' }));
+      const cfg = tokenCfg;
+      await ingest(cfg);
+      server = await startServer({
+        DOSSIER_CORPUS_DIR: cfg.corpusDir,
+        DOSSIER_INDEX_DIR: cfg.indexDir,
+        DOSSIER_EMBEDDING_MODEL: 'none',
+        DOSSIER_ACCESS_TOKEN: TOKEN,
+        DOSSIER_ALLOWED_HOSTS: 'dossier.example',
+        DOSSIER_LLM_PROVIDER: 'openai-compatible',
+        DOSSIER_LLM_BASE_URL: fake.baseURL,
+        DOSSIER_LLM_MODEL: 'fake-model',
+        DOSSIER_LLM_API_KEY: API_KEY,
+        DOSSIER_LLM_TIMEOUT_MS: '3000',
+      });
+      port = new URL(server.url).port;
+    },
+    { timeout: 5 * 60_000 },
+  );
   after(async () => {
     await server?.stop();
     await fake?.close();
@@ -335,7 +431,11 @@ describe('a production server with an access token, an extra host name and an LL
     }
     assertRefused(await raw(server.url, 'POST', '/api/ask', JSON_TYPE, JSON.stringify({ question: QUESTION })), 401);
     assert.equal((await raw(server.url, 'GET', '/api/status', bearer)).status, 200);
-    assert.equal((await raw(server.url, 'POST', '/api/ask', { ...JSON_TYPE, ...bearer }, JSON.stringify({ question: QUESTION, engine: 'local' }))).status, 200);
+    assert.equal(
+      (await raw(server.url, 'POST', '/api/ask', { ...JSON_TYPE, ...bearer }, JSON.stringify({ question: QUESTION, engine: 'local' })))
+        .status,
+      200,
+    );
   });
 
   test('a browser opens /?token= once and gets a cookie; the token leaves the address', async () => {
@@ -365,7 +465,13 @@ describe('a production server with an access token, an extra host name and an LL
     assert.ok(fake.requests.length > 0, 'the gateway was called');
     assert.ok(answer.warnings.length > 0, `the failure is reported: ${r.text.slice(0, 300)}`);
     assert.doesNotMatch(r.text, new RegExp(`${API_KEY}|Bearer|authorization`, 'i'));
-    const brief = await raw(server.url, 'POST', '/api/brief', { ...JSON_TYPE, ...bearer }, JSON.stringify({ topic: 'defence', engine: 'llm' }));
+    const brief = await raw(
+      server.url,
+      'POST',
+      '/api/brief',
+      { ...JSON_TYPE, ...bearer },
+      JSON.stringify({ topic: 'defence', engine: 'llm' }),
+    );
     assert.equal(brief.status, 200);
     assert.doesNotMatch(brief.text, new RegExp(`${API_KEY}|Bearer`, 'i'));
   });

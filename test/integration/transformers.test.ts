@@ -42,7 +42,13 @@ describe('loadTransformersEmbedder on the tiny model', () => {
   let embedder: Embedder;
   let cfg: Config['embedding'];
   before(async () => {
-    cfg = { model: NAME, localModelPath: models, allowRemoteModels: false, cacheDir: await tempDir('dossier-model-cache-'), fallback: false };
+    cfg = {
+      model: NAME,
+      localModelPath: models,
+      allowRemoteModels: false,
+      cacheDir: await tempDir('dossier-model-cache-'),
+      fallback: false,
+    };
     embedder = await loadTransformersEmbedder(NAME, cfg);
   });
 
@@ -53,7 +59,10 @@ describe('loadTransformersEmbedder on the tiny model', () => {
   });
 
   test('a batch larger than the internal batch size gives one unit vector per text, in order', async () => {
-    const texts = Array.from({ length: 40 }, (_, i) => `Article ${i}: the prime minister said trade with Japan grew ${i} percent${' again'.repeat(i % 7)}.`);
+    const texts = Array.from(
+      { length: 40 },
+      (_, i) => `Article ${i}: the prime minister said trade with Japan grew ${i} percent${' again'.repeat(i % 7)}.`,
+    );
     const vectors = await embedder.embedDocuments(texts);
     assert.equal(vectors.length, 40);
     for (const v of vectors) {
@@ -148,7 +157,10 @@ describe('embedder fallback chain', () => {
     assert.equal(snapshot.vectors, null);
     const searcher = await buildSearcher(new LocalSnapshotReader(snapshot), cfg.embedding);
     assert.equal(searcher.embedder, null);
-    assert.ok(searcher.warnings.some((w) => w.startsWith('Semantic search is off')), 'the warning reaches queries');
+    assert.ok(
+      searcher.warnings.some((w) => w.startsWith('Semantic search is off')),
+      'the warning reaches queries',
+    );
     assert.equal((await retrieve(searcher, 'Japan trade', { k: 3 })).mode, 'lexical');
   });
 
@@ -179,7 +191,9 @@ describe('queries use the embedder that built the index', () => {
     const snapshot = (await loadSnapshot(cfg.indexDir))!;
 
     // Configured for another model: queries still use the index's own.
-    const other = (await testConfig(await tinyEnv({ DOSSIER_LOCAL_MODEL_PATH: ownModels, DOSSIER_EMBEDDING_MODEL: 'use' }), { copyCorpus: false })).embedding;
+    const other = (
+      await testConfig(await tinyEnv({ DOSSIER_LOCAL_MODEL_PATH: ownModels, DOSSIER_EMBEDDING_MODEL: 'use' }), { copyCorpus: false })
+    ).embedding;
     const searcher = await buildSearcher(new LocalSnapshotReader(snapshot), other);
     assert.deepEqual(searcher.warnings, []);
     assert.equal(searcher.embedder?.id, ID);
@@ -193,7 +207,10 @@ describe('queries use the embedder that built the index', () => {
     const degraded = await buildSearcher(new LocalSnapshotReader(snapshot), other);
     assert.equal(degraded.embedder, null);
     assert.equal(degraded.warnings.length, 1);
-    assert.match(degraded.warnings[0]!, /^Semantic search is off: the index was built with transformers:dossier-tiny, which cannot be loaded now/);
+    assert.match(
+      degraded.warnings[0]!,
+      /^Semantic search is off: the index was built with transformers:dossier-tiny, which cannot be loaded now/,
+    );
     const lexical = await retrieve(degraded, 'Japan trade', { k: 3 });
     assert.equal(lexical.mode, 'lexical');
     assert.ok(lexical.passages.length > 0);

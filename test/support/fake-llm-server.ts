@@ -115,14 +115,18 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     }
     const path = (req.url ?? '').split('?')[0]!;
     if (req.method !== 'POST' || path !== '/v1/chat/completions') {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `No route ${req.method} ${path}`, type: 'invalid_request_error' } }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: `No route ${req.method} ${path}`, type: 'invalid_request_error' } }));
       return;
     }
     let body: ChatRequestBody;
     try {
       body = JSON.parse(raw) as ChatRequestBody;
     } catch {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Body is not JSON', type: 'invalid_request_error' } }));
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'Body is not JSON', type: 'invalid_request_error' } }));
       return;
     }
     const recorded: RecordedRequest = { method: req.method, path, headers: req.headers, body };
@@ -133,7 +137,11 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     try {
       reply = script(recorded, requests.length - 1);
     } catch (error) {
-      reply = { kind: 'error', status: 500, body: { error: { message: `fake LLM script failed: ${(error as Error).message}`, type: 'server_error' } } };
+      reply = {
+        kind: 'error',
+        status: 500,
+        body: { error: { message: `fake LLM script failed: ${(error as Error).message}`, type: 'server_error' } },
+      };
     }
 
     if (reply.kind === 'hang') return; // never answers; the socket is destroyed on close()
@@ -144,7 +152,9 @@ export async function startFakeLlm(): Promise<FakeLlm> {
 
     if (reply.kind === 'echo') {
       const echoed = `Received ${req.method} ${path} with authorization: ${req.headers.authorization ?? 'none'}`;
-      res.writeHead(200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json' }).end(body.stream ? `data: ${echoed}\n\n` : echoed);
+      res
+        .writeHead(200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json' })
+        .end(body.stream ? `data: ${echoed}\n\n` : echoed);
       return;
     }
 
@@ -156,27 +166,43 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
 
     if (!body.stream) {
-      if (reply.kind === 'drop') { res.destroy(); return; }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-        id, object: 'chat.completion', created, model,
-        choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-        usage,
-      }));
+      if (reply.kind === 'drop') {
+        res.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id,
+          object: 'chat.completion',
+          created,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+          usage,
+        }),
+      );
       return;
     }
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const send = (payload: unknown) => res.write(`data: ${JSON.stringify(payload)}\n\n`);
-    const chunk = (delta: Record<string, unknown>, finish: string | null) =>
-      ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
-    const pieces = reply.kind === 'text' ? reply.chunks ?? splitForStreaming(reply.text) : reply.chunks;
+    const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    });
+    const pieces = reply.kind === 'text' ? (reply.chunks ?? splitForStreaming(reply.text)) : reply.chunks;
     send(chunk({ role: 'assistant', content: '' }, null));
     for (const piece of pieces) {
       if (res.destroyed) return;
       send(chunk({ content: piece }, null));
       await delay(1);
     }
-    if (reply.kind === 'drop') { res.destroy(); return; }
+    if (reply.kind === 'drop') {
+      res.destroy();
+      return;
+    }
     send(chunk({}, 'stop'));
     // As OpenAI does: usage arrives in a last chunk with no choices, only when asked for.
     if (body.stream_options?.include_usage) send({ id, object: 'chat.completion.chunk', created, model, choices: [], usage });
@@ -185,7 +211,10 @@ export async function startFakeLlm(): Promise<FakeLlm> {
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: String(error), type: 'server_error' } }));
+      if (!res.headersSent)
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: String(error), type: 'server_error' } }));
       else res.destroy();
     });
   });

@@ -25,14 +25,37 @@ function article(id: string, outlet: string, published: string, sentences: strin
   const passages: Passage[] = sentences.map((text, position) => {
     const start = body.length;
     body += `${text}\n\n`;
-    return { id: `${id}#${position}`, docId: id, position, start, end: start + text.length, text, sentences: [{ start, end: start + text.length, text }] };
+    return {
+      id: `${id}#${position}`,
+      docId: id,
+      position,
+      start,
+      end: start + text.length,
+      text,
+      sentences: [{ start, end: start + text.length, text }],
+    };
   });
-  const meta: DocumentMeta = { id, file: `${id}.md`, title: `Title of ${id}`, outlet, published, hash: `hash-${id}`, bodyOffset: 0, passageCount: passages.length };
+  const meta: DocumentMeta = {
+    id,
+    file: `${id}.md`,
+    title: `Title of ${id}`,
+    outlet,
+    published,
+    hash: `hash-${id}`,
+    bodyOffset: 0,
+    passageCount: passages.length,
+  };
   return { meta, body, passages };
 }
 
-const A = article('alpha', 'Hà Nội Times', '2023-03-01', ['Việt Nam and Japan signed the rice accord in Hà Nội.', 'The accord covers fishing quotas too.']);
-const B = article('beta', 'Tokyo Daily', '2023-06-15', ['Typhoon Lan reached Osaka on Tuesday.', 'Rice harvests were delayed by the typhoon.']);
+const A = article('alpha', 'Hà Nội Times', '2023-03-01', [
+  'Việt Nam and Japan signed the rice accord in Hà Nội.',
+  'The accord covers fishing quotas too.',
+]);
+const B = article('beta', 'Tokyo Daily', '2023-06-15', [
+  'Typhoon Lan reached Osaka on Tuesday.',
+  'Rice harvests were delayed by the typhoon.',
+]);
 const C = article('gamma', 'Tokyo Daily', '2022-01-10', ['An unrelated story about museum tickets.']);
 
 export function storeContract(name: string, open: () => Promise<StoreUnderTest>) {
@@ -59,7 +82,11 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
     assert.equal(await store.document('nope'), null);
     assert.equal(await store.documentText('alpha'), A.body);
     assert.equal(await store.documentText('nope'), null);
-    assert.deepEqual((await store.passages(['beta#1', 'nope#0', 'alpha#0'])).map((p) => p.id), ['beta#1', 'alpha#0'], 'in the order asked, unknown ids left out');
+    assert.deepEqual(
+      (await store.passages(['beta#1', 'nope#0', 'alpha#0'])).map((p) => p.id),
+      ['beta#1', 'alpha#0'],
+      'in the order asked, unknown ids left out',
+    );
     assert.deepEqual(await store.passagesOf('alpha'), A.passages);
     const scanned: Passage[] = [];
     for await (const p of store.scanPassages()) scanned.push(p);
@@ -67,35 +94,73 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
     const vectors = await store.vectors(['alpha#1', 'nope#0']);
     assert.deepEqual([...vectors.keys()], ['alpha#1']);
     assert.ok(Math.abs(vectors.get('alpha#1')![1]! - axis(1)[1]!) < 1e-6);
-    assert.deepEqual(await writer.contentHashes(), new Map([['alpha', 'hash-alpha'], ['beta', 'hash-beta'], ['gamma', 'hash-gamma']]));
+    assert.deepEqual(
+      await writer.contentHashes(),
+      new Map([
+        ['alpha', 'hash-alpha'],
+        ['beta', 'hash-beta'],
+        ['gamma', 'hash-gamma'],
+      ]),
+    );
   });
 
   test(`${name}: term statistics, phrases and search fold case and accents`, async () => {
     const { reader, writer } = await open();
     const session = await writer.session();
-    for (const [d, v] of [[A, [axis(0), axis(1)]], [B, [axis(2), axis(3)]], [C, [axis(4)]]] as const) await session.upsertDocument(d.meta, d.body, d.passages, [...v]);
+    for (const [d, v] of [
+      [A, [axis(0), axis(1)]],
+      [B, [axis(2), axis(3)]],
+      [C, [axis(4)]],
+    ] as const)
+      await session.upsertDocument(d.meta, d.body, d.passages, [...v]);
     await session.commit(INFO);
     const store = await reader();
 
     const stats = await store.termStats(terms('rice typhoon zeppelin'));
     assert.equal(stats.passageCount, 5);
-    assert.deepEqual([...stats.df.entries()].sort(), [['rice', 2], ['typhoon', 2], ['zeppelin', 0]].sort());
-    assert.deepEqual(await store.phrasesOccur([words('Viet Nam and Japan'), words('Typhoon Lan'), words('Lan Typhoon')]), [true, true, false]);
+    assert.deepEqual(
+      [...stats.df.entries()].sort(),
+      [
+        ['rice', 2],
+        ['typhoon', 2],
+        ['zeppelin', 0],
+      ].sort(),
+    );
+    assert.deepEqual(await store.phrasesOccur([words('Viet Nam and Japan'), words('Typhoon Lan'), words('Lan Typhoon')]), [
+      true,
+      true,
+      false,
+    ]);
 
     const lexical = await store.search({ text: 'Viet Nam rice accord', vector: null, mode: 'lexical', limit: 10 });
     assert.equal(lexical[0]!.passageId, 'alpha#0', '"Viet Nam" finds "Việt Nam"');
-    assert.ok(lexical.every((c) => c.lexicalScore! > 0 && c.denseScore === null), 'lexical search returns only passages sharing a term');
-    assert.ok(lexical.every((c, i) => i === 0 || c.score <= lexical[i - 1]!.score), 'best first');
+    assert.ok(
+      lexical.every((c) => c.lexicalScore! > 0 && c.denseScore === null),
+      'lexical search returns only passages sharing a term',
+    );
+    assert.ok(
+      lexical.every((c, i) => i === 0 || c.score <= lexical[i - 1]!.score),
+      'best first',
+    );
 
     const dense = await store.search({ text: 'anything', vector: axis(3, 0), mode: 'dense', limit: 2 });
-    assert.deepEqual(dense.map((c) => c.passageId), ['beta#1', dense[1]!.passageId]);
+    assert.deepEqual(
+      dense.map((c) => c.passageId),
+      ['beta#1', dense[1]!.passageId],
+    );
     assert.equal(dense.length, 2);
     assert.ok(dense[0]!.lexicalScore === null && dense[0]!.denseScore! > 0.9);
 
     const hybrid = await store.search({ text: 'rice', vector: axis(3, 0), mode: 'hybrid', limit: 5 });
     assert.equal(hybrid[0]!.passageId, 'beta#1', 'both retrievers agree on the harvest passage');
 
-    const filtered = await store.search({ text: 'rice typhoon accord', vector: null, mode: 'lexical', limit: 10, filter: { outlets: ['tokyo daily'], from: '2023-01-01' } });
+    const filtered = await store.search({
+      text: 'rice typhoon accord',
+      vector: null,
+      mode: 'lexical',
+      limit: 10,
+      filter: { outlets: ['tokyo daily'], from: '2023-01-01' },
+    });
     assert.deepEqual(filtered.map((c) => c.passageId).sort(), ['beta#0', 'beta#1']);
     const byDoc = await store.search({ text: 'rice', vector: axis(0, 0), mode: 'hybrid', limit: 10, filter: { docIds: ['alpha'] } });
     assert.ok(byDoc.length > 0 && byDoc.every((c) => c.passageId.startsWith('alpha#')));
@@ -117,7 +182,10 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
     assert.notEqual(second, first);
     let store = await reader();
     assert.deepEqual((await store.documents()).map((d) => d.id).sort(), ['alpha', 'gamma']);
-    assert.deepEqual((await store.passagesOf('alpha')).map((p) => p.text), ['A corrected single passage about the accord.']);
+    assert.deepEqual(
+      (await store.passagesOf('alpha')).map((p) => p.text),
+      ['A corrected single passage about the accord.'],
+    );
     assert.deepEqual(await store.passages(['alpha#1', 'beta#0']), [], 'replaced and removed passages are gone');
     assert.equal((await store.info()).passageCount, 2);
     assert.equal((await writer.contentHashes()).get('alpha'), 'hash-alpha-2');
@@ -133,7 +201,10 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
     await session.upsertDocument(B.meta, B.body, B.passages, null);
     await session.commit({ ...INFO, embedder: null });
     store = await reader();
-    assert.deepEqual((await store.documents()).map((d) => d.id), ['beta']);
+    assert.deepEqual(
+      (await store.documents()).map((d) => d.id),
+      ['beta'],
+    );
     assert.equal((await store.info()).embedder, null);
     assert.deepEqual(await store.vectors(['beta#0']), new Map(), 'a lexical-only collection has no vectors');
   });

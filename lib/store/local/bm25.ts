@@ -6,7 +6,11 @@ import type { Table } from './table';
 export class Bm25 {
   private readonly avgLength: number;
 
-  constructor(private readonly table: Table, private readonly k1 = 1.2, private readonly b = 0.75) {
+  constructor(
+    private readonly table: Table,
+    private readonly k1 = 1.2,
+    private readonly b = 0.75,
+  ) {
     const { length } = table.s;
     let sum = 0;
     for (let i = 0; i < length.length; i++) sum += length[i]!;

@@ -20,45 +20,126 @@ const str = (s: string) => [...uleb(s.length), ...Buffer.from(s)];
 const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
 
 // Opcodes used below.
-const I32 = 0x7f, V128 = 0x7b;
-const get = (i: number) => [0x20, i], set = (i: number) => [0x21, i];
+const I32 = 0x7f,
+  V128 = 0x7b;
+const get = (i: number) => [0x20, i],
+  set = (i: number) => [0x21, i];
 const i32c = (n: number) => [0x41, ...uleb(n)]; // small non-negative constants only
 const f32zero = [0x43, 0, 0, 0, 0];
 const SIMD = 0xfd;
 const load = (offset: number) => [SIMD, 0x00, 2, ...uleb(offset)];
-const splat = [SIMD, 0x13], add4 = [SIMD, 0xe4, 0x01], mul4 = [SIMD, 0xe6, 0x01];
+const splat = [SIMD, 0x13],
+  add4 = [SIMD, 0xe4, 0x01],
+  mul4 = [SIMD, 0xe6, 0x01];
 const lane = (l: number) => [SIMD, 0x1f, l];
 const [ADD, SHL, LT_U, GE_U, F32ADD] = [0x6a, 0x74, 0x49, 0x4f, 0x92];
 const [BLOCK, LOOP, END, BR, BR_IF, VOID] = [0x02, 0x03, 0x0b, 0x0c, 0x0d, 0x40];
 
 // params: 0 rows, 1 dims, 2 query ptr, 3 out ptr; locals: 4 r, 5 mp, 6 end, 7 qp, 8 acc0, 9 acc1
 const body = [
-  ...i32c(0), ...set(5), ...i32c(0), ...set(4),
-  BLOCK, VOID, LOOP, VOID,
-  ...get(4), ...get(0), GE_U, BR_IF, 1,
-  ...f32zero, ...splat, ...set(8), ...f32zero, ...splat, ...set(9),
-  ...get(2), ...set(7),
-  ...get(5), ...get(1), ...i32c(2), SHL, ADD, ...set(6),
-  LOOP, VOID,
-  ...get(8), ...get(5), ...load(0), ...get(7), ...load(0), ...mul4, ...add4, ...set(8),
-  ...get(9), ...get(5), ...load(16), ...get(7), ...load(16), ...mul4, ...add4, ...set(9),
-  ...get(5), ...i32c(32), ADD, ...set(5),
-  ...get(7), ...i32c(32), ADD, ...set(7),
-  ...get(5), ...get(6), LT_U, BR_IF, 0,
+  ...i32c(0),
+  ...set(5),
+  ...i32c(0),
+  ...set(4),
+  BLOCK,
+  VOID,
+  LOOP,
+  VOID,
+  ...get(4),
+  ...get(0),
+  GE_U,
+  BR_IF,
+  1,
+  ...f32zero,
+  ...splat,
+  ...set(8),
+  ...f32zero,
+  ...splat,
+  ...set(9),
+  ...get(2),
+  ...set(7),
+  ...get(5),
+  ...get(1),
+  ...i32c(2),
+  SHL,
+  ADD,
+  ...set(6),
+  LOOP,
+  VOID,
+  ...get(8),
+  ...get(5),
+  ...load(0),
+  ...get(7),
+  ...load(0),
+  ...mul4,
+  ...add4,
+  ...set(8),
+  ...get(9),
+  ...get(5),
+  ...load(16),
+  ...get(7),
+  ...load(16),
+  ...mul4,
+  ...add4,
+  ...set(9),
+  ...get(5),
+  ...i32c(32),
+  ADD,
+  ...set(5),
+  ...get(7),
+  ...i32c(32),
+  ADD,
+  ...set(7),
+  ...get(5),
+  ...get(6),
+  LT_U,
+  BR_IF,
+  0,
   END,
-  ...get(3), ...get(4), ...i32c(2), SHL, ADD,
-  ...get(8), ...get(9), ...add4, ...set(8),
-  ...get(8), ...lane(0), ...get(8), ...lane(1), F32ADD, ...get(8), ...lane(2), F32ADD, ...get(8), ...lane(3), F32ADD,
-  0x38, 2, 0, // f32.store align=4 offset=0
-  ...get(4), ...i32c(1), ADD, ...set(4),
-  BR, 0,
-  END, END,
+  ...get(3),
+  ...get(4),
+  ...i32c(2),
+  SHL,
+  ADD,
+  ...get(8),
+  ...get(9),
+  ...add4,
+  ...set(8),
+  ...get(8),
+  ...lane(0),
+  ...get(8),
+  ...lane(1),
+  F32ADD,
+  ...get(8),
+  ...lane(2),
+  F32ADD,
+  ...get(8),
+  ...lane(3),
+  F32ADD,
+  0x38,
+  2,
+  0, // f32.store align=4 offset=0
+  ...get(4),
+  ...i32c(1),
+  ADD,
+  ...set(4),
+  BR,
+  0,
+  END,
+  END,
 ];
 const locals = [2, 4, I32, 2, V128];
 const func = [...locals, ...body, END];
 
 const wasm = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
   ...section(1, [1, 0x60, 4, I32, I32, I32, I32, 0]),
   ...section(2, [1, ...str('env'), ...str('mem'), 0x02, 0x00, 1]),
   ...section(3, [1, 0]),
@@ -78,7 +159,12 @@ function module(): WebAssembly.Module | null {
   return compiled;
 }
 
-type Kernel = { rows: number; dims: number; memory: WebAssembly.Memory; scan: (rows: number, dims: number, q: number, out: number) => void };
+type Kernel = {
+  rows: number;
+  dims: number;
+  memory: WebAssembly.Memory;
+  scan: (rows: number, dims: number, q: number, out: number) => void;
+};
 const kernels = new WeakMap<Float32Array, Kernel>();
 
 /**

@@ -88,7 +88,13 @@ async function readBinary(file: string, what: string): Promise<Buffer> {
  * Reads a float32 file of exactly rows × dims into a matrix from `allocate` (the scan matrix),
  * without an intermediate copy. The size is checked before anything is allocated.
  */
-async function readMatrix(file: string, rows: number, dims: number, allocate: (rows: number, dims: number) => Float32Array, what: string): Promise<Float32Array> {
+async function readMatrix(
+  file: string,
+  rows: number,
+  dims: number,
+  allocate: (rows: number, dims: number) => Float32Array,
+  what: string,
+): Promise<Float32Array> {
   let handle: FileHandle;
   try {
     handle = await open(file, 'r');
@@ -117,10 +123,13 @@ export async function loadSnapshot(indexDir: string): Promise<Snapshot | null> {
   const dir = path.join(indexDir, SNAPSHOTS, name);
   const manifest = await readManifest(path.join(dir, FILES.manifest));
   const { counts } = manifest;
-  if (counts.passages !== manifest.passageCount || counts.documents !== manifest.documents.length) throw damaged('its manifest contradicts itself');
+  if (counts.passages !== manifest.passageCount || counts.documents !== manifest.documents.length)
+    throw damaged('its manifest contradicts itself');
   const [buffer, bodies] = await Promise.all([
     readBinary(path.join(dir, FILES.index), 'passages'),
-    stat(path.join(dir, FILES.bodies)).catch(() => { throw damaged('its documents file is missing'); }),
+    stat(path.join(dir, FILES.bodies)).catch(() => {
+      throw damaged('its documents file is missing');
+    }),
   ]);
   let table: Table;
   try {
@@ -131,7 +140,10 @@ export async function loadSnapshot(indexDir: string): Promise<Snapshot | null> {
   }
   const dims = manifest.embedder?.dims;
   const vectors = dims ? await readVectors(path.join(dir, FILES.vectors), table, dims) : null;
-  const sentenceVectors = dims && manifest.sentenceVectors ? await readMatrix(path.join(dir, FILES.sentences), counts.sentences, dims, (r, d) => new Float32Array(r * d), 'sentence vector') : null;
+  const sentenceVectors =
+    dims && manifest.sentenceVectors
+      ? await readMatrix(path.join(dir, FILES.sentences), counts.sentences, dims, (r, d) => new Float32Array(r * d), 'sentence vector')
+      : null;
   return { name, dir, manifest, table, vectors, sentenceVectors };
 }
 
@@ -171,8 +183,11 @@ async function writeVectors(dir: string, ids: string[], vectors: Float32Array, d
 /** A document's original body, read from bodies.bin when asked for. */
 export async function readBody(snapshot: Snapshot, doc: number): Promise<string> {
   const { bodyFirst } = snapshot.table.s;
-  const from = bodyFirst[doc]!, length = bodyFirst[doc + 1]! - from;
-  const handle = await open(path.join(snapshot.dir, FILES.bodies), 'r').catch(() => { throw damaged('its documents file is missing'); });
+  const from = bodyFirst[doc]!,
+    length = bodyFirst[doc + 1]! - from;
+  const handle = await open(path.join(snapshot.dir, FILES.bodies), 'r').catch(() => {
+    throw damaged('its documents file is missing');
+  });
   try {
     const bytes = Buffer.alloc(length);
     const { bytesRead } = await handle.read(bytes, 0, length, from);
@@ -199,7 +214,11 @@ async function writeChunks(file: string, chunks: Uint8Array[]) {
 const bytesOf = (v: Float32Array) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 
 /** Writes a complete snapshot and makes it the live one. Returns its name and the manifest written. */
-export async function writeSnapshot(indexDir: string, meta: SnapshotManifest, builder: TableBuilder): Promise<{ name: string; manifest: Manifest }> {
+export async function writeSnapshot(
+  indexDir: string,
+  meta: SnapshotManifest,
+  builder: TableBuilder,
+): Promise<{ name: string; manifest: Manifest }> {
   const root = path.join(indexDir, SNAPSHOTS);
   await mkdir(root, { recursive: true });
   const name = `snap-${Date.now()}-${process.pid}`;
@@ -232,7 +251,10 @@ export async function writeSnapshot(indexDir: string, meta: SnapshotManifest, bu
     await Promise.all([tmp, final, pointerTmp].map((p) => rm(p, { recursive: true, force: true })));
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOSPC' ? 'the disk is full (ENOSPC)' : (code ?? (error as Error).message);
-    throw new Error(`The new index could not be written to ${indexDir}: ${why}. The previous index is still in use and nothing was left behind.`, { cause: error });
+    throw new Error(
+      `The new index could not be written to ${indexDir}: ${why}. The previous index is still in use and nothing was left behind.`,
+      { cause: error },
+    );
   }
   await pruneSnapshots(indexDir, name);
   return { name, manifest };
@@ -276,6 +298,8 @@ async function pruneSnapshots(indexDir: string, live: string | null): Promise<vo
   } catch {
     return;
   }
-  const finished = entries.filter((e) => e.startsWith('snap-') && e !== live).sort((a, b) => Number(b.split('-')[1]) - Number(a.split('-')[1]));
+  const finished = entries
+    .filter((e) => e.startsWith('snap-') && e !== live)
+    .sort((a, b) => Number(b.split('-')[1]) - Number(a.split('-')[1]));
   for (const old of finished.slice(KEEP_SNAPSHOTS - 1)) await rm(path.join(indexDir, SNAPSHOTS, old), { recursive: true, force: true });
 }

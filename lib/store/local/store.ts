@@ -196,7 +196,9 @@ export class LocalSnapshotReader implements StoreReader {
 }
 
 // Cached on globalThis so Next.js dev-server reloads and repeated requests share one load.
-const cache = globalThis as typeof globalThis & { __dossierSnapshots?: Map<string, { name: string; reader: Promise<LocalSnapshotReader> }> };
+const cache = globalThis as typeof globalThis & {
+  __dossierSnapshots?: Map<string, { name: string; reader: Promise<LocalSnapshotReader> }>;
+};
 
 /**
  * The reader of the live snapshot, loaded once per process and swapped when an ingest publishes
@@ -234,8 +236,13 @@ async function lock(indexDir: string): Promise<() => Promise<void>> {
     const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
     let alive = false;
     try {
-      if (pid && pid !== process.pid) { process.kill(pid, 0); alive = true; }
-    } catch { /* stale lock from a dead process */ }
+      if (pid && pid !== process.pid) {
+        process.kill(pid, 0);
+        alive = true;
+      }
+    } catch {
+      /* stale lock from a dead process */
+    }
     if (alive) throw new Error(`Another ingest (process ${pid}) is updating ${indexDir}. Wait for it to finish.`);
     await writeFile(file, String(process.pid));
   }
@@ -262,8 +269,20 @@ class LocalWriteSession implements WriteSession {
     private readonly published: (info: StoreInfo) => void,
   ) {}
 
-  async upsertDocument(doc: DocumentMeta, body: string, passages: Passage[], vectors: Float32Array[] | null, sentenceVectors?: Float32Array[][] | null): Promise<void> {
-    this.docs.set(doc.id, { meta: { ...doc, passageCount: passages.length }, body, passages, vectors, sentenceVectors: sentenceVectors ?? null });
+  async upsertDocument(
+    doc: DocumentMeta,
+    body: string,
+    passages: Passage[],
+    vectors: Float32Array[] | null,
+    sentenceVectors?: Float32Array[][] | null,
+  ): Promise<void> {
+    this.docs.set(doc.id, {
+      meta: { ...doc, passageCount: passages.length },
+      body,
+      passages,
+      vectors,
+      sentenceVectors: sentenceVectors ?? null,
+    });
   }
 
   async removeDocument(id: string): Promise<void> {
@@ -280,12 +299,29 @@ class LocalWriteSession implements WriteSession {
       for (const e of entries) {
         if ('carried' in e) {
           const { bodyFirst } = base!.table.s;
-          builder.carryDocument(base!.table, e.carried, e.meta, bodies!.subarray(bodyFirst[e.carried]!, bodyFirst[e.carried + 1]!), base!.vectors, base!.sentenceVectors);
+          builder.carryDocument(
+            base!.table,
+            e.carried,
+            e.meta,
+            bodies!.subarray(bodyFirst[e.carried]!, bodyFirst[e.carried + 1]!),
+            base!.vectors,
+            base!.sentenceVectors,
+          );
         } else {
           builder.addDocument(e.meta, e.body, e.passages, e.vectors, e.sentenceVectors);
         }
       }
-      const { name, manifest } = await writeSnapshot(this.indexDir, { format: INDEX_FORMAT, builtAt: new Date().toISOString(), embedder: info.embedder, chunking: info.chunking, warnings: info.warnings }, builder);
+      const { name, manifest } = await writeSnapshot(
+        this.indexDir,
+        {
+          format: INDEX_FORMAT,
+          builtAt: new Date().toISOString(),
+          embedder: info.embedder,
+          chunking: info.chunking,
+          warnings: info.warnings,
+        },
+        builder,
+      );
       this.published(infoOf(name, manifest));
       return name;
     } finally {
@@ -338,7 +374,8 @@ export class LocalSnapshotWriter implements StoreWriter {
       let base: Snapshot | null = null;
       if (!options.reset) {
         base = await this.previous();
-        if (base?.name !== ((await currentSnapshotName(this.indexDir)) ?? undefined)) base = await (this.loaded = loadSnapshot(this.indexDir));
+        if (base?.name !== ((await currentSnapshotName(this.indexDir)) ?? undefined))
+          base = await (this.loaded = loadSnapshot(this.indexDir));
         base?.manifest.documents.forEach((meta, carried) => docs.set(meta.id, { meta, carried }));
       }
       this.committed = undefined;

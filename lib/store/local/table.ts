@@ -55,14 +55,33 @@ export class TableError extends Error {}
 
 function expectedLength(name: SectionName, c: Counts, bytes: Record<'vocabulary' | 'text' | 'extra', number>): number {
   switch (name) {
-    case 'doc': case 'position': case 'start': case 'end': case 'length': return c.passages;
-    case 'sentenceFirst': case 'passageText': case 'forwardFirst': return c.passages + 1;
-    case 'sentenceStart': case 'sentenceEnd': return c.sentences;
-    case 'sentenceText': return c.sentences + 1;
-    case 'forwardTerm': case 'forwardTf': case 'postingRow': case 'postingTf': return c.postings;
-    case 'termFirst': return c.terms + 1;
-    case 'docFirst': case 'bodyFirst': return c.documents + 1;
-    default: return bytes[name];
+    case 'doc':
+    case 'position':
+    case 'start':
+    case 'end':
+    case 'length':
+      return c.passages;
+    case 'sentenceFirst':
+    case 'passageText':
+    case 'forwardFirst':
+      return c.passages + 1;
+    case 'sentenceStart':
+    case 'sentenceEnd':
+      return c.sentences;
+    case 'sentenceText':
+      return c.sentences + 1;
+    case 'forwardTerm':
+    case 'forwardTf':
+    case 'postingRow':
+    case 'postingTf':
+      return c.postings;
+    case 'termFirst':
+      return c.terms + 1;
+    case 'docFirst':
+    case 'bodyFirst':
+      return c.documents + 1;
+    default:
+      return bytes[name];
   }
 }
 
@@ -86,7 +105,8 @@ export function decodeSections(buffer: Buffer, layout: Layout, c: Counts, bodies
     const { offset, length } = layout[name];
     const Type = SECTIONS[name];
     if (length !== expectedLength(name, c, blobBytes)) throw new TableError(`its ${name} section has the wrong size`);
-    if (offset % 8 !== 0 || offset + length * Type.BYTES_PER_ELEMENT > bytes.length) throw new TableError(`its ${name} section lies outside the file`);
+    if (offset % 8 !== 0 || offset + length * Type.BYTES_PER_ELEMENT > bytes.length)
+      throw new TableError(`its ${name} section lies outside the file`);
     out[name] = new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset + offset, length);
   }
   const s = out as Sections;
@@ -101,7 +121,8 @@ export function decodeSections(buffer: Buffer, layout: Layout, c: Counts, bodies
   checkBelow(s.forwardTerm, c.terms, 'term lists');
   checkBelow(s.postingRow, c.passages, 'postings');
   for (let d = 0; d < c.documents; d++) {
-    for (let row = s.docFirst[d]!; row < s.docFirst[d + 1]!; row++) if (s.doc[row] !== d) throw new TableError('passages and documents disagree');
+    for (let row = s.docFirst[d]!; row < s.docFirst[d + 1]!; row++)
+      if (s.doc[row] !== d) throw new TableError('passages and documents disagree');
   }
   return s;
 }
@@ -112,7 +133,10 @@ export class Table {
   private readonly termIds: Map<string, number>;
   private readonly docIndex: Map<string, number>;
 
-  constructor(readonly documents: DocumentMeta[], readonly s: Sections) {
+  constructor(
+    readonly documents: DocumentMeta[],
+    readonly s: Sections,
+  ) {
     const vocab = Buffer.from(s.vocabulary.buffer, s.vocabulary.byteOffset, s.vocabulary.length).toString('utf8');
     this.vocabulary = s.termFirst.length > 1 ? vocab.split('\n') : [];
     if (this.vocabulary.length !== s.termFirst.length - 1) throw new TableError('its vocabulary has the wrong number of terms');
@@ -161,9 +185,18 @@ export class Table {
   passage(row: number): Passage {
     const { s } = this;
     const sentences = [];
-    for (let i = s.sentenceFirst[row]!; i < s.sentenceFirst[row + 1]!; i++) sentences.push({ start: s.sentenceStart[i]!, end: s.sentenceEnd[i]!, text: this.sentenceText(i) });
+    for (let i = s.sentenceFirst[row]!; i < s.sentenceFirst[row + 1]!; i++)
+      sentences.push({ start: s.sentenceStart[i]!, end: s.sentenceEnd[i]!, text: this.sentenceText(i) });
     const docId = this.documents[s.doc[row]!]!.id;
-    return { id: `${docId}#${s.position[row]}`, docId, position: s.position[row]!, start: s.start[row]!, end: s.end[row]!, text: this.text(row, sentences), sentences };
+    return {
+      id: `${docId}#${s.position[row]}`,
+      docId,
+      position: s.position[row]!,
+      start: s.start[row]!,
+      end: s.end[row]!,
+      text: this.text(row, sentences),
+      sentences,
+    };
   }
 
   text(row: number, sentences?: { text: string }[]): string {
@@ -255,11 +288,21 @@ export class TableBuilder {
   private readonly vocabulary = new Map<string, number>();
   private readonly remaps = new WeakMap<Table, Int32Array>();
   private readonly a = {
-    doc: new Grow(new Uint32Array(0)), position: new Grow(new Uint32Array(0)), start: new Grow(new Uint32Array(0)), end: new Grow(new Uint32Array(0)),
-    length: new Grow(new Float32Array(0)), sentenceFirst: new Grow(new Uint32Array(0)), sentenceStart: new Grow(new Uint32Array(0)),
-    sentenceEnd: new Grow(new Uint32Array(0)), sentenceText: new Grow(new Uint32Array(0)), passageText: new Grow(new Uint32Array(0)),
-    forwardFirst: new Grow(new Uint32Array(0)), forwardTerm: new Grow(new Uint32Array(0)), forwardTf: new Grow(new Uint16Array(0)),
-    docFirst: new Grow(new Uint32Array(0)), bodyFirst: new Grow(new Float64Array(0)),
+    doc: new Grow(new Uint32Array(0)),
+    position: new Grow(new Uint32Array(0)),
+    start: new Grow(new Uint32Array(0)),
+    end: new Grow(new Uint32Array(0)),
+    length: new Grow(new Float32Array(0)),
+    sentenceFirst: new Grow(new Uint32Array(0)),
+    sentenceStart: new Grow(new Uint32Array(0)),
+    sentenceEnd: new Grow(new Uint32Array(0)),
+    sentenceText: new Grow(new Uint32Array(0)),
+    passageText: new Grow(new Uint32Array(0)),
+    forwardFirst: new Grow(new Uint32Array(0)),
+    forwardTerm: new Grow(new Uint32Array(0)),
+    forwardTf: new Grow(new Uint16Array(0)),
+    docFirst: new Grow(new Uint32Array(0)),
+    bodyFirst: new Grow(new Float64Array(0)),
   };
   private readonly text = new Blob();
   private readonly extra = new Blob();
@@ -287,13 +330,24 @@ export class TableBuilder {
   }
 
   /** `vectors[i]` is passage i's unit vector, `sentenceVectors[i][j]` its sentence j's (both null without a model). */
-  addDocument(meta: DocumentMeta, body: string, passages: Passage[], vectors: Float32Array[] | null, sentenceVectors: Float32Array[][] | null) {
+  addDocument(
+    meta: DocumentMeta,
+    body: string,
+    passages: Passage[],
+    vectors: Float32Array[] | null,
+    sentenceVectors: Float32Array[][] | null,
+  ) {
     const d = this.documents.length;
     const { a } = this;
     if (this.dims !== null) {
-      if (!vectors || vectors.length !== passages.length || vectors.some((v) => v.length !== this.dims)) throw new Error('Every passage needs a vector when the index has an embedder.');
+      if (!vectors || vectors.length !== passages.length || vectors.some((v) => v.length !== this.dims))
+        throw new Error('Every passage needs a vector when the index has an embedder.');
       for (const v of vectors) this.vectors.append(v);
-      const complete = !!sentenceVectors && passages.every((p, i) => sentenceVectors[i]?.length === p.sentences.length && sentenceVectors[i]!.every((v) => v.length === this.dims));
+      const complete =
+        !!sentenceVectors &&
+        passages.every(
+          (p, i) => sentenceVectors[i]?.length === p.sentences.length && sentenceVectors[i]!.every((v) => v.length === this.dims),
+        );
       if (!complete) this.everySentenceVector = false;
       else if (this.everySentenceVector) for (const list of sentenceVectors) for (const v of list) this.sentenceVectors.append(v);
     }
@@ -329,15 +383,24 @@ export class TableBuilder {
   }
 
   /** Copies document `doc` of a previous table without decoding or tokenising its passages. */
-  carryDocument(from: Table, doc: number, meta: DocumentMeta, body: Uint8Array, vectors: Float32Array | null, sentenceVectors: Float32Array | null) {
+  carryDocument(
+    from: Table,
+    doc: number,
+    meta: DocumentMeta,
+    body: Uint8Array,
+    vectors: Float32Array | null,
+    sentenceVectors: Float32Array | null,
+  ) {
     const { a } = this;
     const s = from.s;
     const [first, end] = from.rowsOf(doc);
     if (this.dims !== null) {
-      if (!vectors || vectors.length !== from.size * this.dims) throw new Error('Every passage needs a vector of the index\'s model when the index has an embedder.');
+      if (!vectors || vectors.length !== from.size * this.dims)
+        throw new Error("Every passage needs a vector of the index's model when the index has an embedder.");
       this.vectors.append(vectors.subarray(first * this.dims, end * this.dims));
       if (!sentenceVectors) this.everySentenceVector = false;
-      else if (this.everySentenceVector) this.sentenceVectors.append(sentenceVectors.subarray(s.sentenceFirst[first]! * this.dims, s.sentenceFirst[end]! * this.dims));
+      else if (this.everySentenceVector)
+        this.sentenceVectors.append(sentenceVectors.subarray(s.sentenceFirst[first]! * this.dims, s.sentenceFirst[end]! * this.dims));
     }
     const d = this.documents.length;
     let remap = this.remaps.get(from);
@@ -373,18 +436,29 @@ export class TableBuilder {
   }
 
   /** The file's sections in order, its layout and counts. Postings are the forward index inverted (rows ascending). */
-  finish(): { chunks: Uint8Array[]; layout: Layout; counts: Counts; bodies: Uint8Array[]; ids: string[]; vectors: Float32Array | null; sentenceVectors: Float32Array | null } {
+  finish(): {
+    chunks: Uint8Array[];
+    layout: Layout;
+    counts: Counts;
+    bodies: Uint8Array[];
+    ids: string[];
+    vectors: Float32Array | null;
+    sentenceVectors: Float32Array | null;
+  } {
     const { a } = this;
     if (this.text.length > MAX_U32 || this.extra.length > MAX_U32 || a.forwardTerm.length > MAX_U32) {
       throw new Error('The collection is too large for one local index file (over 4 GB of passage text); use the PostgreSQL store.');
     }
-    const forwardFirst = a.forwardFirst.done(), forwardTerm = a.forwardTerm.done(), forwardTf = a.forwardTf.done();
+    const forwardFirst = a.forwardFirst.done(),
+      forwardTerm = a.forwardTerm.done(),
+      forwardTf = a.forwardTf.done();
     const T = this.vocabulary.size;
     const termFirst = new Uint32Array(T + 1);
     for (let i = 0; i < forwardTerm.length; i++) termFirst[forwardTerm[i]! + 1]!++;
     for (let t = 0; t < T; t++) termFirst[t + 1]! += termFirst[t]!;
     const fill = termFirst.slice(0, T);
-    const postingRow = new Uint32Array(forwardTerm.length), postingTf = new Uint16Array(forwardTerm.length);
+    const postingRow = new Uint32Array(forwardTerm.length),
+      postingTf = new Uint16Array(forwardTerm.length);
     for (let row = 0; row + 1 < forwardFirst.length; row++) {
       for (let i = forwardFirst[row]!; i < forwardFirst[row + 1]!; i++) {
         const at = fill[forwardTerm[i]!]!++;
@@ -393,11 +467,24 @@ export class TableBuilder {
       }
     }
     const sections: Sections = {
-      doc: a.doc.done(), position: a.position.done(), start: a.start.done(), end: a.end.done(), length: a.length.done(),
-      sentenceFirst: a.sentenceFirst.done(), sentenceStart: a.sentenceStart.done(), sentenceEnd: a.sentenceEnd.done(),
-      sentenceText: a.sentenceText.done(), passageText: a.passageText.done(),
-      forwardFirst, forwardTerm, forwardTf, termFirst, postingRow, postingTf,
-      docFirst: a.docFirst.done(), bodyFirst: a.bodyFirst.done(),
+      doc: a.doc.done(),
+      position: a.position.done(),
+      start: a.start.done(),
+      end: a.end.done(),
+      length: a.length.done(),
+      sentenceFirst: a.sentenceFirst.done(),
+      sentenceStart: a.sentenceStart.done(),
+      sentenceEnd: a.sentenceEnd.done(),
+      sentenceText: a.sentenceText.done(),
+      passageText: a.passageText.done(),
+      forwardFirst,
+      forwardTerm,
+      forwardTf,
+      termFirst,
+      postingRow,
+      postingTf,
+      docFirst: a.docFirst.done(),
+      bodyFirst: a.bodyFirst.done(),
       vocabulary: Buffer.from([...this.vocabulary.keys()].join('\n')),
       text: this.text.bytes(),
       extra: this.extra.bytes(),
@@ -414,11 +501,21 @@ export class TableBuilder {
       if (pad) chunks.push(new Uint8Array(pad));
       offset += pad;
     }
-    const counts = { passages: a.doc.length, sentences: a.sentenceStart.length, terms: T, postings: forwardTerm.length, documents: this.documents.length };
+    const counts = {
+      passages: a.doc.length,
+      sentences: a.sentenceStart.length,
+      terms: T,
+      postings: forwardTerm.length,
+      documents: this.documents.length,
+    };
     this.bodies.flush();
     const ids = Array.from(sections.doc, (d, row) => `${this.documents[d]!.id}#${sections.position[row]}`);
     return {
-      chunks, layout, counts, bodies: this.bodies.chunks, ids,
+      chunks,
+      layout,
+      counts,
+      bodies: this.bodies.chunks,
+      ids,
       vectors: this.dims === null ? null : this.vectors.done(),
       sentenceVectors: this.dims !== null && this.everySentenceVector ? this.sentenceVectors.done() : null,
     };

@@ -7,7 +7,11 @@ export type CopyReport = { documents: number; passages: number; skipped: number;
  * documents the target already holds with the same content hash are skipped, documents the source
  * lacks are removed, and the target records the source's embedder and chunking.
  */
-export async function copyCollection(from: StoreReader, to: StoreWriter, onProgress?: (done: number, total: number) => void): Promise<CopyReport> {
+export async function copyCollection(
+  from: StoreReader,
+  to: StoreWriter,
+  onProgress?: (done: number, total: number) => void,
+): Promise<CopyReport> {
   const info = await from.info();
   const target = await to.info();
   // Vectors of another model (or dimension) cannot sit beside these: start the target afresh.
@@ -22,11 +26,16 @@ export async function copyCollection(from: StoreReader, to: StoreWriter, onProgr
       else {
         const passages = await from.passagesOf(doc.id);
         const stored = info.embedder ? await from.vectors(passages.map((p) => p.id)) : null;
-        const vectors = stored && passages.map((p) => {
-          const v = stored.get(p.id);
-          if (!v) throw new Error(`Passage ${p.id} has no stored vector in the source collection; rebuild it with \`npm run ingest -- --rebuild\`.`);
-          return v;
-        });
+        const vectors =
+          stored &&
+          passages.map((p) => {
+            const v = stored.get(p.id);
+            if (!v)
+              throw new Error(
+                `Passage ${p.id} has no stored vector in the source collection; rebuild it with \`npm run ingest -- --rebuild\`.`,
+              );
+            return v;
+          });
         await session.upsertDocument(doc, (await from.documentText(doc.id)) ?? '', passages, vectors);
         report.documents++;
         report.passages += passages.length;

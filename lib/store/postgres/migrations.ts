@@ -89,7 +89,10 @@ export async function migrate(pool: Pool): Promise<number[]> {
     const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
     const newest = Math.max(0, ...done);
     const latest = migrations.at(-1)!.version;
-    if (newest > latest) throw new Error(`The database was set up by a newer version of Dossier (schema ${newest}; this one knows up to ${latest}). Upgrade the app.`);
+    if (newest > latest)
+      throw new Error(
+        `The database was set up by a newer version of Dossier (schema ${newest}; this one knows up to ${latest}). Upgrade the app.`,
+      );
     const applied: number[] = [];
     for (const m of migrations) {
       if (done.has(m.version)) continue;

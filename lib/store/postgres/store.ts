@@ -3,9 +3,18 @@ import type { Passage } from '@/lib/corpus/chunk';
 import { fuseScores } from '@/lib/store/fuse';
 import { fold, terms, trimEndOf, words } from '@/lib/text/normalize';
 import {
-  IndexError, NoIndexError,
-  type Candidate, type CommitInfo, type DocumentFilter, type DocumentMeta, type SearchQuery, type StoreInfo, type StoreReader,
-  type StoreWriter, type TermStats, type WriteSession,
+  IndexError,
+  NoIndexError,
+  type Candidate,
+  type CommitInfo,
+  type DocumentFilter,
+  type DocumentMeta,
+  type SearchQuery,
+  type StoreInfo,
+  type StoreReader,
+  type StoreWriter,
+  type TermStats,
+  type WriteSession,
 } from '@/lib/store/types';
 import { migrate } from './migrations';
 
@@ -48,9 +57,25 @@ function checkedDims(dims: number): number {
   return dims;
 }
 
-type PassageRow = { id: string; doc_id: string; position: number; start_offset: number; end_offset: number; text: string; sentences: Passage['sentences'] };
+type PassageRow = {
+  id: string;
+  doc_id: string;
+  position: number;
+  start_offset: number;
+  end_offset: number;
+  text: string;
+  sentences: Passage['sentences'];
+};
 const PASSAGE_COLUMNS = 'id, doc_id, position, start_offset, end_offset, text, sentences';
-const toPassage = (r: PassageRow): Passage => ({ id: r.id, docId: r.doc_id, position: r.position, start: r.start_offset, end: r.end_offset, text: r.text, sentences: r.sentences });
+const toPassage = (r: PassageRow): Passage => ({
+  id: r.id,
+  docId: r.doc_id,
+  position: r.position,
+  start: r.start_offset,
+  end: r.end_offset,
+  text: r.text,
+  sentences: r.sentences,
+});
 
 /** The filter as SQL over `documents d`, with its parameters numbered from `first`. */
 function filterSql(filter: DocumentFilter | undefined, first: number): { sql: string; params: unknown[] } {
@@ -93,17 +118,28 @@ function bm25Sql(filter: string, first: number, onlyIds: boolean): string {
     LIMIT $${onlyIds ? first + 2 : first + 1}`;
 }
 
-type InfoRow = { info: Omit<StoreInfo, 'documentCount' | 'passageCount' | 'revision'> | null; revision: string; documents: number; passages: number };
+type InfoRow = {
+  info: Omit<StoreInfo, 'documentCount' | 'passageCount' | 'revision'> | null;
+  revision: string;
+  documents: number;
+  passages: number;
+};
 
 async function infoOrNull(pool: pg.Pool): Promise<StoreInfo | null> {
-  const { rows } = await pool.query<InfoRow>('SELECT info, revision::text AS revision, document_count AS documents, passage_count AS passages FROM store_info');
+  const { rows } = await pool.query<InfoRow>(
+    'SELECT info, revision::text AS revision, document_count AS documents, passage_count AS passages FROM store_info',
+  );
   const row = rows[0];
   if (!row?.info) return null;
   return { ...row.info, documentCount: row.documents, passageCount: row.passages, revision: row.revision };
 }
 
 export class PostgresReader implements StoreReader {
-  constructor(private readonly pool: pg.Pool, private readonly sideCandidates: number, private readonly onClose?: () => void) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly sideCandidates: number,
+    private readonly onClose?: () => void,
+  ) {}
 
   async info(): Promise<StoreInfo> {
     const info = await infoOrNull(this.pool);
@@ -134,7 +170,9 @@ export class PostgresReader implements StoreReader {
   }
 
   async passagesOf(docId: string): Promise<Passage[]> {
-    const { rows } = await this.pool.query<PassageRow>(`SELECT ${PASSAGE_COLUMNS} FROM passages WHERE doc_id = $1 ORDER BY position`, [docId]);
+    const { rows } = await this.pool.query<PassageRow>(`SELECT ${PASSAGE_COLUMNS} FROM passages WHERE doc_id = $1 ORDER BY position`, [
+      docId,
+    ]);
     return rows.map(toPassage);
   }
 
@@ -143,20 +181,27 @@ export class PostgresReader implements StoreReader {
     for (let i = 0; i < docs.length; i += SCAN_BATCH) {
       const ids = docs.slice(i, i + SCAN_BATCH).map((d) => d.id);
       const { rows } = await this.pool.query<PassageRow>(
-        `SELECT ${PASSAGE_COLUMNS} FROM passages WHERE doc_id = ANY($1::text[]) ORDER BY array_position($1::text[], doc_id), position`, [ids]);
+        `SELECT ${PASSAGE_COLUMNS} FROM passages WHERE doc_id = ANY($1::text[]) ORDER BY array_position($1::text[], doc_id), position`,
+        [ids],
+      );
       for (const r of rows) yield toPassage(r);
     }
   }
 
   async vectors(ids: string[]): Promise<Map<string, Float32Array>> {
     if (ids.length === 0) return new Map();
-    const { rows } = await this.pool.query<{ id: string; v: number[] }>('SELECT passage_id AS id, embedding::real[] AS v FROM vectors WHERE passage_id = ANY($1::text[])', [ids]);
+    const { rows } = await this.pool.query<{ id: string; v: number[] }>(
+      'SELECT passage_id AS id, embedding::real[] AS v FROM vectors WHERE passage_id = ANY($1::text[])',
+      [ids],
+    );
     return new Map(rows.map((r) => [r.id, Float32Array.from(r.v)]));
   }
 
   async termStats(list: string[]): Promise<TermStats> {
     const { rows } = await this.pool.query<{ term: string; df: number }>(
-      'SELECT term, count(*)::int AS df FROM postings WHERE term = ANY($1::text[]) GROUP BY term', [[...new Set(list)]]);
+      'SELECT term, count(*)::int AS df FROM postings WHERE term = ANY($1::text[]) GROUP BY term',
+      [[...new Set(list)]],
+    );
     const { rows: count } = await this.pool.query<{ n: number }>('SELECT passage_count AS n FROM store_info');
     const df = new Map(list.map((t) => [t, 0]));
     for (const r of rows) df.set(r.term, r.df);
@@ -182,7 +227,8 @@ export class PostgresReader implements StoreReader {
   async search(q: SearchQuery): Promise<Candidate[]> {
     q.signal?.throwIfAborted();
     const info = await this.info();
-    if (q.mode !== 'lexical' && (!q.vector || !info.embedder)) throw new Error(`A ${q.mode} search needs a query vector and a collection with vectors.`);
+    if (q.mode !== 'lexical' && (!q.vector || !info.embedder))
+      throw new Error(`A ${q.mode} search needs a query vector and a collection with vectors.`);
     const dims = info.embedder ? checkedDims(info.embedder.dims) : 0;
     const useDense = q.mode !== 'lexical';
     const useLexical = q.mode !== 'dense';
@@ -192,9 +238,16 @@ export class PostgresReader implements StoreReader {
 
     let median = 0;
     for (let depth = this.sideCandidates; ; depth *= 2) {
-      const lexicalTop = useLexical && queryTerms.length
-        ? (await this.pool.query<{ id: string; score: number }>(bm25Sql(filter.sql, filter.params.length + 1, false), [...filter.params, queryTerms, depth])).rows
-        : [];
+      const lexicalTop =
+        useLexical && queryTerms.length
+          ? (
+              await this.pool.query<{ id: string; score: number }>(bm25Sql(filter.sql, filter.params.length + 1, false), [
+                ...filter.params,
+                queryTerms,
+                depth,
+              ])
+            ).rows
+          : [];
       const denseTop = useDense ? await this.denseCandidates(vector!, dims, depth, q.filter, filter) : [];
       q.signal?.throwIfAborted();
 
@@ -208,13 +261,19 @@ export class PostgresReader implements StoreReader {
         const inLexical = new Set(lexicalTop.map((r) => r.id));
         const missing = denseTop.filter((r) => !inLexical.has(r.id)).map((r) => r.id);
         if (missing.length && queryTerms.length) {
-          const { rows } = await this.pool.query<{ id: string; score: number }>(bm25Sql('true', 1, true), [queryTerms, missing, missing.length]);
+          const { rows } = await this.pool.query<{ id: string; score: number }>(bm25Sql('true', 1, true), [
+            queryTerms,
+            missing,
+            missing.length,
+          ]);
           for (const r of rows) lexical[row.get(r.id)!] = r.score;
         }
       }
       if (dense) {
         const { rows } = await this.pool.query<{ id: string; score: number }>(
-          'SELECT passage_id AS id, (-(embedding <#> $1::vector))::float8 AS score FROM vectors WHERE passage_id = ANY($2::text[])', [vector, ids]);
+          'SELECT passage_id AS id, (-(embedding <#> $1::vector))::float8 AS score FROM vectors WHERE passage_id = ANY($2::text[])',
+          [vector, ids],
+        );
         for (const r of rows) dense[row.get(r.id)!] = r.score;
         if (depth === this.sideCandidates) median = await this.denseMedian(vector!, info.passageCount, q.filter);
       }
@@ -222,7 +281,12 @@ export class PostgresReader implements StoreReader {
 
       const fused = fuseWithMedian(lexical, dense, median);
       const ranked = ids
-        .map((passageId, i) => ({ passageId, score: fused[i]!, lexicalScore: lexical ? lexical[i]! : null, denseScore: dense ? dense[i]! : null }))
+        .map((passageId, i) => ({
+          passageId,
+          score: fused[i]!,
+          lexicalScore: lexical ? lexical[i]! : null,
+          denseScore: dense ? dense[i]! : null,
+        }))
         .filter((c) => q.mode !== 'lexical' || c.score > 0)
         .sort((a, b) => b.score - a.score || (a.passageId < b.passageId ? -1 : 1))
         .slice(0, q.limit);
@@ -234,20 +298,28 @@ export class PostgresReader implements StoreReader {
       // is: HNSW returns as many rows as asked while ef_search is at least that many.)
       const lastLexical = lexicalTop.length === depth ? lexicalTop.at(-1)!.score / Math.max(...lexicalTop.map((r) => r.score)) : 0;
       const bestDense = dense ? Math.max(...dense) : 0;
-      const lastDense = dense && denseTop.length === depth ? Math.max(0, (dense[row.get(denseTop.at(-1)!.id)!]! - median) / (bestDense - median || 1)) : 0;
+      const lastDense =
+        dense && denseTop.length === depth ? Math.max(0, (dense[row.get(denseTop.at(-1)!.id)!]! - median) / (bestDense - median || 1)) : 0;
       const bound = Math.max(lastLexical, lastDense);
       const settled = !lexical || !dense || bound === 0 || (ranked.length === q.limit && ranked.at(-1)!.score >= bound);
       if (settled || 2 * depth > MAX_DEPTH) return ranked;
     }
   }
 
-  private async denseCandidates(vector: string, dims: number, depth: number, filter: DocumentFilter | undefined, where: { sql: string; params: unknown[] }) {
+  private async denseCandidates(
+    vector: string,
+    dims: number,
+    depth: number,
+    filter: DocumentFilter | undefined,
+    where: { sql: string; params: unknown[] },
+  ) {
     const n = where.params.length;
     // Unfiltered, the ORDER BY matches the HNSW index's expression; filtered, the allowed
     // passages are scanned exactly (an HNSW scan filtered afterwards may return too few rows).
-    const sql = where.sql === 'true'
-      ? `SELECT passage_id AS id FROM vectors ORDER BY embedding::vector(${dims}) <=> $1::vector(${dims}) LIMIT $2`
-      : `SELECT v.passage_id AS id FROM vectors v JOIN passages p ON p.id = v.passage_id JOIN documents d ON d.id = p.doc_id
+    const sql =
+      where.sql === 'true'
+        ? `SELECT passage_id AS id FROM vectors ORDER BY embedding::vector(${dims}) <=> $1::vector(${dims}) LIMIT $2`
+        : `SELECT v.passage_id AS id FROM vectors v JOIN passages p ON p.id = v.passage_id JOIN documents d ON d.id = p.doc_id
          WHERE ${filterSql(filter, 3).sql} ORDER BY v.embedding <#> $1::vector LIMIT $2`;
     const client = await this.pool.connect();
     try {
@@ -317,7 +389,8 @@ export class PostgresWriter implements StoreWriter {
     return {
       upsertDocument: async (doc, body, passages, vectors) => {
         live();
-        if (vectors && vectors.length !== passages.length) throw new Error(`Document ${doc.id} has ${passages.length} passages but ${vectors.length} vectors.`);
+        if (vectors && vectors.length !== passages.length)
+          throw new Error(`Document ${doc.id} has ${passages.length} passages but ${vectors.length} vectors.`);
         changes.push({ doc, body, passages, vectors });
       },
       removeDocument: async (id) => {
@@ -327,14 +400,16 @@ export class PostgresWriter implements StoreWriter {
       commit: async (info) => {
         live();
         open = false;
-        const apply = (c: pg.PoolClient, change: Change) => ('remove' in change ? removeDocument(c, change.remove) : upsertDocument(c, change));
+        const apply = (c: pg.PoolClient, change: Change) =>
+          'remove' in change ? removeDocument(c, change.remove) : upsertDocument(c, change);
         if (options.reset) {
           return this.inTransaction(async (c) => {
             const { rows } = await c.query<{ dims: number }>('SELECT vector_dims(embedding) AS dims FROM vectors LIMIT 1');
             // Rows deleted in this transaction still go into an index it builds, and old vectors of
             // another dimension would fail the new index's cast: those go with TRUNCATE, which locks
             // readers out until the rebuild commits (a new embedding model is a rare event).
-            if (info.embedder && rows[0] && rows[0].dims !== info.embedder.dims) await c.query('TRUNCATE documents, passages, postings, vectors');
+            if (info.embedder && rows[0] && rows[0].dims !== info.embedder.dims)
+              await c.query('TRUNCATE documents, passages, postings, vectors');
             else await c.query('DELETE FROM documents');
             await c.query('UPDATE store_info SET document_count = 0, passage_count = 0, term_total = 0');
             await dropVectorIndexes(c, info.embedder ? checkedDims(info.embedder.dims) : null);
@@ -377,22 +452,35 @@ export class PostgresWriter implements StoreWriter {
 /** Removes a document (its passages, postings and vectors go with it) and takes it out of the counts. */
 async function removeDocument(c: pg.PoolClient, id: string): Promise<void> {
   const { rows } = await c.query<{ passages: number; terms: string }>(
-    'SELECT count(*)::int AS passages, coalesce(sum(term_count), 0)::bigint AS terms FROM passages WHERE doc_id = $1', [id]);
+    'SELECT count(*)::int AS passages, coalesce(sum(term_count), 0)::bigint AS terms FROM passages WHERE doc_id = $1',
+    [id],
+  );
   const { rowCount } = await c.query('DELETE FROM documents WHERE id = $1', [id]);
   if (!rowCount) return;
-  await c.query(`UPDATE store_info SET revision = revision + 1, document_count = document_count - 1,
-    passage_count = passage_count - $1, term_total = term_total - $2`, [rows[0]!.passages, rows[0]!.terms]);
+  await c.query(
+    `UPDATE store_info SET revision = revision + 1, document_count = document_count - 1,
+    passage_count = passage_count - $1, term_total = term_total - $2`,
+    [rows[0]!.passages, rows[0]!.terms],
+  );
 }
 
-async function upsertDocument(c: pg.PoolClient, { doc, body, passages, vectors }: { doc: DocumentMeta; body: string; passages: Passage[]; vectors: Float32Array[] | null }): Promise<void> {
+async function upsertDocument(
+  c: pg.PoolClient,
+  { doc, body, passages, vectors }: { doc: DocumentMeta; body: string; passages: Passage[]; vectors: Float32Array[] | null },
+): Promise<void> {
   const { rows } = await c.query<{ hash: string }>('SELECT hash FROM documents WHERE id = $1', [doc.id]);
   // Another ingest may have written the same content since this one read the hashes.
   if (rows[0]?.hash === doc.hash) return;
   await removeDocument(c, doc.id);
-  await c.query(
-    `INSERT INTO documents (id, file, hash, meta, body, outlet_folded, published) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [doc.id, doc.file, doc.hash, doc, body, doc.outlet ? fold(doc.outlet) : null, doc.published ?? null],
-  );
+  await c.query(`INSERT INTO documents (id, file, hash, meta, body, outlet_folded, published) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+    doc.id,
+    doc.file,
+    doc.hash,
+    doc,
+    body,
+    doc.outlet ? fold(doc.outlet) : null,
+    doc.published ?? null,
+  ]);
   const counted = passages.map((p) => {
     const tf = new Map<string, number>();
     for (const t of terms(p.text)) tf.set(t, (tf.get(t) ?? 0) + 1);
@@ -405,20 +493,35 @@ async function upsertDocument(c: pg.PoolClient, { doc, body, passages, vectors }
      FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[])
        AS t(id, position, s, e, text, sentences, words, term_count, bucket)`,
     [
-      doc.id, passages.map((p) => p.id), passages.map((p) => p.position), passages.map((p) => p.start), passages.map((p) => p.end),
-      passages.map((p) => p.text), passages.map((p) => JSON.stringify(p.sentences)), passages.map((p) => words(p.text).join(' ')),
-      termCounts, passages.map((p) => bucketOf(p.id)),
+      doc.id,
+      passages.map((p) => p.id),
+      passages.map((p) => p.position),
+      passages.map((p) => p.start),
+      passages.map((p) => p.end),
+      passages.map((p) => p.text),
+      passages.map((p) => JSON.stringify(p.sentences)),
+      passages.map((p) => words(p.text).join(' ')),
+      termCounts,
+      passages.map((p) => bucketOf(p.id)),
     ],
   );
   const postings = passages.flatMap((p, i) => [...counted[i]!].map(([term, tf]) => ({ term, id: p.id, tf })));
-  await c.query('INSERT INTO postings (term, passage_id, tf) SELECT * FROM unnest($1::text[], $2::text[], $3::int[])',
-    [postings.map((x) => x.term), postings.map((x) => x.id), postings.map((x) => x.tf)]);
+  await c.query('INSERT INTO postings (term, passage_id, tf) SELECT * FROM unnest($1::text[], $2::text[], $3::int[])', [
+    postings.map((x) => x.term),
+    postings.map((x) => x.id),
+    postings.map((x) => x.tf),
+  ]);
   if (vectors) {
-    await c.query('INSERT INTO vectors (passage_id, embedding) SELECT id, v::vector FROM unnest($1::text[], $2::text[]) AS t(id, v)',
-      [passages.map((p) => p.id), vectors.map(vectorLiteral)]);
+    await c.query('INSERT INTO vectors (passage_id, embedding) SELECT id, v::vector FROM unnest($1::text[], $2::text[]) AS t(id, v)', [
+      passages.map((p) => p.id),
+      vectors.map(vectorLiteral),
+    ]);
   }
-  await c.query(`UPDATE store_info SET revision = revision + 1, document_count = document_count + 1,
-    passage_count = passage_count + $1, term_total = term_total + $2`, [passages.length, termCounts.reduce((a, n) => a + n, 0)]);
+  await c.query(
+    `UPDATE store_info SET revision = revision + 1, document_count = document_count + 1,
+    passage_count = passage_count + $1, term_total = term_total + $2`,
+    [passages.length, termCounts.reduce((a, n) => a + n, 0)],
+  );
 }
 
 async function commitInfo(c: pg.PoolClient, info: CommitInfo): Promise<string> {
@@ -442,7 +545,9 @@ async function commitInfo(c: pg.PoolClient, info: CommitInfo): Promise<string> {
  * the same dimension stays: dropping it would lock out every dense query until the rebuild commits.
  */
 async function dropVectorIndexes(c: pg.PoolClient, keepDims: number | null): Promise<void> {
-  const { rows } = await c.query<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'vectors' AND indexname LIKE 'vectors\\_hnsw\\_%'`);
+  const { rows } = await c.query<{ name: string }>(
+    `SELECT indexname AS name FROM pg_indexes WHERE tablename = 'vectors' AND indexname LIKE 'vectors\\_hnsw\\_%'`,
+  );
   for (const r of rows) if (r.name !== `vectors_hnsw_${keepDims}`) await c.query(`DROP INDEX ${pg.escapeIdentifier(r.name)}`);
 }
 
@@ -489,10 +594,16 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     await pool.end().catch(() => {});
     // The message reaches HTTP clients: a network error's text names the host, so only its code goes.
     const e = error as Error & { syscall?: string; code?: string };
-    const why = e.syscall ? (e.code ?? e.syscall) : trimEndOf(e.message, ".");
-    throw new IndexError(`The collection's database (DOSSIER_DATABASE_URL) cannot be used: ${why}. It must be PostgreSQL 15+ with the pgvector extension.`, { cause: error });
+    const why = e.syscall ? (e.code ?? e.syscall) : trimEndOf(e.message, '.');
+    throw new IndexError(
+      `The collection's database (DOSSIER_DATABASE_URL) cannot be used: ${why}. It must be PostgreSQL 15+ with the pgvector extension.`,
+      { cause: error },
+    );
   }
-  return { reader: new PostgresReader(pool, Math.min(MAX_DEPTH, options.sideCandidates ?? SIDE_CANDIDATES), onClose), writer: new PostgresWriter(pool) };
+  return {
+    reader: new PostgresReader(pool, Math.min(MAX_DEPTH, options.sideCandidates ?? SIDE_CANDIDATES), onClose),
+    writer: new PostgresWriter(pool),
+  };
 }
 
 // Cached on globalThis so Next.js dev-server reloads and every request share one pool per database.

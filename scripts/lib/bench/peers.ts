@@ -44,7 +44,11 @@ export async function vectraDocumentPeer(passages: Passage[], embedder: Embedder
 export function plainBm25Peer(passages: Passage[]): Peer {
   const engine = BM25();
   engine.defineConfig({ fldWeights: { text: 1 }, bm25Params: { k1: 1.2, b: 0.75 } });
-  const tokenize = (text: string) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const tokenize = (text: string) =>
+    text
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean);
   engine.definePrepTasks([tokenize]);
   passages.forEach((p, i) => engine.addDoc({ text: p.text }, i));
   engine.consolidate();

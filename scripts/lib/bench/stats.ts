@@ -26,17 +26,23 @@ export async function repeat(runs: number, fn: (run: number) => Promise<number> 
 }
 
 /** Latencies of `tasks` run by `concurrency` workers; returns per-task latencies and wall time. */
-export async function runConcurrently<T>(tasks: T[], concurrency: number, fn: (task: T) => Promise<unknown>): Promise<{ latencies: number[]; wallMs: number }> {
+export async function runConcurrently<T>(
+  tasks: T[],
+  concurrency: number,
+  fn: (task: T) => Promise<unknown>,
+): Promise<{ latencies: number[]; wallMs: number }> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < tasks.length) {
-      const task = tasks[next++]!;
-      const t = performance.now();
-      await fn(task);
-      latencies.push(performance.now() - t);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < tasks.length) {
+        const task = tasks[next++]!;
+        const t = performance.now();
+        await fn(task);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
   return { latencies, wallMs: performance.now() - started };
 }

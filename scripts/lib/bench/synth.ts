@@ -8,7 +8,7 @@ import type { CollectionData } from '@/lib/store/collection';
  */
 export function synthesize(sentences: string[], count: number, dims: number, seed = 42): CollectionData {
   let state = seed >>> 0;
-  const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const gauss = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
   const perDoc = 20;
   const documents: CollectionData['documents'] = [];
@@ -22,18 +22,34 @@ export function synthesize(sentences: string[], count: number, dims: number, see
     for (let p = 0; p < n; p++) {
       const picked = Array.from({ length: 2 + Math.floor(rand() * 4) }, () => sentences[Math.floor(rand() * sentences.length)]!);
       const start = body.length;
-      const sents = picked.map((text) => { const s = body.length; body += `${text} `; return { start: s, end: s + text.length, text }; });
+      const sents = picked.map((text) => {
+        const s = body.length;
+        body += `${text} `;
+        return { start: s, end: s + text.length, text };
+      });
       body += '\n\n';
       passages.push({ id: `${docId}#${p}`, docId, position: p, start, end: sents.at(-1)!.end, text: picked.join(' '), sentences: sents });
       const v = new Float32Array(dims);
       let norm = 0;
-      for (let i = 0; i < dims; i++) { v[i] = gauss(); norm += v[i]! * v[i]!; }
+      for (let i = 0; i < dims; i++) {
+        v[i] = gauss();
+        norm += v[i]! * v[i]!;
+      }
       norm = Math.sqrt(norm);
       for (let i = 0; i < dims; i++) v[i] = v[i]! / norm;
       vectors.push(v);
     }
     total += n;
-    const meta = { id: docId, file: `${docId}.txt`, title: `Synthetic document ${d}`, hash: String(d), bodyOffset: 0, passageCount: n, outlet: `Outlet ${d % 7}`, published: `2024-${String(1 + (d % 12)).padStart(2, '0')}-15` };
+    const meta = {
+      id: docId,
+      file: `${docId}.txt`,
+      title: `Synthetic document ${d}`,
+      hash: String(d),
+      bodyOffset: 0,
+      passageCount: n,
+      outlet: `Outlet ${d % 7}`,
+      published: `2024-${String(1 + (d % 12)).padStart(2, '0')}-15`,
+    };
     documents.push({ meta, body, passages, vectors });
   }
   return {

@@ -9,7 +9,12 @@ export function cliArgs<T extends z.ZodType>(
   argv = process.argv.slice(2),
 ): z.infer<T> {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
     if (values.help) {
       console.log(usage);
       process.exit(0);

@@ -51,7 +51,10 @@ export function tokenF1(prediction: string, golds: string[]): number {
     let common = 0;
     for (const t of pred) {
       const c = counts.get(t) ?? 0;
-      if (c > 0) { common++; counts.set(t, c - 1); }
+      if (c > 0) {
+        common++;
+        counts.set(t, c - 1);
+      }
     }
     if (!common) continue;
     const precision = common / pred.length;
@@ -64,7 +67,8 @@ export function tokenF1(prediction: string, golds: string[]): number {
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 // ICU (Intl.Segmenter) already keeps "a.m. on", "U.S. officials" and "Jan. 5" together; what it
 // splits is an abbreviation before a capitalised word, as in "Dr. Walensky" or "Gov. Newsom".
-const TITLE_END = /(?:^|[\s(])(?:Dr|Mr|Mrs|Ms|Prof|Gov|Sen|Rep|Gen|Lt|Col|Sgt|Capt|Rev|St|Jr|Sr|No|Jan|Feb|Aug|Sept|Oct|Nov|Dec|Inc|Corp|Co|Ltd|vs)\.\s*$/;
+const TITLE_END =
+  /(?:^|[\s(])(?:Dr|Mr|Mrs|Ms|Prof|Gov|Sen|Rep|Gen|Lt|Col|Sgt|Capt|Rev|St|Jr|Sr|No|Jan|Feb|Aug|Sept|Oct|Nov|Dec|Inc|Corp|Co|Ltd|vs)\.\s*$/;
 
 /** Sentences of a plain text (markers and bold already removed), abbreviations kept inside. */
 export function sentences(text: string): string[] {
@@ -95,7 +99,10 @@ export function shortAnswer(text: string): string {
 }
 
 /** Words of an answer, markers and markup excluded. */
-export const answerWords = (text: string): number => plainAnswer(text).split(' ').filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+export const answerWords = (text: string): number =>
+  plainAnswer(text)
+    .split(' ')
+    .filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 
 export function median(xs: number[]): number {
   if (!xs.length) return 0;

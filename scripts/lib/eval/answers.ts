@@ -85,7 +85,9 @@ export async function evaluateAnswer(cfg: Config, q: GoldQuestion, engine: Answe
   const ms = performance.now() - started;
   const { relevant, total } = scoreCitations(q, answer);
   return {
-    q, answer, ms,
+    q,
+    answer,
+    ms,
     ...scoreText(q, answer.text, answer.refused),
     citedRelevant: relevant,
     citedTotal: total,
@@ -110,11 +112,23 @@ export function summarizeAnswers(records: AnswerRecord[]): AnswerMetrics {
     accuracy: ratio(answerable.filter((r) => r.correct).length, answerable.length),
     firstSentenceAccuracy: ratio(answerable.filter((r) => r.firstSentenceCorrect).length, answerable.length),
     shortScored: short.length,
-    shortEm: ratio(sum(short, (r) => r.em ?? 0), short.length),
-    shortF1: ratio(sum(short, (r) => r.f1 ?? 0), short.length),
+    shortEm: ratio(
+      sum(short, (r) => r.em ?? 0),
+      short.length,
+    ),
+    shortF1: ratio(
+      sum(short, (r) => r.f1 ?? 0),
+      short.length,
+    ),
     medianWords: median(records.filter((r) => !r.answer.refused).map((r) => r.words)),
-    citationPrecision: ratio(sum(answered, (r) => r.citedRelevant), sum(answered, (r) => r.citedTotal)),
-    citationCoverage: ratio(sum(answered, (r) => r.citedSentences), sum(answered, (r) => r.sentences)),
+    citationPrecision: ratio(
+      sum(answered, (r) => r.citedRelevant),
+      sum(answered, (r) => r.citedTotal),
+    ),
+    citationCoverage: ratio(
+      sum(answered, (r) => r.citedSentences),
+      sum(answered, (r) => r.sentences),
+    ),
     refusalAccuracy: ratio(unanswerable.filter((r) => r.answer.refused).length, unanswerable.length),
     falseRefusals: ratio(answerable.filter((r) => r.answer.refused).length, answerable.length),
     weakCitations: sum(answered, (r) => r.answer.checks.filter((c) => c.verdict === 'weak').length),
@@ -131,5 +145,7 @@ export function breakdown(records: AnswerRecord[], field: 'kind' | 'style'): [st
     const value = r.q[field];
     if (value) groups.set(value, [...(groups.get(value) ?? []), r]);
   }
-  return [...groups.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])).map(([k, rs]) => [k, summarizeAnswers(rs)]);
+  return [...groups.entries()]
+    .sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))
+    .map(([k, rs]) => [k, summarizeAnswers(rs)]);
 }

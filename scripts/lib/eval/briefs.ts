@@ -18,11 +18,12 @@ export type BriefRecord = { t: BriefTopic; briefing: Briefing; covered: boolean[
 function duplicatePairs(texts: string[]): number {
   const sets = texts.map((t) => new Set(terms(t.replace(/\[\d+\]/g, ''))));
   let pairs = 0;
-  for (let i = 0; i < sets.length; i++) for (let j = i + 1; j < sets.length; j++) {
-    let inter = 0;
-    for (const x of sets[i]!) if (sets[j]!.has(x)) inter++;
-    if (inter / (sets[i]!.size + sets[j]!.size - inter || 1) >= 0.6) pairs++;
-  }
+  for (let i = 0; i < sets.length; i++)
+    for (let j = i + 1; j < sets.length; j++) {
+      let inter = 0;
+      for (const x of sets[i]!) if (sets[j]!.has(x)) inter++;
+      if (inter / (sets[i]!.size + sets[j]!.size - inter || 1) >= 0.6) pairs++;
+    }
   return pairs;
 }
 
@@ -31,7 +32,8 @@ export async function evaluateBrief(cfg: Config, t: BriefTopic, engine: AnswerEn
   const briefing = await brief(cfg, t.topic, { engine });
   const text = briefing.bullets.map((b) => b.text).join('\n');
   return {
-    t, briefing,
+    t,
+    briefing,
     ms: performance.now() - started,
     covered: t.facts.map((alternatives) => containsAny(text, alternatives)),
     cited: briefing.bullets.filter((b) => b.citations.length > 0).length,
@@ -48,6 +50,8 @@ export function summarizeBriefs(records: BriefRecord[]) {
     citedBulletShare: records.reduce((a, r) => a + r.cited, 0) / (bullets || 1),
     duplicateBullets: records.reduce((a, r) => a + r.duplicates, 0),
     bulletsPerBriefing: bullets / (records.length || 1),
-    supportedShare: records.flatMap((r) => r.briefing.checks).filter((c) => c.verdict === 'supported').length / (records.flatMap((r) => r.briefing.checks).length || 1),
+    supportedShare:
+      records.flatMap((r) => r.briefing.checks).filter((c) => c.verdict === 'supported').length /
+      (records.flatMap((r) => r.briefing.checks).length || 1),
   };
 }

@@ -4,15 +4,19 @@ import { z } from 'zod';
 
 /** eval/collections.json: each collection the eval runs, with its own questions and briefing topics. */
 export const collectionsSchema = z.object({
-  collections: z.array(z.object({
-    name: z.string().regex(/^[\w.-]{1,60}$/, 'must be letters, digits, dots, dashes or underscores'),
-    /** Article folder, relative to the repository root. */
-    corpus: z.string().min(1),
-    /** Index folder, relative to the repository root; by default .dossier-eval/<name>. */
-    index: z.string().min(1).optional(),
-    questions: z.array(z.string().min(1)).default([]),
-    briefs: z.array(z.string().min(1)).default([]),
-  })).min(1),
+  collections: z
+    .array(
+      z.object({
+        name: z.string().regex(/^[\w.-]{1,60}$/, 'must be letters, digits, dots, dashes or underscores'),
+        /** Article folder, relative to the repository root. */
+        corpus: z.string().min(1),
+        /** Index folder, relative to the repository root; by default .dossier-eval/<name>. */
+        index: z.string().min(1).optional(),
+        questions: z.array(z.string().min(1)).default([]),
+        briefs: z.array(z.string().min(1)).default([]),
+      }),
+    )
+    .min(1),
 });
 
 export type EvalCollection = { name: string; corpusDir: string; indexDir: string; questions: string[]; briefs: string[] };

@@ -19,7 +19,9 @@ async function find(params: Promise<{ id: string }>) {
 }
 
 /** GET → one document's metadata and original text; unknown id → 404. */
-export const GET = handler(async (_req: Request, { params }: { params: Promise<{ id: string }> }) => jsonResponse(documentJson(await find(params))));
+export const GET = handler(async (_req: Request, { params }: { params: Promise<{ id: string }> }) =>
+  jsonResponse(documentJson(await find(params))),
+);
 
 /**
  * DELETE → moves the document's file out of the corpus into the trash folder (never deleted) and

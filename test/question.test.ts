@@ -114,3 +114,20 @@ test('evidence: a passage that never names the question\'s key name answers it l
   assert.equal(await evidence("Who won Kenya's election?", 'Ruto won the election in Chile.'), WEIGHTS.keyNameMissing);
   assert.equal(await evidence('Who won the election Nairobi held?', 'Ruto won the election in Kenya.'), 1);
 });
+
+test('"how heavy" is answered by the figure in its measure\'s unit, widened to the unit; "how old" by "the age of"', async () => {
+  const s = fakeSearcher('x');
+  const shortAnswer = async (question: string, sentence: string) => (await sentenceCandidates(s, analyzeQuestion(question), [passage(sentence)], null))[0]!.answer?.text;
+  assert.equal(analyzeQuestion('How heavy was the tortoise?').measure, 'heavy');
+  assert.equal(await shortAnswer('How heavy was the record tortoise found on the island?', 'A record 12-foot-long, 410-pound tortoise was found on the island.'), '410-pound');
+  assert.equal(await shortAnswer('How old was the painter?', 'The painter was one of the best known in town and died at the age of 88 on Friday.'), '88');
+  assert.equal(await shortAnswer('How big is the new park?', 'Officials opened the 4,210-acre park, the city\'s third in four years.'), '4,210-acre');
+});
+
+test('"when" prefers the most specific date, and a duration without a year or month dates nothing', async () => {
+  const s = fakeSearcher('x');
+  const shortAnswer = async (question: string, sentence: string) => (await sentenceCandidates(s, analyzeQuestion(question), [passage(sentence)], null))[0]!.answer?.text;
+  assert.equal(await shortAnswer('When did the observatory open?', 'Work on the observatory began in 1998, and after long delays it finally opened on March 3.'), 'March 3');
+  assert.equal(await shortAnswer('On what date will the launch window open?', 'The 45-minute window will open on Tuesday, October 12, the agency said.'), 'October 12');
+  assert.equal(await shortAnswer('In what year did work on the observatory begin?', 'Work on the observatory began in 1998, and it finally opened on March 3.'), '1998');
+});

@@ -1,8 +1,8 @@
 import type { RetrievedPassage } from '../retrieve/retrieve';
 import type { Searcher } from '../retrieve/searcher';
 import { idfLookup } from '../retrieve/terms';
-import { analyze, type Span } from '../nlp/analyze';
-import { REASON_CUES, REGION_NOUNS } from '../nlp/lexicon';
+import { analyze, type Span, type Token } from '../nlp/analyze';
+import { MEASURE_UNITS, REASON_CUES, REGION_NOUNS } from '../nlp/lexicon';
 import { nameType } from '../nlp/names';
 import { fold, normalizeDisplay, terms, trimEndOf, words } from '../text/normalize';
 import { analyzeQuestion, spanFit, type QuestionAnalysis } from './question';
@@ -63,7 +63,15 @@ export const WEIGHTS = {
   contextCoverage: 0.3,
   /** Span score: fit to the kind asked for, closeness to the question's words, sources agreeing. */
   fit: 0.5, proximity: 0.3, headNearby: 0.2, agreement: 0.1,
-  /** A place given only as what contains (or lies within) the place asked about. */
+  /** For "how heavy / old / big": a figure written in another measure's unit ("18-foot" for a weight)… */
+  otherMeasure: 0.3,
+  /** …or with no unit at all. */
+  unmeasured: 0.6,
+  /**
+   * A value less specific than another in its sentence: a place given only as what contains (or
+   * lies within) the place asked about; for "when", a bare year beside a full date ("began in 2004
+   * … launched on December 25").
+   */
   lessSpecific: 0.5,
   /** A span taken from the sentence before, for a sentence that does not name its subject. */
   fromContext: 0.7,
@@ -95,6 +103,26 @@ function wordDistance(text: string, a: number, b: number): number {
   return (text.slice(from, to).match(/\s+/g) ?? []).length;
 }
 
+const ANY_UNIT = new Set(Object.values(MEASURE_UNITS).flatMap((u) => [...u]));
+
+/**
+ * A figure's measure, for "how heavy / old / big" questions: the span widened to its unit when the
+ * unit follows ("215-pound", "18 feet"), and how well it fits — the measure's own unit in, after
+ * or just before it ("the age of 94"), another measure's unit, or none.
+ */
+function measured(sentence: string, tokens: Token[], span: Span, measure: string): { span: Span; factor: number } {
+  const units = MEASURE_UNITS[measure]!;
+  const at = tokens.findIndex((t) => t.start >= span.end);
+  let next = at >= 0 ? tokens[at] : undefined;
+  if (next?.text === '-' && next.start === span.end) next = tokens[at + 1];
+  const adjacent = next && next.start - span.end <= 1 && /^[\s-]*$/.test(sentence.slice(span.end, next.start)) ? next : undefined;
+  if (adjacent && units.has(adjacent.lemma)) return { span: { ...span, end: adjacent.end, text: sentence.slice(span.start, adjacent.end) }, factor: 1 };
+  const own = tokens.filter((t) => t.start >= span.start && t.end <= span.end);
+  const before = tokens.filter((t) => t.end <= span.start).slice(-3);
+  if ([...own, ...before].some((t) => units.has(t.lemma))) return { span, factor: 1 };
+  return { span, factor: adjacent && ANY_UNIT.has(adjacent.lemma) ? WEIGHTS.otherMeasure : WEIGHTS.unmeasured };
+}
+
 /**
  * The spans of a sentence that could answer the question, scored: the kind asked for, near the
  * question's own words in the sentence, not already said in the question.
@@ -117,8 +145,11 @@ function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>
   }
   const regional = !!q.head && REGION_NOUNS.has(q.head);
   const lessSpecific = new Set(regional ? within.keys() : within.values());
+  if (q.type === 'date' && q.head !== 'year' && dates.some((d) => /\p{L}/u.test(d.text) && /\d/.test(d.text))) {
+    for (const d of dates) if (/^\d{4}$/.test(d.text.trim())) lessSpecific.add(d);
+  }
   const out: ScoredSpan[] = [];
-  for (const span of spans) {
+  for (let span of spans) {
     // A value the question already states is not its answer (nor the outlet's own name); a
     // "name" that is a date is a date.
     const spanTerms = terms(span.text);
@@ -127,10 +158,15 @@ function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>
     // A name ending in a word of the question is the question's own subject ("President Vo Van
     // Thuong" for "Who accompanied President Thuong?").
     if (span.kind === 'name' && askedTerms.has(spanTerms.at(-1) ?? '')) continue;
-    // "the two sides" refers to things already named; it does not count them.
-    if (span.kind === 'number' && /\b(?:the|these|those)\s*$/i.test(sentence.slice(Math.max(0, span.start - 8), span.start))) continue;
-    const fit = !regional && within.has(span) ? 1 : spanFit(span, q.type, q.head) * (lessSpecific.has(span) ? WEIGHTS.lessSpecific : 1);
+    // "the two sides" refers to things already named; it does not count them ("the 500-acre park" measures one).
+    if (span.kind === 'number' && sentence[span.end] !== '-' && /\b(?:the|these|those)\s*$/i.test(sentence.slice(Math.max(0, span.start - 8), span.start))) continue;
+    let fit = !regional && within.has(span) ? 1 : spanFit(span, q.type, q.head) * (lessSpecific.has(span) ? WEIGHTS.lessSpecific : 1);
     if (fit === 0) continue;
+    if (q.measure && (span.kind === 'number' || span.kind === 'duration')) {
+      const m = measured(sentence, tokens, span, q.measure);
+      fit *= m.factor;
+      span = m.span;
+    }
     const near = anchors.length ? Math.min(...anchors.map((a) => wordDistance(sentence, a, span.start))) : 10;
     // "Uzhhorod, a small city": the noun the question asks about stands right next to the span.
     const nearHead = (x: Span) => headAt.some((h) => wordDistance(sentence, h, x.start) <= 3 || wordDistance(sentence, x.end, h) <= 3);

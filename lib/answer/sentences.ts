@@ -108,7 +108,7 @@ const ANY_UNIT = new Set(Object.values(MEASURE_UNITS).flatMap((u) => [...u]));
 /**
  * A figure's measure, for "how heavy / old / big" questions: the span widened to its unit when the
  * unit follows ("215-pound", "18 feet"), and how well it fits — the measure's own unit in, after
- * or just before it ("the age of 94"), another measure's unit, or none.
+ * or naming it just before ("the age of 94"), another measure's unit, or none.
  */
 function measured(sentence: string, tokens: Token[], span: Span, measure: string): { span: Span; factor: number } {
   const units = MEASURE_UNITS[measure]!;
@@ -118,8 +118,8 @@ function measured(sentence: string, tokens: Token[], span: Span, measure: string
   const adjacent = next && next.start - span.end <= 1 && /^[\s-]*$/.test(sentence.slice(span.end, next.start)) ? next : undefined;
   if (adjacent && units.has(adjacent.lemma)) return { span: { ...span, end: adjacent.end, text: sentence.slice(span.start, adjacent.end) }, factor: 1 };
   const own = tokens.filter((t) => t.start >= span.start && t.end <= span.end);
-  const before = tokens.filter((t) => t.end <= span.start).slice(-3);
-  if ([...own, ...before].some((t) => units.has(t.lemma))) return { span, factor: 1 };
+  const [measureNoun, of] = tokens.filter((t) => t.end <= span.start).slice(-2);
+  if (own.some((t) => units.has(t.lemma)) || (of?.lemma === 'of' && units.has(measureNoun!.lemma))) return { span, factor: 1 };
   return { span, factor: adjacent && ANY_UNIT.has(adjacent.lemma) ? WEIGHTS.otherMeasure : WEIGHTS.unmeasured };
 }
 

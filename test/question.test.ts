@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { analyzeQuestion, spanFit } from '../lib/answer/question';
 import { analyze } from '../lib/nlp/analyze';
 import { assessEvidence, unknownSpecifics } from '../lib/answer/local';
-import { sentenceCandidates, WEIGHTS } from '../lib/answer/sentences';
+import { opensAnswer, sentenceCandidates, WEIGHTS } from '../lib/answer/sentences';
 import { nameType } from '../lib/nlp/names';
 import { countriesOfCapital } from '../lib/nlp/places';
 import type { RetrievedPassage } from '../lib/retrieve/retrieve';
@@ -130,4 +130,12 @@ test('"when" prefers the most specific date, and a duration without a year or mo
   assert.equal(await shortAnswer('When did the observatory open?', 'Work on the observatory began in 1998, and after long delays it finally opened on March 3.'), 'March 3');
   assert.equal(await shortAnswer('On what date will the launch window open?', 'The 45-minute window will open on Tuesday, October 12, the agency said.'), 'October 12');
   assert.equal(await shortAnswer('In what year did work on the observatory begin?', 'Work on the observatory began in 1998, and it finally opened on March 3.'), '1998');
+});
+
+test('a span opens the answer only when it is surely of the kind asked for', async () => {
+  const s = fakeSearcher('x');
+  const answerOf = async (question: string, sentence: string) => (await sentenceCandidates(s, analyzeQuestion(question), [passage(sentence)], null))[0]!.answer!;
+  // A name of unknown kind for "which company" stays inside its sentence.
+  assert.equal(opensAnswer(await answerOf('Which company makes the Zorblo swing?', 'Quantex recalled the Zorblo swing on Monday.')), false);
+  assert.equal(opensAnswer(await answerOf('How many swings were recalled?', 'Quantex recalled 40,000 swings on Monday.')), true);
 });

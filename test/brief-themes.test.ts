@@ -84,6 +84,8 @@ test('a sentence that does not name its subject, or is a fragment, is told apart
   assert.equal(opening('Video: twelve new stations open in the north 03:12 - Source: Example News'), 'fragment');
   assert.equal(opening('The company said it would recall 50,000 cars.'), 'described');
   assert.equal(opening('Toyota said it would recall 50,000 cars.'), 'named');
+  assert.equal(opening('"Safety comes before every sales target," the carmaker\'s chief said.'), 'quoted');
+  assert.equal(opening('“Ensuring the welfare of our staff is a priority.”'), 'quoted');
 });
 
 test('an event is dated from its sentence, else from the article', () => {

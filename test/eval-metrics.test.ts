@@ -50,6 +50,8 @@ test('first sentence: abbreviations and times do not end it', () => {
   assert.equal(firstSentence('At 9 a.m. on Monday the U.S. team left [2]. It rained.'), 'At 9 a.m. on Monday the U.S. team left.');
   assert.equal(firstSentence('Gov. Gavin Newsom signed it on Jan. 5 [1]. Then it passed.'), 'Gov. Gavin Newsom signed it on Jan. 5.');
   assert.equal(firstSentence('**Portugal.** Its minister spoke [1].'), 'Portugal.');
+  // A middle initial does not end the sentence.
+  assert.equal(firstSentence('**Jane Q. Doe.** The report, led by Jane Q. Doe, came out Monday [1].'), 'Jane Q. Doe.');
   assert.deepEqual(sentences('One. Two? Three!'), ['One.', 'Two?', 'Three!']);
 });
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { analyzeQuestion, spanFit } from '@/lib/answer/question';
 import { analyze } from '@/lib/nlp/analyze';
 import { assessEvidence, unknownSpecifics } from '@/lib/answer/local';
-import { sentenceCandidates, WEIGHTS } from '@/lib/answer/sentences';
+import { opensAnswer, sentenceCandidates, WEIGHTS } from '@/lib/answer/sentences';
 import { nameType } from '@/lib/nlp/names';
 import { countriesOfCapital } from '@/lib/nlp/places';
 import type { RetrievedPassage } from '@/lib/retrieve/retrieve';
@@ -139,4 +139,62 @@ test("evidence: a passage that never names the question's key name answers it le
   assert.equal(await evidence("Who won Kenya's election?", 'Ruto won the election in Kenya.'), 1);
   assert.equal(await evidence("Who won Kenya's election?", 'Ruto won the election in Chile.'), WEIGHTS.keyNameMissing);
   assert.equal(await evidence('Who won the election Nairobi held?', 'Ruto won the election in Kenya.'), 1);
+});
+
+test('"how heavy" is answered by the figure in its measure\'s unit, widened to the unit; "how old" by "the age of"', async () => {
+  const s = fakeSearcher('x');
+  const shortAnswer = async (question: string, sentence: string) =>
+    (await sentenceCandidates(s, analyzeQuestion(question), [passage(sentence)], null))[0]!.answer?.text;
+  assert.equal(analyzeQuestion('How heavy was the tortoise?').measure, 'heavy');
+  assert.equal(
+    await shortAnswer(
+      'How heavy was the record tortoise found on the island?',
+      'A record 410-pound, 12-foot-long tortoise was found on the island.',
+    ),
+    '410-pound',
+  );
+  assert.equal(
+    await shortAnswer('How old was the painter?', 'The painter was one of the best known in town and died at the age of 88 on Friday.'),
+    '88',
+  );
+  assert.equal(
+    await shortAnswer('How big is the new park?', "Officials opened the 4,210-acre park, the city's third in four years."),
+    '4,210-acre',
+  );
+});
+
+test('"when" prefers the most specific date, and a duration without a year or month dates nothing', async () => {
+  const s = fakeSearcher('x');
+  const shortAnswer = async (question: string, sentence: string) =>
+    (await sentenceCandidates(s, analyzeQuestion(question), [passage(sentence)], null))[0]!.answer?.text;
+  assert.equal(
+    await shortAnswer(
+      'When did the observatory open?',
+      'Work on the observatory began in 1998, and after long delays it finally opened on March 3.',
+    ),
+    'March 3',
+  );
+  assert.equal(
+    await shortAnswer(
+      'On what date will the launch window open?',
+      'The 45-minute window will open on Tuesday, October 12, the agency said.',
+    ),
+    'October 12',
+  );
+  assert.equal(
+    await shortAnswer(
+      'In what year did work on the observatory begin?',
+      'Work on the observatory began in 1998, and it finally opened on March 3.',
+    ),
+    '1998',
+  );
+});
+
+test('a span opens the answer only when it is surely of the kind asked for', async () => {
+  const s = fakeSearcher('x');
+  const answerOf = async (question: string, sentence: string) =>
+    (await sentenceCandidates(s, analyzeQuestion(question), [passage(sentence)], null))[0]!.answer!;
+  // A name of unknown kind for "which company" stays inside its sentence.
+  assert.equal(opensAnswer(await answerOf('Which company makes the Zorblo swing?', 'Quantex recalled the Zorblo swing on Monday.')), false);
+  assert.equal(opensAnswer(await answerOf('How many swings were recalled?', 'Quantex recalled 40,000 swings on Monday.')), true);
 });

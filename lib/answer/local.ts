@@ -6,7 +6,7 @@ import { countriesOfCapital } from '@/lib/nlp/places';
 import { neutraliseMarkers } from '@/lib/text/markers';
 import { fold, terms, trimEndOf, words } from '@/lib/text/normalize';
 import type { QuestionAnalysis } from './question';
-import { jaccard, rankSentences, sameFact, withMarkers, WEIGHTS, type Candidate, type ScoredSpan } from './sentences';
+import { jaccard, opensAnswer, rankSentences, sameFact, withMarkers, WEIGHTS, type Candidate, type ScoredSpan } from './sentences';
 
 /**
  * The local engine: an extractive answer composed from sentences of the retrieved passages,
@@ -268,7 +268,7 @@ export async function composeLocalAnswer(
     return c.passageId;
   };
   const sentences = chosen.map(({ c, support }) => withMarkers(c.text, [cite(c), ...support.map(cite)]));
-  const short = q.factual && lead.answer ? await locate(searcher, lead, lead.answer) : null;
+  const short = q.factual && lead.answer && opensAnswer(lead.answer) ? await locate(searcher, lead, lead.answer) : null;
   if (short && short.end - short.start < lead.end - lead.start) spans.get(lead.passageId)!.push([short.start, short.end]);
   const opening = short ? `**${neutraliseMarkers(trimEndOf(short.text, '.,;:'))}.** ` : '';
 

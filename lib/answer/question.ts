@@ -1,6 +1,7 @@
 import { analyze, type Span, type Token } from '@/lib/nlp/analyze';
 import {
   DATE_NOUNS,
+  MEASURE_UNITS,
   MONEY_NOUNS,
   MONEY_VERBS,
   NUMBER_NOUNS,
@@ -41,6 +42,8 @@ export type QuestionAnalysis = {
   /** The noun the question is about: "bank" in "Which bank lent the money?". */
   head: string | null;
   type: AnswerType;
+  /** What a "how heavy / old / big" question measures ("heavy"): its answer is written in that measure's units. */
+  measure: string | null;
   /** A short answer (a name, a date, a number) can open the reply. */
   factual: boolean;
   /** Index terms of the question sentence, question words left out. */
@@ -62,8 +65,6 @@ function splitContext(text: string): { question: string; context: string } {
     }
   return { question: parts.slice(at).join(' '), context: parts.slice(0, at).join(' ') };
 }
-
-const HOW_QUANTITY = new Set(['long', 'old', 'far', 'big', 'large', 'tall', 'high', 'fast', 'deep', 'heavy', 'wide']);
 
 function typeOfHead(head: string): AnswerType | null {
   if (DATE_NOUNS.has(head)) return 'date';
@@ -105,6 +106,7 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
     .findIndex((t) => WH_WORDS.has(t.lemma) || t.text.toLowerCase() === 'whom' || t.text.toLowerCase() === 'whose');
   const wh = whAt >= 0 ? tokens[whAt]!.text.toLowerCase() : null;
   let head: string | null = null;
+  let measure: string | null = null;
   let type: AnswerType = 'open';
   const first = tokens[0]?.text.toLowerCase() ?? '';
 
@@ -122,8 +124,10 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
     else if (next === 'much')
       type =
         tokens[whAt - 1]?.lemma !== 'by' && tokens.some((t) => MONEY_NOUNS.has(t.lemma) || MONEY_VERBS.has(t.lemma)) ? 'money' : 'amount';
-    else if (HOW_QUANTITY.has(next)) type = 'quantity';
-    else type = 'open';
+    else if (MEASURE_UNITS[next]) {
+      type = 'quantity';
+      measure = next;
+    } else type = 'open';
   } else if (wh === 'what' || wh === 'which') {
     let noun = nounAfter(tokens, whAt + 1);
     // "What is the capital of …": the noun after "be" is what is asked; after "did"/"has" it is the
@@ -157,6 +161,7 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
     wh,
     head,
     type,
+    measure,
     factual: !['yesno', 'reason', 'open'].includes(type),
     focus,
     contextTerms: terms(context),
@@ -169,8 +174,9 @@ export function spanFit(span: Span, type: AnswerType, head: string | null): numb
     case 'date':
       // "8:33 a.m." answers "at what time", not "on what date".
       if (span.kind === 'time') return head === 'time' ? 1 : 0.2;
-      // "since November 2012" comes tagged as a duration; with a year or month in it, it dates something.
-      if (span.kind === 'duration') return /\d/.test(span.text) ? 0.8 : 0;
+      // "since November 2012" comes tagged as a duration; with a year or a (capitalised) month in it,
+      // it dates something, where "69-minute" does not.
+      if (span.kind === 'duration') return /\d/.test(span.text) && (/\d{4}/.test(span.text) || /\p{Lu}/u.test(span.text)) ? 0.8 : 0;
       if (span.kind !== 'date') return 0;
       // "In what year" wants a year, not "Monday".
       return head === 'year' && !/\d{4}/.test(span.text) ? 0 : /\d/.test(span.text) ? 1 : 0.7;

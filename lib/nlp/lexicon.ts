@@ -70,6 +70,27 @@ export const MONEY_VERBS = new Set(
 /** Nouns that make a "what X" question ask for a count or measure. */
 export const NUMBER_NOUNS = new Set('number total count figure age population toll height length size score'.split(' '));
 
+/**
+ * What a "how <adjective>" question measures, as the units its answer is written in: "how heavy"
+ * is answered in pounds, not the python's 18 feet; "how old" by "the age of 94". General English units.
+ */
+const LENGTHS = 'foot feet inch yard mile meter metre kilometer kilometre km centimeter centimetre cm mm';
+export const MEASURE_UNITS: Record<string, Set<string>> = Object.fromEntries(
+  Object.entries({
+    heavy: 'pound lb ounce ton tonne kilogram kilo kg gram',
+    old: 'age year month',
+    long: `${LENGTHS} year month week day hour minute second`,
+    tall: `${LENGTHS} story storey`,
+    high: `${LENGTHS} story storey`,
+    far: LENGTHS,
+    deep: LENGTHS,
+    wide: LENGTHS,
+    big: `acre hectare square ${LENGTHS}`,
+    large: `acre hectare square ${LENGTHS}`,
+    fast: 'mph kph knot mile kilometer kilometre hour',
+  }).map(([k, v]) => [k, new Set(v.split(' '))]),
+);
+
 /** Question words (closed class). */
 export const WH_WORDS = new Set(['who', 'whom', 'whose', 'what', 'which', 'where', 'when', 'why', 'how']);
 

@@ -1,3 +1,4 @@
+import { sentenceSegments } from '@/lib/corpus/chunk';
 import { fold } from '@/lib/text/normalize';
 import { matchForm } from './metrics';
 
@@ -64,24 +65,12 @@ export function tokenF1(prediction: string, golds: string[]): number {
   return best;
 }
 
-const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
-// ICU (Intl.Segmenter) already keeps "a.m. on", "U.S. officials" and "Jan. 5" together; what it
-// splits is an abbreviation before a capitalised word, as in "Dr. Walensky" or "Gov. Newsom".
-const TITLE_END =
-  /(?:^|[\s(])(?:Dr|Mr|Mrs|Ms|Prof|Gov|Sen|Rep|Gen|Lt|Col|Sgt|Capt|Rev|St|Jr|Sr|No|Jan|Feb|Aug|Sept|Oct|Nov|Dec|Inc|Corp|Co|Ltd|vs)\.\s*$/;
-
-/** Sentences of a plain text (markers and bold already removed), abbreviations kept inside. */
+/**
+ * Sentences of a plain text (markers and bold already removed), split as the chunker splits
+ * articles, so "Sally Q. Yates" or "Dr. Walensky" is not cut after its abbreviation.
+ */
 export function sentences(text: string): string[] {
-  const out: string[] = [];
-  let carry = '';
-  for (const { segment } of segmenter.segment(text)) {
-    carry += segment;
-    if (TITLE_END.test(carry)) continue;
-    if (carry.trim()) out.push(carry.trim());
-    carry = '';
-  }
-  if (carry.trim()) out.push(carry.trim());
-  return out;
+  return [...sentenceSegments(text)].map((s) => s.segment.trim()).filter(Boolean);
 }
 
 /** First sentence of an answer, markers and bold removed. */

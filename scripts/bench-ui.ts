@@ -5,7 +5,7 @@
  * data-state turns "done" when the stream has ended).
  */
 import path from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { z } from 'zod';
 import { formatSpread, spread } from './lib/bench/stats';
 import { cliArgs, runCli } from './lib/cli/args';
@@ -14,6 +14,7 @@ import { getConfig } from '@/lib/config';
 import { loadJsonl, questionSchema } from './lib/eval/gold';
 import { containsAny } from './lib/eval/metrics';
 import { openStore } from '@/lib/store/open';
+import { launchChromium } from './lib/browser';
 import { ROOT, startServer } from './lib/server';
 
 const usage = `Usage: npm run bench:ui [-- --questions 10] [--runs 1] [--chromium /usr/bin/chromium]
@@ -34,17 +35,6 @@ const args = cliArgs(
     positionals: z.array(z.string()).max(0, 'is not expected'),
   }),
 );
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 type Timing = { firstMs: number; doneMs: number; text: string; chips: number };
 
@@ -109,10 +99,7 @@ runCli(async () => {
 
   console.error('Building (if needed) and starting the production server…');
   const server = await startServer({ DOSSIER_ALLOW_REMOTE_MODELS: 'false' });
-  process.once('exit', () => {
-    if (server.child.exitCode === null) server.child.kill('SIGKILL');
-  });
-  const browser = await chromium.launch({ executablePath: args.chromium, args: CHROMIUM_ARGS });
+  const browser = await launchChromium(args.chromium);
   try {
     const status = (await (await fetch(`${server.url}/api/status`)).json()) as {
       documents: unknown[];

@@ -12,6 +12,7 @@ import { boundForEmbedding } from '@/lib/embed/models.mjs';
 import { useTokenizer, type UseVocabulary } from '@/lib/embed/use-tokenizer.mjs';
 import { loadBundledEmbedder } from '@/lib/embed/use';
 import { loadCollections } from './lib/eval/collections';
+import { cosine } from './lib/vectors';
 
 const usage = `Usage: npx tsx scripts/check-encoder.ts [--passages 1000]
 
@@ -28,18 +29,6 @@ const args = cliArgs(
     positionals: z.array(z.string()).max(0, 'is not expected'),
   }),
 );
-
-const cosine = (a: Float32Array, b: Float32Array) => {
-  let dot = 0,
-    na = 0,
-    nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! ** 2;
-    nb += b[i]! ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
-};
 
 runCli(async () => {
   const cfg = getConfig();

@@ -67,3 +67,20 @@ export function nearDuplicate(a: string, b: string): boolean {
   const wb = words(b);
   return wb.some((_, i) => grams.has(wb.slice(i, i + 10).join(' ')));
 }
+
+/** Largest gap between ticks of a 5 ms interval on this thread while `work` runs. */
+export async function maxEventLoopGap(work: () => Promise<unknown>): Promise<number> {
+  let last = performance.now();
+  let gap = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    gap = Math.max(gap, now - last);
+    last = now;
+  }, 5);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  return Math.max(gap, performance.now() - last);
+}

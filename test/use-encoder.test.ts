@@ -5,40 +5,12 @@ import { loadInThreadEmbedder } from '@/lib/embed/in-thread';
 import { startEmbedderPool, type PooledEmbedder } from '@/lib/embed/pool';
 import type { Embedder } from '@/lib/embed/types';
 import { loadBundledEmbedder } from '@/lib/embed/use';
-import { tempDir } from './helpers';
+import { maxEventLoopGap, tempDir } from './helpers';
+import { cosine } from '@/scripts/lib/vectors';
 
 // The bundled Universal Sentence Encoder's fast path (a graph built from the package's weights,
 // run by onnxruntime in a worker thread) against the package's own path (TensorFlow.js in this
 // thread). In a file of its own: onnxruntime-node is loaded by no other thread of this process.
-
-const cosine = (a: Float32Array, b: Float32Array) => {
-  let dot = 0,
-    na = 0,
-    nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! ** 2;
-    nb += b[i]! ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
-};
-
-/** Largest gap between ticks of a 5 ms interval on this thread while `work` runs. */
-async function maxEventLoopGap(work: () => Promise<unknown>): Promise<number> {
-  let last = performance.now();
-  let gap = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    gap = Math.max(gap, now - last);
-    last = now;
-  }, 5);
-  try {
-    await work();
-  } finally {
-    clearInterval(timer);
-  }
-  return Math.max(gap, performance.now() - last);
-}
 
 const texts = [
   'Viet Nam and Japan upgraded their ties to a comprehensive strategic partnership.',

@@ -3,7 +3,7 @@ import { retrieve, type DocumentFilter, type RetrievedPassage } from '@/lib/retr
 import { getSearcher } from '@/lib/retrieve/searcher';
 import type { Turn } from '@/lib/engines/engine';
 import { pickEngine, withFallback } from '@/lib/engines/select';
-import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, semanticSupport } from './citations';
+import { CitationRegistry, citableLookup, citationOf, checkCitations, MarkerRewriter, semanticSupport } from './citations';
 import { standaloneQuestion } from './conversation';
 import { NOT_COVERED, type Answer, type AnswerEngine, type AnswerEvent, type ChatMessage, type Citation } from './types';
 
@@ -12,18 +12,7 @@ export type AnswerOptions = { engine?: AnswerEngine; k?: number; filter?: Docume
 export { NOT_COVERED };
 
 export function relatedCitations(passages: RetrievedPassage[], count = 3): Citation[] {
-  return passages.slice(0, count).map((p, i) => ({
-    n: i + 1,
-    passageId: p.id,
-    docId: p.docId,
-    title: p.doc.title,
-    outlet: p.doc.outlet,
-    published: p.doc.published,
-    text: p.text,
-    start: p.start,
-    end: p.end,
-    spans: [],
-  }));
+  return passages.slice(0, count).map((p, i) => citationOf(p, i + 1));
 }
 
 /**

@@ -8,6 +8,22 @@ import { BRACKETED, isCitationLike, markerIds } from '@/lib/text/markers';
 import { isStopword, terms, words } from '@/lib/text/normalize';
 import type { ChatMessage, Citation, SentenceCheck } from './types';
 
+/** The citation numbered `n` for a passage, with the spans of it to highlight. */
+export function citationOf(p: CitablePassage, n: number, spans: [number, number][] = []): Citation {
+  return {
+    n,
+    passageId: p.id,
+    docId: p.docId,
+    title: p.doc.title,
+    outlet: p.doc.outlet,
+    published: p.doc.published,
+    text: p.text,
+    start: p.start,
+    end: p.end,
+    spans,
+  };
+}
+
 /**
  * Citation mechanics shared by both engines. Engines cite passages by their stable id
  * (`docId#position`); display numbers are assigned here, in order of first use, and carried
@@ -43,18 +59,7 @@ export class CitationRegistry {
     }
     const existing = this.used.get(n);
     if (!existing) {
-      this.used.set(n, {
-        n,
-        passageId: p.id,
-        docId: p.docId,
-        title: p.doc.title,
-        outlet: p.doc.outlet,
-        published: p.doc.published,
-        text: p.text,
-        start: p.start,
-        end: p.end,
-        spans: spans ?? [],
-      });
+      this.used.set(n, citationOf(p, n, spans ?? []));
     } else if (spans) {
       for (const s of spans) if (!existing.spans.some(([a, b]) => a === s[0] && b === s[1])) existing.spans.push(s);
     }

@@ -81,6 +81,11 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', DOSSIER_HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // If the process that started it dies early (a closed output pipe, an uncaught error), the server goes too.
+  const killOnExit = () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   let log = '';
   child.stdout!.on('data', (d) => {
     log += d;
@@ -112,6 +117,7 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
+      process.off('exit', killOnExit);
     },
   };
 }

@@ -10,25 +10,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { parseConfig } from '@/lib/config';
 import { authorize, libraryAccess } from '@/lib/fetch/access';
 import { ingest } from '@/lib/ingest';
 import { ROOT, testConfig } from '@/test/helpers';
+import { launchChromium } from '@/scripts/lib/browser';
 import { startServer, type RunningServer } from '@/scripts/lib/server';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'formats');
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const cfg = await testConfig({}, { copyCorpus: false });
 await mkdir(cfg.corpusDir, { recursive: true });
@@ -57,7 +48,7 @@ before(async () => {
   });
   await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
   pagesUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
-  const launching = chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const launching = launchChromium();
   server = await startServer({
     DOSSIER_CORPUS_DIR: cfg.corpusDir,
     DOSSIER_INDEX_DIR: cfg.indexDir,
@@ -65,9 +56,6 @@ before(async () => {
     DOSSIER_HOST: '127.0.0.1',
     DOSSIER_FETCH_ALLOW_LOOPBACK: 'true',
     DOSSIER_ENGINE: 'local',
-  });
-  process.once('exit', () => {
-    if (server.child.exitCode === null) server.child.kill('SIGKILL');
   });
   browser = await launching;
 });

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { ingest } from '@/lib/ingest';
 import { ROOT, testConfig } from '@/test/helpers';
+import { launchChromium } from '@/scripts/lib/browser';
 import { startServer, type RunningServer } from '@/scripts/lib/server';
 
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
@@ -31,17 +32,6 @@ The Zanthorpe memo contained the markup <script>window.__pwned=1</script> and th
 Members of the committee agreed to publish the memo unchanged as a record of the incident.
 `;
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 // The private corpus and index are made at the top level, so the temporary folder lives until the file ends.
 const cfg = await testConfig({ DOSSIER_EMBEDDING_MODEL: 'none' });
 await writeFile(path.join(cfg.corpusDir, `${HOSTILE_ID}.md`), HOSTILE_ARTICLE);
@@ -58,16 +48,12 @@ let browser: Browser;
 
 before(async () => {
   await mkdir(SHOTS, { recursive: true });
-  const launching = chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const launching = launchChromium();
   server = await startServer({
     DOSSIER_CORPUS_DIR: cfg.corpusDir,
     DOSSIER_INDEX_DIR: cfg.indexDir,
     DOSSIER_ALLOW_REMOTE_MODELS: 'false',
     DOSSIER_ENGINE: 'local',
-  });
-  // If this process dies early (a closed output pipe, an uncaught error), take the server along.
-  process.once('exit', () => {
-    if (server.child.exitCode === null) server.child.kill('SIGKILL');
   });
   browser = await launching;
 });

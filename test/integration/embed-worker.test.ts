@@ -6,46 +6,19 @@ import { cachingEmbedder } from '@/lib/embed/cache';
 import { boundForEmbedding, MAX_TEXT_CHARS, MAX_WORD_CHARS } from '@/lib/embed/models.mjs';
 import type { PooledEmbedder } from '@/lib/embed/pool';
 import { loadTransformersEmbedder } from '@/lib/embed/transformers';
-import { ROOT, tempDir, testConfig } from '@/test/helpers';
+import { maxEventLoopGap, ROOT, tempDir, testConfig } from '@/test/helpers';
 import { startServer, type RunningServer } from '@/scripts/lib/server';
 import { ensureTinyModel, TINY_MODEL_DIMS as DIMS, TINY_MODEL_NAME as NAME } from '@/scripts/lib/tiny-model';
+import { cosine } from '@/scripts/lib/vectors';
 
 // The pooled embedder on the tiny random-weight model (fast, offline): a worker thread loads it,
 // the test thread only posts texts. onnxruntime-node must not be loaded in two threads of one
 // process, so the in-thread reference vectors come from a child process.
 
-const cosine = (a: Float32Array, b: Float32Array) => {
-  let dot = 0,
-    na = 0,
-    nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! ** 2;
-    nb += b[i]! ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
-};
 const texts = Array.from(
   { length: 70 },
   (_, i) => `Article ${i}: the prime minister said trade with Japan grew ${i} percent${' again'.repeat(i % 9)}.`,
 );
-
-/** Largest gap between ticks of a 5 ms interval on this thread while `work` runs. */
-async function maxEventLoopGap(work: () => Promise<unknown>): Promise<number> {
-  let last = performance.now();
-  let gap = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    gap = Math.max(gap, now - last);
-    last = now;
-  }, 5);
-  try {
-    await work();
-  } finally {
-    clearInterval(timer);
-  }
-  return Math.max(gap, performance.now() - last);
-}
 
 // Made at the top level so that the folders live (and are removed) with the file, not with a hook.
 const serverEnv = {

@@ -3,7 +3,7 @@ import type { AnswerEngine, Citation, SentenceCheck } from '@/lib/answer/types';
 import type { Config } from '@/lib/config';
 import type { BriefJob } from '@/lib/engines/engine';
 import { pickEngine, withFallback } from '@/lib/engines/select';
-import { retrieve, type RetrievedPassage } from '@/lib/retrieve/retrieve';
+import { documentsOf, retrieve, type RetrievedPassage } from '@/lib/retrieve/retrieve';
 import { getSearcher, type Searcher } from '@/lib/retrieve/searcher';
 import { isTimelineRequest, subjectOf } from './timeline';
 
@@ -54,7 +54,7 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
   // "How did X change over time" is about X; the framing words only add noise to retrieval.
   const subject = requested ? subjectOf(topic) : topic;
   const passages = subject ? (await retrieve(s, subject, { k: RETRIEVE_K, signal: options.signal })).passages : await allPassages(s);
-  const docOf = new Map(passages.flatMap((p) => [p, ...p.corroborating]).map((p) => [p.docId, p.doc]));
+  const docOf = documentsOf(passages);
   const job: BriefJob = { cfg, searcher: s, topic, subject, passages, timeline: requested, signal: options.signal };
   const {
     engine,

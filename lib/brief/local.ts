@@ -1,7 +1,7 @@
 import type { BriefDraft, BriefJob } from '@/lib/engines/engine';
 import { analyze } from '@/lib/nlp/analyze';
 import { jaccard, numbersOf, rankSentences, sameFact, withMarkers, type Candidate } from '@/lib/answer/sentences';
-import type { RetrievedPassage } from '@/lib/retrieve/retrieve';
+import { documentsOf, type RetrievedPassage } from '@/lib/retrieve/retrieve';
 import type { Searcher } from '@/lib/retrieve/searcher';
 import { words } from '@/lib/text/normalize';
 import { groupBullets, namesOf } from './group';
@@ -171,7 +171,7 @@ async function localPicks(
 export async function localBrief(job: BriefJob): Promise<BriefDraft> {
   const { searcher: s, subject, signal } = job;
   let picks = await localPicks(s, subject, job.passages, job.timeline, signal);
-  const docOf = new Map(job.passages.flatMap((p) => [p, ...p.corroborating]).map((p) => [p.docId, p.doc]));
+  const docOf = documentsOf(job.passages);
   const published = (p: Pick) => docOf.get(p.c.docId)?.published;
   // A story that unfolds (reported weeks apart, the same names throughout) reads best in date order.
   const timeline =

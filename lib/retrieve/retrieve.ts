@@ -16,6 +16,11 @@ export type RetrievedPassage = Passage & {
   corroborating: (Passage & { doc: DocumentMeta; score: number })[];
 };
 
+/** The articles of retrieved passages (their corroborating ones included), by id. */
+export function documentsOf(passages: RetrievedPassage[]): Map<string, DocumentMeta> {
+  return new Map(passages.flatMap((p) => [p, ...p.corroborating]).map((p) => [p.docId, p.doc]));
+}
+
 export type RetrievalResult = { mode: RetrievalMode; passages: RetrievedPassage[]; warnings: string[] };
 
 const CANDIDATES = 50;

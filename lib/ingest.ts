@@ -1,14 +1,16 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Config } from './config';
 import { chunkDocument, type Passage } from './corpus/chunk';
 import { CLEANER_VERSION, cleanBody } from './corpus/clean';
 import { loadCorpus, type SkippedFile, type SourceDocument } from './corpus/load';
 import { loadEmbedderForIngest } from './embed/load';
 import type { Embedder } from './embed/types';
+import { annotate } from './nlp/annotate';
 import { openStoreWriter } from './store/open';
-import { IndexError, type StoreInfo } from './store/types';
+import { IndexError, type Analysis, type StoreInfo } from './store/types';
 
-/** read: files of the corpus folder; clean: new and changed articles; embed: their passages. */
-export type IngestProgress = { phase: 'read' | 'clean' | 'embed'; done: number; total: number };
+/** read: files of the corpus folder; clean: new and changed articles; analyse: their sentences; embed: their passages. */
+export type IngestProgress = { phase: 'read' | 'clean' | 'analyse' | 'embed'; done: number; total: number };
 
 export type IngestOptions = {
   rebuild?: boolean;
@@ -98,7 +100,13 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
   const session = await store.session({ reset: !reusable });
   try {
     // Only new and changed articles are cleaned, chunked and embedded; the store keeps the others.
-    const writes: { doc: SourceDocument; passages: Passage[]; vectors: Float32Array[]; sentenceVectors: Float32Array[][] }[] = [];
+    const writes: {
+      doc: SourceDocument;
+      passages: Passage[];
+      vectors: Float32Array[];
+      sentenceVectors: Float32Array[][];
+      analyses: Analysis[][];
+    }[] = [];
     const present = new Set<string>();
     const toClean = documents.filter((doc) => prevHashes.get(doc.id) !== doc.hash).length;
     const cleaned = throttled('clean', options.onProgress);
@@ -118,7 +126,7 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
       }
       (prevHashes.has(doc.id) ? report.changed : report.added).push(doc.id);
       present.add(doc.id);
-      writes.push({ doc, passages, vectors: [], sentenceVectors: [] });
+      writes.push({ doc, passages, vectors: [], sentenceVectors: [], analyses: [] });
     }
     report.removed = [...prevHashes.keys()].filter((id) => !present.has(id));
 
@@ -128,6 +136,22 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
       report.revision = previous!.revision;
       report.passageCount = previous!.passageCount;
       return report;
+    }
+
+    // Tagging and typing names once here is what lets a question read them instead (lib/text/analysis).
+    // An article at a time, with a turn between, since ingest also runs inside the server.
+    const analysed = new Map<string, Analysis>();
+    const analysing = throttled('analyse', options.onProgress);
+    for (const [i, w] of writes.entries()) {
+      w.analyses = w.passages.map((p) =>
+        p.sentences.map((s) => {
+          let a = analysed.get(s.text);
+          if (!a) analysed.set(s.text, (a = annotate(s.text)));
+          return a;
+        }),
+      );
+      analysing(i + 1, writes.length);
+      await nextTurn();
     }
 
     if (embedder) {
@@ -155,15 +179,12 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
       report.embeddedPassages = passageTotal;
     }
 
-    for (const { doc, passages, vectors, sentenceVectors } of writes) {
+    for (const { doc, passages, vectors, sentenceVectors, analyses } of writes) {
       const { body, ...meta } = doc;
-      await session.upsertDocument(
-        { ...meta, passageCount: passages.length },
-        body,
-        passages,
-        embedder ? vectors : null,
-        embedder ? sentenceVectors : null,
-      );
+      await session.upsertDocument({ ...meta, passageCount: passages.length }, body, passages, embedder ? vectors : null, {
+        vectors: embedder ? sentenceVectors : null,
+        analyses,
+      });
     }
     for (const id of report.removed) await session.removeDocument(id);
     report.revision = await session.commit({

@@ -38,6 +38,7 @@ runCli(async () => {
   const labels: Record<IngestProgress['phase'], string> = {
     read: 'Reading files',
     clean: 'Cleaning articles',
+    analyse: 'Analysing sentences',
     embed: 'Embedding passages',
   };
   const bars = new Map<IngestProgress['phase'], ReturnType<typeof progressBar>>();

@@ -61,10 +61,10 @@ test('local store: sentence vectors and passages round-trip, and a later session
   const writer = await openStoreWriter(cfg);
   const [a, b] = [doc('alpha', 3), doc('beta', 2)];
   let session = await writer.session();
-  await session.upsertDocument(a.meta, a.body, a.passages, a.vectors, a.sentenceVectors);
+  await session.upsertDocument(a.meta, a.body, a.passages, a.vectors, { vectors: a.sentenceVectors });
   await session.commit(INFO);
   session = await writer.session();
-  await session.upsertDocument(b.meta, b.body, b.passages, b.vectors, b.sentenceVectors);
+  await session.upsertDocument(b.meta, b.body, b.passages, b.vectors, { vectors: b.sentenceVectors });
   await session.commit(INFO);
 
   const store = await openStore(cfg);
@@ -103,7 +103,7 @@ test('local store: a damaged passages or vector file is an IndexError sentence, 
   const writer = await openStoreWriter(cfg);
   const a = doc('alpha', 4);
   const session = await writer.session();
-  await session.upsertDocument(a.meta, a.body, a.passages, a.vectors, a.sentenceVectors);
+  await session.upsertDocument(a.meta, a.body, a.passages, a.vectors, { vectors: a.sentenceVectors });
   await session.commit(INFO);
   const dir = (await loadSnapshot(cfg.indexDir))!.dir;
   const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));

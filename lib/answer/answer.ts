@@ -54,6 +54,7 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   const retrieval = await retrieve(searcher, turn.query, {
     k: options.k ?? Math.max(cfg.topK, 6),
     filter: options.filter,
+    analyses: true,
     signal: options.signal,
   });
   const registry = new CitationRegistry(await citableLookup(searcher, retrieval.passages, history), history);

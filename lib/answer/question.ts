@@ -13,7 +13,7 @@ import {
   WORK_NOUNS,
   YES_NO_OPENERS,
 } from '@/lib/nlp/lexicon';
-import { nameType } from '@/lib/nlp/names';
+import { typeOf } from '@/lib/nlp/annotate';
 import { fold, terms } from '@/lib/text/normalize';
 
 /** What a question asks for: a value of some kind (a short answer exists) or an explanation. */
@@ -199,7 +199,7 @@ export function spanFit(span: Span, type: AnswerType, head: string | null): numb
     case 'org':
     case 'name': {
       if (span.kind !== 'name') return span.kind === 'title' && type === 'name' ? 0.6 : 0;
-      const kind = nameType(span.text);
+      const kind = typeOf(span);
       if (kind === 'descriptor') return 0;
       if (type === 'name') return 0.8;
       if (kind === type) return 1;

@@ -2,9 +2,9 @@ import type { RetrievedPassage } from '@/lib/retrieve/retrieve';
 import type { Searcher } from '@/lib/retrieve/searcher';
 import { storedSentenceEmbedder } from '@/lib/retrieve/sentences';
 import { idfLookup } from '@/lib/retrieve/terms';
-import { analyze, type Span, type Token } from '@/lib/nlp/analyze';
+import type { Analysis, Span, Token } from '@/lib/nlp/analyze';
+import { analysisOf, typeOf } from '@/lib/nlp/annotate';
 import { MEASURE_UNITS, REASON_CUES, REGION_NOUNS } from '@/lib/nlp/lexicon';
-import { nameType } from '@/lib/nlp/names';
 import { fold, normalizeDisplay, terms, trimEndOf, words } from '@/lib/text/normalize';
 import { analyzeQuestion, spanFit, type QuestionAnalysis } from './question';
 
@@ -19,6 +19,8 @@ export type Candidate = {
   start: number;
   end: number;
   text: string;
+  /** The sentence's tokens and typed spans as ingest stored them; absent, they are worked out when needed. */
+  analysis?: Analysis;
   terms: Set<string>;
   coverage: number;
   semantic: number | null;
@@ -142,9 +144,10 @@ function measured(sentence: string, tokens: Token[], span: Span, measure: string
  * The spans of a sentence that could answer the question, scored: the kind asked for, near the
  * question's own words in the sentence, not already said in the question.
  */
-function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>): ScoredSpan[] {
+function answerSpans(s: { text: string; analysis?: Analysis }, q: QuestionAnalysis, exclude: Set<string>): ScoredSpan[] {
   if (!q.factual) return [];
-  const { tokens, spans } = analyze(sentence);
+  const sentence = s.text;
+  const { tokens, spans } = analysisOf(s);
   const askedTerms = new Set(terms(`${q.question} ${q.context}`));
   const focus = new Set(q.focus);
   const anchors = tokens.filter((t) => terms(t.text).some((x) => focus.has(x))).map((t) => t.start);
@@ -155,9 +158,7 @@ function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>
   const placeNames = q.type === 'place' ? spans.filter((x) => x.kind === 'name') : [];
   const within = new Map<Span, Span>();
   for (const inner of placeNames) {
-    const outer = placeNames.find(
-      (o) => o.start > inner.end && /^,\s+$/.test(sentence.slice(inner.end, o.start)) && nameType(o.text) === 'place',
-    );
+    const outer = placeNames.find((o) => o.start > inner.end && /^,\s+$/.test(sentence.slice(inner.end, o.start)) && typeOf(o) === 'place');
     if (outer) within.set(inner, outer);
   }
   const regional = !!q.head && REGION_NOUNS.has(q.head);
@@ -232,10 +233,10 @@ export async function sentenceCandidates(
         const around = new Set([...t, ...title, ...(i > 0 ? terms(member.sentences[i - 1]!.text) : [])]);
         const cov = (1 - WEIGHTS.contextCoverage) * relevanceOf(t) + WEIGHTS.contextCoverage * relevanceOf(around);
         const prior = (member.score / maxPassage) * (1 - rank * 0.04);
-        let answer = answerSpans(s.text, q, exclude)[0] ?? null;
+        let answer = answerSpans(s, q, exclude)[0] ?? null;
         const prev = member.sentences[i - 1];
-        if (q.factual && prev && (!answer || answer.fit < 1) && namesNoSubject(s.text)) {
-          const inherited = answerSpans(prev.text, q, exclude)[0];
+        if (q.factual && prev && (!answer || answer.fit < 1) && namesNoSubject(s)) {
+          const inherited = answerSpans(prev, q, exclude)[0];
           if (inherited && (!answer || inherited.score * WEIGHTS.fromContext > answer.score)) {
             answer = {
               ...inherited,
@@ -244,13 +245,14 @@ export async function sentenceCandidates(
             };
           }
         }
-        const cue = q.type === 'reason' && analyze(s.text).tokens.some((tok) => REASON_CUES.has(tok.lemma));
+        const cue = q.type === 'reason' && analysisOf(s).tokens.some((tok) => REASON_CUES.has(tok.lemma));
         out.push({
           passageId: member.id,
           docId: member.docId,
           start: s.start,
           end: s.end,
           text: s.text,
+          ...(s.analysis && { analysis: s.analysis }),
           terms: t,
           coverage: cov,
           semantic: null,
@@ -370,7 +372,7 @@ export async function rankSentences(searcher: Searcher, question: string, passag
 }
 
 /** "The former guerrilla won …", "She said …": a sentence whose subject is a pronoun or a description. */
-function namesNoSubject(sentence: string): boolean {
-  const [first, second] = analyze(sentence).tokens;
+function namesNoSubject(sentence: { text: string; analysis?: Analysis }): boolean {
+  const [first, second] = analysisOf(sentence).tokens;
   return !!first && (first.pos === 'PRON' || (first.lemma === 'the' && second?.pos !== 'PROPN'));
 }

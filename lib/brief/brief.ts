@@ -4,6 +4,7 @@ import type { Config } from '@/lib/config';
 import type { BriefJob } from '@/lib/engines/engine';
 import { pickEngine, withFallback } from '@/lib/engines/select';
 import { documentsOf, retrieve, type RetrievedPassage } from '@/lib/retrieve/retrieve';
+import { withAnalyses } from '@/lib/retrieve/analyses';
 import { getSearcher, type Searcher } from '@/lib/retrieve/searcher';
 import { isTimelineRequest, subjectOf } from './timeline';
 
@@ -35,7 +36,7 @@ async function allPassages(s: Searcher): Promise<RetrievedPassage[]> {
   const out: RetrievedPassage[] = [];
   for await (const p of s.store.scanPassages())
     out.push({ ...p, doc: docs.get(p.docId)!, score: 1, lexicalScore: null, denseScore: null, corroborating: [] });
-  return out;
+  return withAnalyses(s.store, out);
 }
 
 function titleFor(topic: string, timeline: boolean, docCount: number): string {
@@ -53,7 +54,9 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
   const requested = isTimelineRequest(topic);
   // "How did X change over time" is about X; the framing words only add noise to retrieval.
   const subject = requested ? subjectOf(topic) : topic;
-  const passages = subject ? (await retrieve(s, subject, { k: RETRIEVE_K, signal: options.signal })).passages : await allPassages(s);
+  const passages = subject
+    ? (await retrieve(s, subject, { k: RETRIEVE_K, analyses: true, signal: options.signal })).passages
+    : await allPassages(s);
   const docOf = documentsOf(passages);
   const job: BriefJob = { cfg, searcher: s, topic, subject, passages, timeline: requested, signal: options.signal };
   const {

@@ -1,5 +1,5 @@
 import { analyze } from '@/lib/nlp/analyze';
-import { nameType } from '@/lib/nlp/names';
+import { typeOf } from '@/lib/nlp/annotate';
 import { fold, terms } from '@/lib/text/normalize';
 
 /**
@@ -52,12 +52,8 @@ export function termVectors(texts: string[]): Float64Array[] {
 }
 
 /** The proper names of a sentence, folded, from wink-nlp's name spans. */
-export const namesOf = (text: string) =>
-  new Set(
-    analyze(text)
-      .spans.filter((s) => s.kind === 'name')
-      .map((s) => fold(s.text)),
-  );
+export const namesOf = (text: string, analysis = analyze(text)) =>
+  new Set(analysis.spans.filter((s) => s.kind === 'name').map((s) => fold(s.text)));
 
 /**
  * Average-link agglomerative clustering: the two closest groups merge while their mean pairwise
@@ -93,7 +89,7 @@ export function cluster(similarity: number[][], threshold: number): number[] {
 
 /** Pairwise similarity of bullets: their vectors' cosine plus a share for each proper name they have in common beyond the topic's own. */
 export function similarities(texts: string[], vectors: ArrayLike<number>[]): number[][] {
-  const names = texts.map(namesOf);
+  const names = texts.map((t) => namesOf(t));
   const common = topicNames(names);
   return texts.map((_, i) =>
     texts.map((__, j) => {
@@ -118,9 +114,7 @@ function topicNames(names: Set<string>[]): Set<string> {
 function headingNames(text: string) {
   const spans = analyze(text).spans;
   const dates = spans.filter((s) => s.kind === 'date');
-  return spans.filter(
-    (s) => s.kind === 'name' && !dates.some((d) => d.start < s.end && s.start < d.end) && nameType(s.text) !== 'descriptor',
-  );
+  return spans.filter((s) => s.kind === 'name' && !dates.some((d) => d.start < s.end && s.start < d.end) && typeOf(s) !== 'descriptor');
 }
 
 /** Nouns and names of a sentence that could name a group, keyed by lemma, as written in the text. */

@@ -1,5 +1,6 @@
 import type { BriefDraft, BriefJob } from '@/lib/engines/engine';
 import { analyze } from '@/lib/nlp/analyze';
+import { analysisOf } from '@/lib/nlp/annotate';
 import { jaccard, numbersOf, rankSentences, sameFact, withMarkers, type Candidate } from '@/lib/answer/sentences';
 import { documentsOf, type RetrievedPassage } from '@/lib/retrieve/retrieve';
 import type { Searcher } from '@/lib/retrieve/searcher';
@@ -37,8 +38,8 @@ type Pick = { c: Candidate; support: Candidate[]; year?: number };
  * on "the" and a common noun ("The company…") says it less well than a name would; one opening on
  * a quotation mark is somebody's words.
  */
-export function opening(sentence: string): 'fragment' | 'pronoun' | 'quoted' | 'described' | 'named' {
-  const tokens = analyze(sentence).tokens.filter((t) => t.pos !== 'PUNCT');
+export function opening(sentence: string, analysis = analyze(sentence)): 'fragment' | 'pronoun' | 'quoted' | 'described' | 'named' {
+  const tokens = analysis.tokens.filter((t) => t.pos !== 'PUNCT');
   const [first, second] = tokens;
   // Headlines, captions and video blurbs do not end as sentences do. (The tagger reads some verbs as
   // nouns, "marks", "visit", so a missing verb is no sign of a fragment.)
@@ -93,7 +94,7 @@ async function localPicks(
   const shapeOf = (c: Candidate) => {
     let v = shape.get(c);
     if (!v) {
-      v = opening(c.text);
+      v = opening(c.text, analysisOf(c));
       shape.set(c, v);
     }
     return v;
@@ -176,8 +177,9 @@ export async function localBrief(job: BriefJob): Promise<BriefDraft> {
   // A story that unfolds (reported weeks apart, the same names throughout) reads best in date order.
   const timeline =
     job.timeline ||
-    (!!subject && isUnfoldingStory(picks.map((p) => ({ docId: p.c.docId, published: published(p), names: namesOf(p.c.text) }))));
-  const dated = picks.map((p) => ({ p, date: timeline ? eventDate(p.c.text, published(p)) : null }));
+    (!!subject &&
+      isUnfoldingStory(picks.map((p) => ({ docId: p.c.docId, published: published(p), names: namesOf(p.c.text, analysisOf(p.c)) }))));
+  const dated = picks.map((p) => ({ p, date: timeline ? eventDate(p.c.text, published(p), analysisOf(p.c)) : null }));
   if (timeline) dated.sort((a, b) => (a.date?.key ?? '').localeCompare(b.date?.key ?? ''));
   picks = dated.map((d) => d.p);
   const spans = new Map<string, [number, number][]>();

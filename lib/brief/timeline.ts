@@ -49,9 +49,9 @@ function published(date: string | undefined): EventDate | null {
  * "Monday" or "last week" only say it was around publication, so they count as publication; a
  * year the tagger did not read as a date still dates the sentence.
  */
-export function eventDate(sentence: string, publishedOn?: string): EventDate | null {
+export function eventDate(sentence: string, publishedOn?: string, analysis = analyze(sentence)): EventDate | null {
   const pub = published(publishedOn);
-  for (const span of analyze(sentence).spans) {
+  for (const span of analysis.spans) {
     if (span.kind !== 'date') continue;
     const year = YEAR.exec(span.text);
     const month = MONTH.exec(span.text);

@@ -1,9 +1,11 @@
 import type { Block } from './clean';
 import { stripInlineMarkdown } from './clean';
 import { neutraliseMarkers } from '@/lib/text/markers';
+import type { Analysis } from '@/lib/text/analysis';
 import { normalizeDisplay } from '@/lib/text/normalize';
 
-export type Sentence = { start: number; end: number; text: string };
+/** `analysis`: its tokens and typed spans, where retrieval attached what ingest stored. */
+export type Sentence = { start: number; end: number; text: string; analysis?: Analysis };
 
 /** A retrievable unit. `start`/`end` and every sentence's offsets index into the document body. */
 export type Passage = {

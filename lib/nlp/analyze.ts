@@ -1,18 +1,14 @@
 import winkNLP from 'wink-nlp';
 import model from 'wink-eng-lite-web-model';
+import type { Analysis, Span, SpanKind, Token } from '@/lib/text/analysis';
+
+export type { Analysis, Span, SpanKind, Token } from '@/lib/text/analysis';
 
 /**
  * Tokens, parts of speech and typed spans of one sentence, from wink-nlp's English model
  * (about 0.2 ms a sentence). Offsets index into the text given, so a span can be highlighted in
  * the article it came from.
  */
-
-export type Token = { text: string; start: number; end: number; pos: string; lemma: string };
-
-/** What a span of a sentence is: the values questions ask for. */
-export type SpanKind = 'date' | 'time' | 'money' | 'percent' | 'number' | 'ordinal' | 'duration' | 'name' | 'title';
-export type Span = { kind: SpanKind; text: string; start: number; end: number };
-export type Analysis = { tokens: Token[]; spans: Span[] };
 
 const nlp = winkNLP(model);
 const its = nlp.its;

@@ -1,13 +1,13 @@
 import nlp from 'compromise';
+import type { NameType } from '@/lib/text/analysis';
+
+export type { NameType } from '@/lib/text/analysis';
 
 /**
  * What kind of thing a proper name names, from compromise's lexicon of given names, places and
- * organisation patterns ("Bank", "Inc", "University"). About 1 ms a name, so names are typed
- * only when a question needs it, and remembered.
+ * organisation patterns ("Bank", "Inc", "University"). About 1 ms a name, so the collection's
+ * names are typed once at ingest (lib/nlp/annotate) and a question's when it needs it, and remembered.
  */
-/** "descriptor": a nationality or adjective written with a capital ("Iranian", "Kurdish"), not a name. */
-export type NameType = 'person' | 'place' | 'org' | 'descriptor' | 'unknown';
-
 const cache = new Map<string, NameType>();
 const CACHE_SIZE = 20_000;
 

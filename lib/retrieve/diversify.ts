@@ -1,17 +1,20 @@
-import type { Passage } from '@/lib/store/types';
 import { terms } from '@/lib/text/normalize';
 
-/** What diversification knows of one candidate: its folded term set and its stored vector, if any. */
-export type Item = { terms: Set<string>; vector: Float32Array | undefined };
+/**
+ * What diversification knows of one candidate: its distinct terms as ascending numbers (the
+ * store's term ids, or hashes of the folded terms), and its stored vector, if any.
+ */
+export type Item = { terms: Uint32Array; vector: Float32Array | undefined };
 
-const termSets = new WeakMap<Passage, Set<string>>();
-
-/** A passage's folded term set, computed once per passage object (a store that keeps its passages in memory hands out the same ones). */
-export function termSet(p: Passage): Set<string> {
-  let set = termSets.get(p);
-  if (!set) termSets.set(p, (set = new Set(terms(p.text))));
-  return set;
+/** FNV-1a: a term's number when the store has no ids to give (two terms sharing one only nudge a similarity). */
+function hash(term: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < term.length; i++) h = Math.imul(h ^ term.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
+
+/** A text's distinct folded terms as ascending numbers, for a passage the store gave no term ids for. */
+export const hashedTerms = (text: string): Uint32Array => new Uint32Array([...new Set(terms(text).map(hash))]).sort();
 
 function dot(a: Float32Array, b: Float32Array): number {
   let sum = 0;
@@ -19,10 +22,21 @@ function dot(a: Float32Array, b: Float32Array): number {
   return sum;
 }
 
+/** Shared terms by a merge of the two ascending lists. */
 function overlap(a: Item, b: Item) {
+  const x = a.terms,
+    y = b.terms;
   let inter = 0;
-  for (const t of a.terms) if (b.terms.has(t)) inter++;
-  return { inter, jaccard: inter / (a.terms.size + b.terms.size - inter || 1) };
+  for (let i = 0, j = 0; i < x.length && j < y.length; ) {
+    if (x[i]! < y[j]!) i++;
+    else if (x[i]! > y[j]!) j++;
+    else {
+      inter++;
+      i++;
+      j++;
+    }
+  }
+  return { inter, jaccard: inter / (x.length + y.length - inter || 1) };
 }
 
 /** Similarity of two passages: cosine of their vectors, or term-set Jaccard without vectors. */
@@ -38,7 +52,7 @@ const DUPLICATE = { jaccard: 0.5, cosine: 0.93, jaccardWithCosine: 0.25 };
 export function isNearDuplicate(a: Item, b: Item): boolean {
   const { inter, jaccard } = overlap(a, b);
   // Containment, not Jaccard alone: a short passage repeated inside a longer one is a duplicate.
-  if (inter / (Math.min(a.terms.size, b.terms.size) || 1) >= 0.8 || jaccard >= DUPLICATE.jaccard) return true;
+  if (inter / (Math.min(a.terms.length, b.terms.length) || 1) >= 0.8 || jaccard >= DUPLICATE.jaccard) return true;
   // Embeddings alone never decide: a weak model can put unrelated passages close together.
   return !!a.vector && !!b.vector && jaccard >= DUPLICATE.jaccardWithCosine && dot(a.vector, b.vector) >= DUPLICATE.cosine;
 }

@@ -1,11 +1,20 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DocumentFilter, DocumentMeta, Passage, RetrievalMode } from '@/lib/store/types';
-import { diversify, termSet } from './diversify';
+import { withAnalyses } from './analyses';
+import { diversify, hashedTerms } from './diversify';
 import type { Searcher } from './searcher';
 
 export type { DocumentFilter, RetrievalMode } from '@/lib/store/types';
 
-export type RetrieveOptions = { k?: number; mode?: RetrievalMode; filter?: DocumentFilter; diversify?: boolean; signal?: AbortSignal };
+export type RetrieveOptions = {
+  k?: number;
+  mode?: RetrievalMode;
+  filter?: DocumentFilter;
+  diversify?: boolean;
+  /** Attach the stored sentence analyses to the passages returned (answering and briefing read them). */
+  analyses?: boolean;
+  signal?: AbortSignal;
+};
 
 export type RetrievedPassage = Passage & {
   score: number;
@@ -45,10 +54,12 @@ export async function retrieve(s: Searcher, query: string, options: RetrieveOpti
   await nextTurn();
   options.signal?.throwIfAborted();
   const ids = candidates.map((c) => c.passageId);
-  const [passages, vectors] = await Promise.all([
+  const diversifying = options.diversify !== false;
+  const [passages, vectors, storedTerms] = await Promise.all([
     s.store.passages(ids),
     // Stored vectors judge near-duplicates even when the query itself was lexical.
-    options.diversify === false || !s.info.embedder ? new Map<string, Float32Array>() : s.store.vectors(ids),
+    !diversifying || !s.info.embedder ? new Map<string, Float32Array>() : s.store.vectors(ids),
+    diversifying && s.store.passageTerms ? s.store.passageTerms(ids) : new Map<string, Uint32Array>(),
   ]);
   const byId = new Map(passages.map((p) => [p.id, p]));
   const found = candidates.filter((c) => byId.has(c.passageId));
@@ -60,11 +71,18 @@ export async function retrieve(s: Searcher, query: string, options: RetrieveOpti
     options.diversify === false
       ? ranked.slice(0, k).map((_, index) => ({ index, duplicates: [] }))
       : diversify(
-          ranked.map((c) => ({ terms: termSet(byId.get(c.passageId)!), vector: vectors.get(c.passageId) })),
+          ranked.map((c) => ({
+            terms: storedTerms.get(c.passageId) ?? hashedTerms(byId.get(c.passageId)!.text),
+            vector: vectors.get(c.passageId),
+          })),
           ranked.map((c) => c.score),
           k,
         );
 
+  if (options.analyses) {
+    const chosen = picks.flatMap(({ index, duplicates }) => [index, ...duplicates]).map((i) => byId.get(ranked[i]!.passageId)!);
+    for (const p of await withAnalyses(s.store, chosen)) byId.set(p.id, p);
+  }
   const view = (i: number) => {
     const p = byId.get(ranked[i]!.passageId)!;
     return { ...p, doc: docs.get(p.docId)!, score: ranked[i]!.score };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Passage } from '@/lib/corpus/chunk';
+import type { Analysis } from '@/lib/text/analysis';
 
 /**
  * The store boundary. Everything above it (retrieval, answering, briefing, the library panel,
@@ -8,6 +9,7 @@ import type { Passage } from '@/lib/corpus/chunk';
  */
 
 export type { Passage, Sentence } from '@/lib/corpus/chunk';
+export type { Analysis } from '@/lib/text/analysis';
 
 export const documentMetaSchema = z.object({
   id: z.string(),
@@ -100,6 +102,18 @@ export interface StoreReader {
    * stored without them) is left out, and callers embed the sentences themselves.
    */
   sentenceVectors?(ids: string[]): Promise<Map<string, Float32Array[]>>;
+  /**
+   * Stored analyses (tokens, typed spans) of each passage's sentences, in `passage.sentences`
+   * order, so answering never runs the tagger over the collection. Optional like the vectors: a
+   * passage stored without them is left out, and callers analyse its sentences themselves.
+   */
+  sentenceAnalyses?(ids: string[]): Promise<Map<string, Analysis[]>>;
+  /**
+   * Each passage's distinct index terms as ascending numbers in the store's own numbering, to
+   * compare passages of this store with one another (near-duplicates) without re-tokenising
+   * them. Optional: callers without it hash the terms of the text.
+   */
+  passageTerms?(ids: string[]): Promise<Map<string, Uint32Array>>;
   /** Passage count and document frequency of folded terms (lib/text/normalize `terms`), for BM25 idf. */
   termStats(terms: string[]): Promise<TermStats>;
   /**
@@ -116,22 +130,26 @@ export interface StoreReader {
 export type CommitInfo = { embedder: EmbedderInfo | null; chunking: ChunkingInfo; warnings: string[] };
 
 /**
+ * What ingest computed per sentence, for `passages[i].sentences[j]` at `[i][j]`: unit vectors (null
+ * when the collection is lexical-only) and analyses. Either may be left out, and a store may
+ * ignore them: readers then compute what they need.
+ */
+export type PerSentence = { vectors?: Float32Array[][] | null; analyses?: Analysis[][] | null };
+
+/**
  * One ingest's writes. A session starts from the current collection (or an empty one with
  * `reset`); documents not upserted or removed stay as they are. Each upsert replaces a document
  * and all its passages atomically. A store may publish each document as it is written (a database,
  * one transaction each) or everything at commit (the local snapshot store).
  */
 export interface WriteSession {
-  /**
-   * `vectors[i]` is the unit vector of `passages[i]`; null when the collection is lexical-only.
-   * `sentenceVectors[i][j]` is that of `passages[i].sentences[j]`: optional, a store may ignore it.
-   */
+  /** `vectors[i]` is the unit vector of `passages[i]`; null when the collection is lexical-only. */
   upsertDocument(
     doc: DocumentMeta,
     body: string,
     passages: Passage[],
     vectors: Float32Array[] | null,
-    sentenceVectors?: Float32Array[][] | null,
+    perSentence?: PerSentence,
   ): Promise<void>;
   removeDocument(id: string): Promise<void>;
   /** Makes the session's writes the live collection; returns the new revision. */

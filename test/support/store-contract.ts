@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { normalizeVector } from '@/lib/embed/types';
+import { annotate } from '@/lib/nlp/annotate';
 import type { CommitInfo, DocumentMeta, Passage, StoreReader, StoreWriter } from '@/lib/store/types';
 import { terms, words } from '@/lib/text/normalize';
 
@@ -207,5 +208,38 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
     );
     assert.equal((await store.info()).embedder, null);
     assert.deepEqual(await store.vectors(['beta#0']), new Map(), 'a lexical-only collection has no vectors');
+  });
+
+  test(`${name}: sentence analyses written at ingest come back with each sentence's spans, carried over unchanged documents`, async () => {
+    const { reader, writer } = await open();
+    const analysesOf = (d: typeof A) => d.passages.map((p) => p.sentences.map((x) => annotate(x.text)));
+    let session = await writer.session();
+    await session.upsertDocument(A.meta, A.body, A.passages, [axis(0), axis(1)], { analyses: analysesOf(A) });
+    await session.upsertDocument(B.meta, B.body, B.passages, [axis(2), axis(3)]);
+    await session.commit(INFO);
+    // A later session that leaves alpha alone must keep what was stored for it.
+    session = await writer.session();
+    await session.upsertDocument(C.meta, C.body, C.passages, [axis(4)], { analyses: analysesOf(C) });
+    await session.commit(INFO);
+    const store = await reader();
+    assert.ok(store.sentenceAnalyses, 'the store keeps sentence analyses');
+    const stored = await store.sentenceAnalyses(['alpha#0', 'beta#0', 'gamma#0', 'nope#0']);
+    assert.deepEqual([...stored.keys()].sort(), ['alpha#0', 'gamma#0'], 'only passages stored with analyses, unknown ids left out');
+    assert.deepEqual(stored.get('alpha#0'), analysesOf(A)[0]);
+    const names = stored.get('alpha#0')![0]!.spans.filter((x) => x.kind === 'name');
+    assert.ok(
+      names.some((x) => x.text === 'Japan' && x.type === 'place'),
+      'names keep the type worked out at ingest',
+    );
+
+    if (store.passageTerms) {
+      const t = await store.passageTerms(['alpha#0', 'alpha#1']);
+      const a0 = t.get('alpha#0')!;
+      assert.equal(a0.length, new Set(terms(A.passages[0]!.text)).size, 'one number per distinct term');
+      assert.ok(
+        a0.every((x, i) => i === 0 || a0[i - 1]! < x),
+        'ascending',
+      );
+    }
   });
 }

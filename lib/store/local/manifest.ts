@@ -4,8 +4,11 @@ import { SECTION_NAMES } from './table';
 
 /** On-disk formats of a local index snapshot, validated whenever they are read. */
 
-/** 4: passages, postings and texts in one binary file; passage vectors as a vectra index, sentence vectors as raw float32. */
-export const INDEX_FORMAT = 4;
+/**
+ * 5: passages, postings and texts in one binary file; passage vectors as a vectra index, sentence
+ * vectors as raw float32; sentence analyses (lib/text/analysis) in their own file.
+ */
+export const INDEX_FORMAT = 5;
 
 const count = z.number().int().nonnegative();
 const section = z.object({ offset: count, length: count });

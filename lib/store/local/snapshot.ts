@@ -14,7 +14,8 @@ import { decodeSections, Table, TableError, type TableBuilder } from './table';
  *
  * A snapshot holds manifest.json (zod-validated: documents, counts, the layout of index.bin),
  * index.bin (passages, texts and postings, see table.ts), bodies.bin (original bodies, read only
- * when one is asked for), and, with a model, the passage vectors in a vectra index (vectra/, its
+ * when one is asked for), analysis.bin (the sentences' tokens and typed spans, read per passage
+ * when answering asks for them), and, with a model, the passage vectors in a vectra index (vectra/, its
  * binary codec: any vectra LocalIndex opens it) and sentences.f32 (raw unit vectors, one row per
  * sentence, read straight into memory: three times as many rows, and only looked up by row).
  */
@@ -35,7 +36,14 @@ export type SnapshotManifest = Omit<Manifest, 'layout' | 'counts' | 'passageCoun
 export const rebuildHint = 'Run `npm run ingest -- --rebuild` to rebuild it.';
 
 const CURRENT = 'CURRENT';
-const FILES = { manifest: 'manifest.json', index: 'index.bin', bodies: 'bodies.bin', vectors: 'vectra', sentences: 'sentences.f32' };
+const FILES = {
+  manifest: 'manifest.json',
+  index: 'index.bin',
+  bodies: 'bodies.bin',
+  analysis: 'analysis.bin',
+  vectors: 'vectra',
+  sentences: 'sentences.f32',
+};
 
 /**
  * vectra's binary (protobuf) codec: its default JSON takes seconds to write at 20k passages and
@@ -125,15 +133,21 @@ export async function loadSnapshot(indexDir: string): Promise<Snapshot | null> {
   const { counts } = manifest;
   if (counts.passages !== manifest.passageCount || counts.documents !== manifest.documents.length)
     throw damaged('its manifest contradicts itself');
-  const [buffer, bodies] = await Promise.all([
+  const size = (file: string, what: string) =>
+    stat(path.join(dir, file)).then(
+      (st) => st.size,
+      () => {
+        throw damaged(`its ${what} file is missing`);
+      },
+    );
+  const [buffer, bodies, analysis] = await Promise.all([
     readBinary(path.join(dir, FILES.index), 'passages'),
-    stat(path.join(dir, FILES.bodies)).catch(() => {
-      throw damaged('its documents file is missing');
-    }),
+    size(FILES.bodies, 'documents'),
+    size(FILES.analysis, 'sentence analysis'),
   ]);
   let table: Table;
   try {
-    table = new Table(manifest.documents, decodeSections(buffer, manifest.layout, counts, bodies.size));
+    table = new Table(manifest.documents, decodeSections(buffer, manifest.layout, counts, { bodies, analysis }));
   } catch (error) {
     if (error instanceof TableError) throw damaged(`its passages file is truncated or corrupt (${error.message})`);
     throw error;
@@ -180,26 +194,47 @@ async function writeVectors(dir: string, ids: string[], vectors: Float32Array, d
   await writeFile(path.join(dir, `index${codec.extension}`), codec.serializeIndex({ version: 1, metadata_config: {}, items }));
 }
 
-/** A document's original body, read from bodies.bin when asked for. */
-export async function readBody(snapshot: Snapshot, doc: number): Promise<string> {
-  const { bodyFirst } = snapshot.table.s;
-  const from = bodyFirst[doc]!,
-    length = bodyFirst[doc + 1]! - from;
-  const handle = await open(path.join(snapshot.dir, FILES.bodies), 'r').catch(() => {
-    throw damaged('its documents file is missing');
+/** Byte ranges of one of the snapshot's lazily read files, in one open of it. */
+async function readRanges(snapshot: Snapshot, file: 'bodies' | 'analysis', what: string, ranges: [number, number][]): Promise<Buffer[]> {
+  const handle = await open(path.join(snapshot.dir, FILES[file]), 'r').catch(() => {
+    throw damaged(`its ${what} file is missing`);
   });
   try {
-    const bytes = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(bytes, 0, length, from);
-    if (bytesRead !== length) throw damaged('its documents file is truncated');
-    return bytes.toString('utf8');
+    return await Promise.all(
+      ranges.map(async ([from, to]) => {
+        const bytes = Buffer.alloc(to - from);
+        const { bytesRead } = await handle.read(bytes, 0, bytes.length, from);
+        if (bytesRead !== bytes.length) throw damaged(`its ${what} file is truncated`);
+        return bytes;
+      }),
+    );
   } finally {
     await handle.close();
   }
 }
 
+/** A document's original body, read from bodies.bin when asked for. */
+export async function readBody(snapshot: Snapshot, doc: number): Promise<string> {
+  const { bodyFirst } = snapshot.table.s;
+  const [bytes] = await readRanges(snapshot, 'bodies', 'documents', [[bodyFirst[doc]!, bodyFirst[doc + 1]!]]);
+  return bytes!.toString('utf8');
+}
+
+/** The stored analysis bytes of these passage rows (empty where none were stored), from analysis.bin. */
+export const readAnalysisBytes = (snapshot: Snapshot, rows: number[]): Promise<Buffer[]> =>
+  readRanges(
+    snapshot,
+    'analysis',
+    'sentence analysis',
+    rows.map((row) => snapshot.table.analysisRange(row)),
+  );
+
 /** Every body at once, for an ingest that carries documents over. */
 export const readBodies = (snapshot: Snapshot): Promise<Buffer> => readBinary(path.join(snapshot.dir, FILES.bodies), 'documents');
+
+/** All of analysis.bin, for an ingest that carries documents over. */
+export const readAllAnalysis = (snapshot: Snapshot): Promise<Buffer> =>
+  readBinary(path.join(snapshot.dir, FILES.analysis), 'sentence analysis');
 
 async function writeChunks(file: string, chunks: Uint8Array[]) {
   const handle = await open(file, 'w');
@@ -238,6 +273,7 @@ export async function writeSnapshot(
     await mkdir(tmp, { recursive: true });
     await writeChunks(path.join(tmp, FILES.index), built.chunks);
     await writeChunks(path.join(tmp, FILES.bodies), built.bodies);
+    await writeChunks(path.join(tmp, FILES.analysis), built.analysis);
     if (built.vectors && meta.embedder) await writeVectors(path.join(tmp, FILES.vectors), built.ids, built.vectors, meta.embedder.dims);
     if (built.sentenceVectors) await writeFile(path.join(tmp, FILES.sentences), bytesOf(built.sentenceVectors));
     // The manifest goes last: a snapshot folder without one was never finished.

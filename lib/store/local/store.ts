@@ -1,15 +1,18 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { AnalysisFormatError, decodeAnalyses, type Analysis } from '@/lib/text/analysis';
 import { fold, terms, words } from '@/lib/text/normalize';
 import { fuseScores } from '@/lib/store/fuse';
 import { topIndices } from '@/lib/store/rank';
 import {
+  IndexError,
   NoIndexError,
   type Candidate,
   type CommitInfo,
   type DocumentFilter,
   type DocumentMeta,
   type Passage,
+  type PerSentence,
   type SearchQuery,
   type StoreInfo,
   type StoreReader,
@@ -20,7 +23,18 @@ import {
 import { Bm25 } from './bm25';
 import { cosineScan } from './dense';
 import { INDEX_FORMAT, type Manifest } from './manifest';
-import { currentSnapshotName, loadSnapshot, readBodies, readBody, removeStaleTemporaries, writeSnapshot, type Snapshot } from './snapshot';
+import {
+  currentSnapshotName,
+  loadSnapshot,
+  readAllAnalysis,
+  readAnalysisBytes,
+  readBodies,
+  readBody,
+  rebuildHint,
+  removeStaleTemporaries,
+  writeSnapshot,
+  type Snapshot,
+} from './snapshot';
 import { TableBuilder, type Table } from './table';
 
 /** Passages decoded between two turns of the event loop in a whole-collection scan (a few milliseconds). */
@@ -120,6 +134,39 @@ export class LocalSnapshotReader implements StoreReader {
       const list = [];
       for (let i = sentenceFirst[row]!; i < sentenceFirst[row + 1]!; i++) list.push(sentenceVectors.subarray(i * dims, (i + 1) * dims));
       out.set(id, list);
+    }
+    return out;
+  }
+
+  async sentenceAnalyses(ids: string[]): Promise<Map<string, Analysis[]>> {
+    const found = ids.flatMap((id) => {
+      const row = this.table.rowOf(id);
+      return row === undefined ? [] : [{ id, row }];
+    });
+    const bytes = await readAnalysisBytes(
+      this.snapshot,
+      found.map((f) => f.row),
+    );
+    const out = new Map<string, Analysis[]>();
+    found.forEach(({ id, row }, i) => {
+      if (bytes[i]!.length === 0) return;
+      try {
+        out.set(id, decodeAnalyses(bytes[i]!, this.table.sentenceTexts(row)));
+      } catch (error) {
+        if (!(error instanceof AnalysisFormatError)) throw error;
+        throw new IndexError(`The index is damaged: its sentence analyses cannot be read (${error.message}). ${rebuildHint}`);
+      }
+    });
+    return out;
+  }
+
+  async passageTerms(ids: string[]): Promise<Map<string, Uint32Array>> {
+    const { forwardFirst, forwardTerm } = this.table.s;
+    const out = new Map<string, Uint32Array>();
+    for (const id of ids) {
+      const row = this.table.rowOf(id);
+      // A copy: sorting must not reorder the table's own forward index.
+      if (row !== undefined) out.set(id, forwardTerm.slice(forwardFirst[row]!, forwardFirst[row + 1]!).sort());
     }
     return out;
   }
@@ -251,7 +298,7 @@ async function lock(indexDir: string): Promise<() => Promise<void>> {
 
 /** A document of the session: written in it, or carried over from the snapshot it started from. */
 type Entry =
-  | { meta: DocumentMeta; body: string; passages: Passage[]; vectors: Float32Array[] | null; sentenceVectors: Float32Array[][] | null }
+  | { meta: DocumentMeta; body: string; passages: Passage[]; vectors: Float32Array[] | null; perSentence: PerSentence }
   | { meta: DocumentMeta; carried: number };
 
 /**
@@ -274,15 +321,9 @@ class LocalWriteSession implements WriteSession {
     body: string,
     passages: Passage[],
     vectors: Float32Array[] | null,
-    sentenceVectors?: Float32Array[][] | null,
+    perSentence: PerSentence = {},
   ): Promise<void> {
-    this.docs.set(doc.id, {
-      meta: { ...doc, passageCount: passages.length },
-      body,
-      passages,
-      vectors,
-      sentenceVectors: sentenceVectors ?? null,
-    });
+    this.docs.set(doc.id, { meta: { ...doc, passageCount: passages.length }, body, passages, vectors, perSentence });
   }
 
   async removeDocument(id: string): Promise<void> {
@@ -295,7 +336,8 @@ class LocalWriteSession implements WriteSession {
       const builder = new TableBuilder(info.embedder?.dims ?? null);
       const entries = [...this.docs.values()];
       const base = this.base;
-      const bodies = base && entries.some((e) => 'carried' in e) ? await readBodies(base) : null;
+      const carries = !!base && entries.some((e) => 'carried' in e);
+      const [bodies, analysis] = carries ? await Promise.all([readBodies(base!), readAllAnalysis(base!)]) : [null, null];
       for (const e of entries) {
         if ('carried' in e) {
           const { bodyFirst } = base!.table.s;
@@ -306,9 +348,10 @@ class LocalWriteSession implements WriteSession {
             bodies!.subarray(bodyFirst[e.carried]!, bodyFirst[e.carried + 1]!),
             base!.vectors,
             base!.sentenceVectors,
+            analysis!,
           );
         } else {
-          builder.addDocument(e.meta, e.body, e.passages, e.vectors, e.sentenceVectors);
+          builder.addDocument(e.meta, e.body, e.passages, e.vectors, e.perSentence);
         }
       }
       const { name, manifest } = await writeSnapshot(

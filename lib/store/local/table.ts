@@ -1,5 +1,6 @@
+import { encodeAnalyses } from '@/lib/text/analysis';
 import { terms } from '@/lib/text/normalize';
-import type { DocumentMeta, Passage } from '@/lib/store/types';
+import type { DocumentMeta, Passage, PerSentence } from '@/lib/store/types';
 
 /**
  * The passages of a snapshot and their lexical index as typed arrays in one file (`index.bin`),
@@ -37,6 +38,8 @@ const SECTIONS = {
   /** D+1 first rows of each document; D+1 byte offsets into bodies.bin. */
   docFirst: Uint32Array,
   bodyFirst: Float64Array,
+  /** P+1 byte offsets into analysis.bin (its sentences' analyses, read when asked for); an empty range: none stored. */
+  passageAnalysis: Float64Array,
   /** UTF-8: the T terms joined by newlines (a term never holds one), sentence texts, other passage texts. */
   vocabulary: Uint8Array,
   text: Uint8Array,
@@ -47,6 +50,8 @@ type SectionName = keyof typeof SECTIONS;
 export type Sections = { [K in SectionName]: InstanceType<(typeof SECTIONS)[K]> };
 export type Layout = Record<SectionName, { offset: number; length: number }>;
 export type Counts = { passages: number; sentences: number; terms: number; postings: number; documents: number };
+/** Byte sizes of the files read lazily, which offsets in the table point into. */
+export type LazySizes = { bodies: number; analysis: number };
 
 export const SECTION_NAMES = Object.keys(SECTIONS) as SectionName[];
 
@@ -64,6 +69,7 @@ function expectedLength(name: SectionName, c: Counts, bytes: Record<'vocabulary'
     case 'sentenceFirst':
     case 'passageText':
     case 'forwardFirst':
+    case 'passageAnalysis':
       return c.passages + 1;
     case 'sentenceStart':
     case 'sentenceEnd':
@@ -96,7 +102,7 @@ function checkBelow(a: Uint32Array, bound: number, what: string) {
 }
 
 /** Typed views over `buffer` as `layout` describes them, checked so that a damaged file cannot index out of bounds. */
-export function decodeSections(buffer: Buffer, layout: Layout, c: Counts, bodiesBytes: number): Sections {
+export function decodeSections(buffer: Buffer, layout: Layout, c: Counts, lazy: LazySizes): Sections {
   // Typed views need aligned offsets; a pooled Buffer may not start on one.
   const bytes = buffer.byteOffset % 8 === 0 ? buffer : Buffer.from(new Uint8Array(buffer).buffer);
   const blobBytes = { vocabulary: layout.vocabulary.length, text: layout.text.length, extra: layout.extra.length };
@@ -116,7 +122,8 @@ export function decodeSections(buffer: Buffer, layout: Layout, c: Counts, bodies
   checkOffsets(s.forwardFirst, c.postings, 'term lists');
   checkOffsets(s.termFirst, c.postings, 'postings');
   checkOffsets(s.docFirst, c.passages, 'document ranges');
-  checkOffsets(s.bodyFirst, bodiesBytes, 'document bodies');
+  checkOffsets(s.bodyFirst, lazy.bodies, 'document bodies');
+  checkOffsets(s.passageAnalysis, lazy.analysis, 'sentence analyses');
   checkBelow(s.doc, c.documents, 'passages');
   checkBelow(s.forwardTerm, c.terms, 'term lists');
   checkBelow(s.postingRow, c.passages, 'postings');
@@ -217,6 +224,17 @@ export class Table {
     return this.s.termFirst[term + 1]! - this.s.termFirst[term]!;
   }
 
+  /** Byte range of a passage's analyses in analysis.bin; empty when none were stored. */
+  analysisRange(row: number): [number, number] {
+    return [this.s.passageAnalysis[row]!, this.s.passageAnalysis[row + 1]!];
+  }
+
+  sentenceTexts(row: number): string[] {
+    const out = [];
+    for (let i = this.s.sentenceFirst[row]!; i < this.s.sentenceFirst[row + 1]!; i++) out.push(this.sentenceText(i));
+    return out;
+  }
+
   /** Rows holding the term, ascending. */
   postingRows(term: number): Uint32Array {
     return this.s.postingRow.subarray(this.s.termFirst[term]!, this.s.termFirst[term + 1]!);
@@ -303,7 +321,9 @@ export class TableBuilder {
     forwardTf: new Grow(new Uint16Array(0)),
     docFirst: new Grow(new Uint32Array(0)),
     bodyFirst: new Grow(new Float64Array(0)),
+    passageAnalysis: new Grow(new Float64Array(0)),
   };
+  readonly analysis = new Blob();
   private readonly text = new Blob();
   private readonly extra = new Blob();
   /** Passage vectors, then sentence vectors, row by row; sentence vectors are kept only while every document has them. */
@@ -312,7 +332,8 @@ export class TableBuilder {
   private everySentenceVector = true;
 
   constructor(private readonly dims: number | null) {
-    for (const k of ['sentenceFirst', 'sentenceText', 'passageText', 'forwardFirst', 'docFirst', 'bodyFirst'] as const) this.a[k].push(0);
+    for (const k of ['sentenceFirst', 'sentenceText', 'passageText', 'forwardFirst', 'docFirst', 'bodyFirst', 'passageAnalysis'] as const)
+      this.a[k].push(0);
   }
 
   private termId(term: string): number {
@@ -329,15 +350,11 @@ export class TableBuilder {
     this.a.bodyFirst.push(this.bodies.length);
   }
 
-  /** `vectors[i]` is passage i's unit vector, `sentenceVectors[i][j]` its sentence j's (both null without a model). */
-  addDocument(
-    meta: DocumentMeta,
-    body: string,
-    passages: Passage[],
-    vectors: Float32Array[] | null,
-    sentenceVectors: Float32Array[][] | null,
-  ) {
+  /** `vectors[i]` is passage i's unit vector (null without a model); `perSentence` what ingest computed for each sentence. */
+  addDocument(meta: DocumentMeta, body: string, passages: Passage[], vectors: Float32Array[] | null, perSentence: PerSentence = {}) {
     const d = this.documents.length;
+    const sentenceVectors = perSentence.vectors ?? null;
+    const analyses = perSentence.analyses;
     const { a } = this;
     if (this.dims !== null) {
       if (!vectors || vectors.length !== passages.length || vectors.some((v) => v.length !== this.dims))
@@ -379,10 +396,15 @@ export class TableBuilder {
       }
       a.forwardFirst.push(a.forwardTerm.length);
     }
+    passages.forEach((p, i) => {
+      const list = analyses?.[i];
+      if (list?.length === p.sentences.length) this.analysis.add(encodeAnalyses(list));
+      a.passageAnalysis.push(this.analysis.length);
+    });
     this.endDocument(meta, body);
   }
 
-  /** Copies document `doc` of a previous table without decoding or tokenising its passages. */
+  /** Copies document `doc` of a previous table without decoding or tokenising its passages; `analysis` is its whole analysis.bin. */
   carryDocument(
     from: Table,
     doc: number,
@@ -390,6 +412,7 @@ export class TableBuilder {
     body: Uint8Array,
     vectors: Float32Array | null,
     sentenceVectors: Float32Array | null,
+    analysis: Uint8Array,
   ) {
     const { a } = this;
     const s = from.s;
@@ -428,6 +451,9 @@ export class TableBuilder {
       a.forwardTerm.push(remap[old]!);
     }
     a.forwardTf.append(s.forwardTf.subarray(f0, f1));
+    const [n0, n1] = [s.passageAnalysis[first]!, s.passageAnalysis[end]!];
+    a.passageAnalysis.append(s.passageAnalysis.subarray(first + 1, end + 1), this.analysis.length - n0);
+    this.analysis.add(analysis.subarray(n0, n1));
     this.endDocument(meta, body);
   }
 
@@ -441,6 +467,7 @@ export class TableBuilder {
     layout: Layout;
     counts: Counts;
     bodies: Uint8Array[];
+    analysis: Uint8Array[];
     ids: string[];
     vectors: Float32Array | null;
     sentenceVectors: Float32Array | null;
@@ -485,6 +512,7 @@ export class TableBuilder {
       postingTf,
       docFirst: a.docFirst.done(),
       bodyFirst: a.bodyFirst.done(),
+      passageAnalysis: a.passageAnalysis.done(),
       vocabulary: Buffer.from([...this.vocabulary.keys()].join('\n')),
       text: this.text.bytes(),
       extra: this.extra.bytes(),
@@ -509,12 +537,14 @@ export class TableBuilder {
       documents: this.documents.length,
     };
     this.bodies.flush();
+    this.analysis.flush();
     const ids = Array.from(sections.doc, (d, row) => `${this.documents[d]!.id}#${sections.position[row]}`);
     return {
       chunks,
       layout,
       counts,
       bodies: this.bodies.chunks,
+      analysis: this.analysis.chunks,
       ids,
       vectors: this.dims === null ? null : this.vectors.done(),
       sentenceVectors: this.dims !== null && this.everySentenceVector ? this.sentenceVectors.done() : null,

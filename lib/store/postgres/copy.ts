@@ -3,7 +3,8 @@ import type { StoreReader, StoreWriter } from '@/lib/store/types';
 export type CopyReport = { documents: number; passages: number; skipped: number; removed: number };
 
 /**
- * Copies a collection into another store with its stored vectors (nothing is re-embedded):
+ * Copies a collection into another store with its stored vectors and sentence analyses (nothing
+ * is re-embedded or re-analysed):
  * documents the target already holds with the same content hash are skipped, documents the source
  * lacks are removed, and the target records the source's embedder and chunking.
  */
@@ -36,7 +37,13 @@ export async function copyCollection(
               );
             return v;
           });
-        await session.upsertDocument(doc, (await from.documentText(doc.id)) ?? '', passages, vectors);
+        // What was computed per sentence at ingest travels too, so the target never re-analyses.
+        const ids = passages.map((p) => p.id);
+        const [sentenceVectors, analyses] = await Promise.all([from.sentenceVectors?.(ids), from.sentenceAnalyses?.(ids)]);
+        await session.upsertDocument(doc, (await from.documentText(doc.id)) ?? '', passages, vectors, {
+          vectors: sentenceVectors && passages.every((p) => sentenceVectors.has(p.id)) ? ids.map((id) => sentenceVectors.get(id)!) : null,
+          analyses: analyses && passages.every((p) => analyses.has(p.id)) ? ids.map((id) => analyses.get(id)!) : null,
+        });
         report.documents++;
         report.passages += passages.length;
       }

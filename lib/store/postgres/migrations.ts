@@ -73,6 +73,15 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'sentence analyses',
+    sql: `
+      -- Each passage's sentences' tokens and typed spans (lib/text/analysis, its binary form), so
+      -- answering never runs the tagger over the collection. Null for passages written before.
+      ALTER TABLE passages ADD COLUMN analyses bytea;
+    `,
+  },
 ];
 
 /** Any fixed 64-bit key: every app server and ingest that migrates takes the same one. */

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Passage } from '@/lib/corpus/chunk';
 import { fuseScores } from '@/lib/store/fuse';
+import { AnalysisFormatError, decodeAnalyses, encodeAnalyses, type Analysis } from '@/lib/text/analysis';
 import { fold, terms, trimEndOf, words } from '@/lib/text/normalize';
 import {
   IndexError,
@@ -186,6 +187,30 @@ export class PostgresReader implements StoreReader {
       );
       for (const r of rows) yield toPassage(r);
     }
+  }
+
+  async sentenceAnalyses(ids: string[]): Promise<Map<string, Analysis[]>> {
+    const out = new Map<string, Analysis[]>();
+    if (ids.length === 0) return out;
+    const { rows } = await this.pool.query<{ id: string; sentences: Passage['sentences']; analyses: Buffer }>(
+      'SELECT id, sentences, analyses FROM passages WHERE id = ANY($1::text[]) AND analyses IS NOT NULL',
+      [ids],
+    );
+    for (const r of rows) {
+      try {
+        out.set(
+          r.id,
+          decodeAnalyses(
+            r.analyses,
+            r.sentences.map((s) => s.text),
+          ),
+        );
+      } catch (error) {
+        if (!(error instanceof AnalysisFormatError)) throw error;
+        throw new IndexError(`Passage ${r.id} in the database has damaged sentence analyses (${error.message}); re-ingest its article.`);
+      }
+    }
+    return out;
   }
 
   async vectors(ids: string[]): Promise<Map<string, Float32Array>> {
@@ -380,18 +405,18 @@ export class PostgresWriter implements StoreWriter {
    * the new one is whole.
    */
   async session(options: { reset?: boolean } = {}): Promise<WriteSession> {
-    type Change = { remove: string } | { doc: DocumentMeta; body: string; passages: Passage[]; vectors: Float32Array[] | null };
+    type Change = { remove: string } | DocumentWrite;
     const changes: Change[] = [];
     let open = true;
     const live = () => {
       if (!open) throw new Error('This write session is already committed or aborted.');
     };
     return {
-      upsertDocument: async (doc, body, passages, vectors) => {
+      upsertDocument: async (doc, body, passages, vectors, perSentence) => {
         live();
         if (vectors && vectors.length !== passages.length)
           throw new Error(`Document ${doc.id} has ${passages.length} passages but ${vectors.length} vectors.`);
-        changes.push({ doc, body, passages, vectors });
+        changes.push({ doc, body, passages, vectors, analyses: perSentence?.analyses ?? null });
       },
       removeDocument: async (id) => {
         live();
@@ -464,10 +489,15 @@ async function removeDocument(c: pg.PoolClient, id: string): Promise<void> {
   );
 }
 
-async function upsertDocument(
-  c: pg.PoolClient,
-  { doc, body, passages, vectors }: { doc: DocumentMeta; body: string; passages: Passage[]; vectors: Float32Array[] | null },
-): Promise<void> {
+type DocumentWrite = {
+  doc: DocumentMeta;
+  body: string;
+  passages: Passage[];
+  vectors: Float32Array[] | null;
+  analyses: Analysis[][] | null;
+};
+
+async function upsertDocument(c: pg.PoolClient, { doc, body, passages, vectors, analyses }: DocumentWrite): Promise<void> {
   const { rows } = await c.query<{ hash: string }>('SELECT hash FROM documents WHERE id = $1', [doc.id]);
   // Another ingest may have written the same content since this one read the hashes.
   if (rows[0]?.hash === doc.hash) return;
@@ -488,10 +518,10 @@ async function upsertDocument(
   });
   const termCounts = counted.map((tf) => [...tf.values()].reduce((a, n) => a + n, 0));
   await c.query(
-    `INSERT INTO passages (id, doc_id, position, start_offset, end_offset, text, sentences, words, term_count, bucket)
-     SELECT id, $1, position, s, e, text, sentences::jsonb, words, term_count, bucket
-     FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[])
-       AS t(id, position, s, e, text, sentences, words, term_count, bucket)`,
+    `INSERT INTO passages (id, doc_id, position, start_offset, end_offset, text, sentences, words, term_count, bucket, analyses)
+     SELECT id, $1, position, s, e, text, sentences::jsonb, words, term_count, bucket, analyses
+     FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[], $11::bytea[])
+       AS t(id, position, s, e, text, sentences, words, term_count, bucket, analyses)`,
     [
       doc.id,
       passages.map((p) => p.id),
@@ -499,10 +529,14 @@ async function upsertDocument(
       passages.map((p) => p.start),
       passages.map((p) => p.end),
       passages.map((p) => p.text),
-      passages.map((p) => JSON.stringify(p.sentences)),
+      passages.map((p) => JSON.stringify(p.sentences.map(({ start, end, text }) => ({ start, end, text })))),
       passages.map((p) => words(p.text).join(' ')),
       termCounts,
       passages.map((p) => bucketOf(p.id)),
+      passages.map((p, i) => {
+        const list = analyses?.[i];
+        return list?.length === p.sentences.length ? Buffer.from(encodeAnalyses(list)) : null;
+      }),
     ],
   );
   const postings = passages.flatMap((p, i) => [...counted[i]!].map(([term, tf]) => ({ term, id: p.id, tf })));

@@ -221,16 +221,23 @@ export async function sentenceCandidates(
       : coverage(idf, q.focus, t);
   const out: Candidate[] = [];
   const maxPassage = Math.max(...passages.map((p) => p.score), 1e-9);
+  // A sentence is tokenised once, though it is also the context of the next one and overlapping passages repeat it.
+  const termsOf = new Map<string, string[]>();
+  const termsOnce = (text: string) => {
+    let t = termsOf.get(text);
+    if (!t) termsOf.set(text, (t = terms(text)));
+    return t;
+  };
   passages.forEach((p, rank) => {
     for (const member of [p, ...p.corroborating]) {
-      const title = new Set(terms(member.doc.title));
+      const title = new Set(termsOnce(member.doc.title));
       const exclude = new Set([member.doc.outlet, member.doc.author].filter((x): x is string => !!x).map(fold));
       member.sentences.forEach((s, i) => {
         const key = `${member.docId}:${s.start}`;
         if (seen.has(key)) return;
         seen.add(key);
-        const t = new Set(terms(s.text));
-        const around = new Set([...t, ...title, ...(i > 0 ? terms(member.sentences[i - 1]!.text) : [])]);
+        const t = new Set(termsOnce(s.text));
+        const around = new Set([...t, ...title, ...(i > 0 ? termsOnce(member.sentences[i - 1]!.text) : [])]);
         const cov = (1 - WEIGHTS.contextCoverage) * relevanceOf(t) + WEIGHTS.contextCoverage * relevanceOf(around);
         const prior = (member.score / maxPassage) * (1 - rank * 0.04);
         let answer = answerSpans(s, q, exclude)[0] ?? null;

@@ -68,27 +68,31 @@ export type Diversified = { index: number; duplicates: number[] };
 export function diversify(items: Item[], relevance: number[], k: number, lambda = 0.75): Diversified[] {
   const picked: Diversified[] = [];
   const pool = items.map((_, i) => i);
+  // Each item's greatest similarity to a pick so far, brought up to date as each pick is made:
+  // every pair is compared once, not once per round.
+  const maxSim = new Float64Array(items.length);
+  const duplicateOf = (index: number) => picked.find((p) => isNearDuplicate(items[index]!, items[p.index]!));
   while (picked.length < k && pool.length) {
     let best = -1;
     let bestScore = -Infinity;
     for (let i = 0; i < pool.length; i++) {
-      const index = pool[i]!;
-      let maxSim = 0;
-      for (const p of picked) maxSim = Math.max(maxSim, passageSimilarity(items[index]!, items[p.index]!));
-      const mmr = lambda * relevance[index]! - (1 - lambda) * maxSim;
+      const mmr = lambda * relevance[pool[i]!]! - (1 - lambda) * maxSim[pool[i]!]!;
       if (mmr > bestScore) {
         bestScore = mmr;
         best = i;
       }
     }
     const [index] = pool.splice(best, 1) as [number];
-    const dupOf = picked.find((p) => isNearDuplicate(items[index]!, items[p.index]!));
+    const dupOf = duplicateOf(index);
     if (dupOf) dupOf.duplicates.push(index);
-    else picked.push({ index, duplicates: [] });
+    else {
+      picked.push({ index, duplicates: [] });
+      for (const other of pool) maxSim[other] = Math.max(maxSim[other]!, passageSimilarity(items[other]!, items[index]!));
+    }
   }
   // Remaining near-duplicates of the picks are still evidence for them.
   for (const index of pool) {
-    const dupOf = picked.find((p) => isNearDuplicate(items[index]!, items[p.index]!));
+    const dupOf = duplicateOf(index);
     if (dupOf && relevance[index]! > 0) dupOf.duplicates.push(index);
   }
   return picked;

@@ -17,7 +17,10 @@ function sourcesHash(): string {
       .filter((e) => e.isFile())
       .map((e) => path.join(e.parentPath, e.name)),
   );
-  for (const f of [...files, ...['next.config.js', 'proxy.ts', 'instrumentation.ts', 'package-lock.json'].map((f) => path.join(ROOT, f))].sort()) {
+  for (const f of [
+    ...files,
+    ...['next.config.js', 'proxy.ts', 'instrumentation.ts', 'package-lock.json'].map((f) => path.join(ROOT, f)),
+  ].sort()) {
     hash.update(f).update(readFileSync(f));
   }
   return hash.digest('hex');

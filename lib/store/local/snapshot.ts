@@ -29,7 +29,15 @@ export type Snapshot = {
   vectors: Float32Array | null;
   /** Row j is the unit vector of sentence j (passage rows' sentences in order); null when not stored. */
   sentenceVectors: Float32Array | null;
+  /** analysis.bin when it is small enough to keep (every question reads from it); else null, and it is read per passage. */
+  analysis: Buffer | null;
 };
+
+/**
+ * Up to this size analysis.bin is kept in memory: a question then reads its passages' analyses
+ * without opening a file. About 200k sentences' worth; larger collections read it per passage.
+ */
+const ANALYSIS_IN_MEMORY = 32 * 2 ** 20;
 
 export type SnapshotManifest = Omit<Manifest, 'layout' | 'counts' | 'passageCount' | 'sentenceVectors' | 'documents'>;
 
@@ -158,7 +166,9 @@ export async function loadSnapshot(indexDir: string): Promise<Snapshot | null> {
     dims && manifest.sentenceVectors
       ? await readMatrix(path.join(dir, FILES.sentences), counts.sentences, dims, (r, d) => new Float32Array(r * d), 'sentence vector')
       : null;
-  return { name, dir, manifest, table, vectors, sentenceVectors };
+  const kept = analysis <= ANALYSIS_IN_MEMORY ? await readBinary(path.join(dir, FILES.analysis), 'sentence analysis') : null;
+  if (kept && kept.length !== analysis) throw damaged('its sentence analysis file changed while it was read');
+  return { name, dir, manifest, table, vectors, sentenceVectors, analysis: kept };
 }
 
 /**
@@ -221,20 +231,18 @@ export async function readBody(snapshot: Snapshot, doc: number): Promise<string>
 }
 
 /** The stored analysis bytes of these passage rows (empty where none were stored), from analysis.bin. */
-export const readAnalysisBytes = (snapshot: Snapshot, rows: number[]): Promise<Buffer[]> =>
-  readRanges(
-    snapshot,
-    'analysis',
-    'sentence analysis',
-    rows.map((row) => snapshot.table.analysisRange(row)),
-  );
+export async function readAnalysisBytes(snapshot: Snapshot, rows: number[]): Promise<Buffer[]> {
+  const ranges = rows.map((row) => snapshot.table.analysisRange(row));
+  const kept = snapshot.analysis;
+  return kept ? ranges.map(([from, to]) => kept.subarray(from, to)) : readRanges(snapshot, 'analysis', 'sentence analysis', ranges);
+}
 
 /** Every body at once, for an ingest that carries documents over. */
 export const readBodies = (snapshot: Snapshot): Promise<Buffer> => readBinary(path.join(snapshot.dir, FILES.bodies), 'documents');
 
 /** All of analysis.bin, for an ingest that carries documents over. */
-export const readAllAnalysis = (snapshot: Snapshot): Promise<Buffer> =>
-  readBinary(path.join(snapshot.dir, FILES.analysis), 'sentence analysis');
+export const readAllAnalysis = async (snapshot: Snapshot): Promise<Buffer> =>
+  snapshot.analysis ?? readBinary(path.join(snapshot.dir, FILES.analysis), 'sentence analysis');
 
 async function writeChunks(file: string, chunks: Uint8Array[]) {
   const handle = await open(file, 'w');

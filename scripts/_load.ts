@@ -18,6 +18,7 @@ await (
     body: JSON.stringify({ question: 'What did officials announce this week?' }),
   })
 ).text();
+await fetch(`${s.url}/api/health`);
 const res = await httpLoad({
   url: `${s.url}/api/ask`,
   method: 'POST',
@@ -39,4 +40,6 @@ console.log(
   'errors',
   res.errors + res.non2xx,
 );
+const h = await (await fetch(`${s.url}/api/health`)).json();
+console.log('eventloop p99', h.eventLoop.p99Ms);
 await s.stop();

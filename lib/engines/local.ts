@@ -2,6 +2,13 @@ import { composeLocalAnswer } from '@/lib/answer/local';
 import { REFUSAL } from '@/lib/answer/types';
 import { localBrief } from '@/lib/brief/local';
 import type { Engine } from './engine';
+import { gate } from './gate';
+
+/**
+ * Local answers and briefings computed at once on the serving thread: enough to keep it busy
+ * between the model's replies, few enough that a turn of the event loop stays short under load.
+ */
+const admit = gate(4);
 
 /** Emits text the way a model would: a few words at a time, so every consumer handles a real stream. */
 async function* inPieces(text: string): AsyncGenerator<string> {
@@ -12,7 +19,7 @@ async function* inPieces(text: string): AsyncGenerator<string> {
 export const localEngine: Engine = {
   name: 'local',
   async answer(turn) {
-    const local = await composeLocalAnswer(turn.searcher, turn.query, turn.passages, turn.signal);
+    const local = await admit(() => composeLocalAnswer(turn.searcher, turn.query, turn.passages, turn.signal), turn.signal);
     return {
       chunks: inPieces(local.refused ? REFUSAL : local.text),
       refused: () => local.refused,
@@ -20,5 +27,5 @@ export const localEngine: Engine = {
       short: () => local.short,
     };
   },
-  brief: localBrief,
+  brief: (job) => admit(() => localBrief(job), job.signal),
 };

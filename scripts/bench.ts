@@ -295,20 +295,23 @@ async function askLoad(
   requests: (connections: number) => { durationMs: number; maxRequests?: number },
 ) {
   const body = (i: number) => JSON.stringify({ question: questions[i % questions.length] });
-  // The server's own event-loop delay over a run: /api/health reports it since its last call.
+  // The server's own event-loop delay and busy time over a run: /api/health reports them since its last call.
   const loop = async (url: string) =>
-    ((await (await fetch(`${url}/api/health`)).json()) as { eventLoop: { p99Ms: number } }).eventLoop.p99Ms;
+    ((await (await fetch(`${url}/api/health`)).json()) as { eventLoop: { p99Ms: number; busyMs: number } }).eventLoop;
   for (const connections of [1, 8, 32]) {
     const perRun: { p50: number; p95: number; p99: number }[] = [],
       rps: number[] = [],
-      loopP99: number[] = [];
+      loopP99: number[] = [],
+      busyPerRequest: number[] = [];
     let errors = 0;
     for (let r = 0; r < Math.min(runs, 3); r++) {
       const { server, done } = await serverFor(r);
       try {
         await loop(server.url);
         const res = await httpLoad({ url: `${server.url}/api/ask`, method: 'POST', body, connections, ...requests(connections) });
-        loopP99.push(await loop(server.url));
+        const window = await loop(server.url);
+        loopP99.push(window.p99Ms);
+        busyPerRequest.push(window.busyMs / res.latencies.length);
         errors += res.errors + res.non2xx;
         perRun.push(pct(res.latencies));
         rps.push(res.rps);
@@ -319,6 +322,8 @@ async function askLoad(
     latencyRows(section, `POST /api/ask, ${connections} connections`, perRun);
     add(section, `POST /api/ask, ${connections} connections: throughput`, spread(rps), 'req/s');
     add(section, `POST /api/ask, ${connections} connections: server event-loop delay p99`, spread(loopP99), 'ms');
+    // What a request costs the serving thread, which bounds throughput whatever the latency targets.
+    add(section, `POST /api/ask, ${connections} connections: server thread busy per request`, spread(busyPerRequest), 'ms');
     add(section, `POST /api/ask, ${connections} connections: errors`, { ...asSpread(errors), runs: perRun.length }, 'requests');
   }
 }

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { LocalIndex, ProtobufCodec } from 'vectra';
 import { normalizeVector } from '@/lib/embed/types';
+import { annotate } from '@/lib/nlp/annotate';
 import { loadSnapshot } from '@/lib/store/local/snapshot';
+import { LocalSnapshotReader } from '@/lib/store/local/store';
 import { openStore, openStoreWriter } from '@/lib/store/open';
 import { IndexError, type CommitInfo, type DocumentMeta, type Passage } from '@/lib/store/types';
 import { tempDir } from './helpers';
@@ -153,5 +155,27 @@ test('local store: a damaged passages or vector file is an IndexError sentence, 
     await writeFile(path.join(dir, 'manifest.json'), original.manifest);
     await writeFile(path.join(dir, 'sentences.f32'), original.vectors);
     assert.ok(await loadSnapshot(cfg.indexDir), `${what}: restored`);
+  }
+});
+
+test('local store: articles and sentence analyses read by range (a large collection) equal those kept in memory', async () => {
+  const cfg = { indexDir: path.join(await tempDir(), 'index') };
+  const writer = await openStoreWriter(cfg);
+  const a = doc('alpha', 3);
+  const session = await writer.session();
+  const analyses = a.passages.map((p) => p.sentences.map((x) => annotate(x.text)));
+  await session.upsertDocument(a.meta, a.body, a.passages, a.vectors, { analyses });
+  await session.commit(INFO);
+  const kept = new LocalSnapshotReader((await loadSnapshot(cfg.indexDir))!);
+  const ranged = new LocalSnapshotReader((await loadSnapshot(cfg.indexDir, 0))!);
+  for (const store of [kept, ranged]) {
+    assert.equal(await store.documentText('alpha'), a.body);
+    assert.deepEqual(
+      await store.sentenceAnalyses(['alpha#2', 'alpha#0']),
+      new Map([
+        ['alpha#2', analyses[2]],
+        ['alpha#0', analyses[0]],
+      ]),
+    );
   }
 });

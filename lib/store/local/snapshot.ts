@@ -29,15 +29,16 @@ export type Snapshot = {
   vectors: Float32Array | null;
   /** Row j is the unit vector of sentence j (passage rows' sentences in order); null when not stored. */
   sentenceVectors: Float32Array | null;
-  /** analysis.bin when it is small enough to keep (every question reads from it); else null, and it is read per passage. */
-  analysis: Buffer | null;
+  /** bodies.bin and analysis.bin when small enough to keep (questions read from both); else null, and they are read per range. */
+  kept: { bodies: Buffer | null; analysis: Buffer | null };
 };
 
 /**
- * Up to this size analysis.bin is kept in memory: a question then reads its passages' analyses
- * without opening a file. About 200k sentences' worth; larger collections read it per passage.
+ * Up to this size a lazily read file is kept in memory, so a question reads its passages'
+ * analyses and its answer's article without opening a file: about 30 MB of articles, or 200k
+ * sentences' analyses. Larger collections read them range by range.
  */
-const ANALYSIS_IN_MEMORY = 32 * 2 ** 20;
+const KEEP_IN_MEMORY = 32 * 2 ** 20;
 
 export type SnapshotManifest = Omit<Manifest, 'layout' | 'counts' | 'passageCount' | 'sentenceVectors' | 'documents'>;
 
@@ -132,8 +133,11 @@ async function readMatrix(
   }
 }
 
-/** The live snapshot, or null when nothing has been indexed yet. Throws IndexError when damaged. */
-export async function loadSnapshot(indexDir: string): Promise<Snapshot | null> {
+/**
+ * The live snapshot, or null when nothing has been indexed yet. Throws IndexError when damaged.
+ * `keepBytes`: the largest lazily read file kept in memory (a test sets 0 to read them by range).
+ */
+export async function loadSnapshot(indexDir: string, keepBytes = KEEP_IN_MEMORY): Promise<Snapshot | null> {
   const name = await currentSnapshotName(indexDir);
   if (!name) return null;
   const dir = path.join(indexDir, SNAPSHOTS, name);
@@ -166,9 +170,17 @@ export async function loadSnapshot(indexDir: string): Promise<Snapshot | null> {
     dims && manifest.sentenceVectors
       ? await readMatrix(path.join(dir, FILES.sentences), counts.sentences, dims, (r, d) => new Float32Array(r * d), 'sentence vector')
       : null;
-  const kept = analysis <= ANALYSIS_IN_MEMORY ? await readBinary(path.join(dir, FILES.analysis), 'sentence analysis') : null;
-  if (kept && kept.length !== analysis) throw damaged('its sentence analysis file changed while it was read');
-  return { name, dir, manifest, table, vectors, sentenceVectors, analysis: kept };
+  const keep = async (file: string, bytes: number, what: string) => {
+    if (bytes > keepBytes) return null;
+    const kept = await readBinary(path.join(dir, file), what);
+    if (kept.length !== bytes) throw damaged(`its ${what} file changed while it was read`);
+    return kept;
+  };
+  const kept = {
+    bodies: await keep(FILES.bodies, bodies, 'documents'),
+    analysis: await keep(FILES.analysis, analysis, 'sentence analysis'),
+  };
+  return { name, dir, manifest, table, vectors, sentenceVectors, kept };
 }
 
 /**
@@ -206,6 +218,8 @@ async function writeVectors(dir: string, ids: string[], vectors: Float32Array, d
 
 /** Byte ranges of one of the snapshot's lazily read files, in one open of it. */
 async function readRanges(snapshot: Snapshot, file: 'bodies' | 'analysis', what: string, ranges: [number, number][]): Promise<Buffer[]> {
+  const kept = snapshot.kept[file];
+  if (kept) return ranges.map(([from, to]) => kept.subarray(from, to));
   const handle = await open(path.join(snapshot.dir, FILES[file]), 'r').catch(() => {
     throw damaged(`its ${what} file is missing`);
   });
@@ -231,18 +245,21 @@ export async function readBody(snapshot: Snapshot, doc: number): Promise<string>
 }
 
 /** The stored analysis bytes of these passage rows (empty where none were stored), from analysis.bin. */
-export async function readAnalysisBytes(snapshot: Snapshot, rows: number[]): Promise<Buffer[]> {
-  const ranges = rows.map((row) => snapshot.table.analysisRange(row));
-  const kept = snapshot.analysis;
-  return kept ? ranges.map(([from, to]) => kept.subarray(from, to)) : readRanges(snapshot, 'analysis', 'sentence analysis', ranges);
-}
+export const readAnalysisBytes = (snapshot: Snapshot, rows: number[]): Promise<Buffer[]> =>
+  readRanges(
+    snapshot,
+    'analysis',
+    'sentence analysis',
+    rows.map((row) => snapshot.table.analysisRange(row)),
+  );
 
 /** Every body at once, for an ingest that carries documents over. */
-export const readBodies = (snapshot: Snapshot): Promise<Buffer> => readBinary(path.join(snapshot.dir, FILES.bodies), 'documents');
+export const readBodies = async (snapshot: Snapshot): Promise<Buffer> =>
+  snapshot.kept.bodies ?? readBinary(path.join(snapshot.dir, FILES.bodies), 'documents');
 
 /** All of analysis.bin, for an ingest that carries documents over. */
 export const readAllAnalysis = async (snapshot: Snapshot): Promise<Buffer> =>
-  snapshot.analysis ?? readBinary(path.join(snapshot.dir, FILES.analysis), 'sentence analysis');
+  snapshot.kept.analysis ?? readBinary(path.join(snapshot.dir, FILES.analysis), 'sentence analysis');
 
 async function writeChunks(file: string, chunks: Uint8Array[]) {
   const handle = await open(file, 'w');

@@ -5,7 +5,7 @@ import { CLEANER_VERSION, cleanBody } from './corpus/clean';
 import { loadCorpus, type SkippedFile, type SourceDocument } from './corpus/load';
 import { loadEmbedderForIngest } from './embed/load';
 import type { Embedder } from './embed/types';
-import { annotate } from './nlp/annotate';
+import { ANALYZER_VERSION, annotate } from './nlp/annotate';
 import { openStoreWriter } from './store/open';
 import { IndexError, type Analysis, type StoreInfo } from './store/types';
 
@@ -44,6 +44,7 @@ function incompatibility(prev: StoreInfo, embedder: Embedder | null, cfg: Config
   if (prev.chunking.maxTokens !== cfg.chunking.maxTokens || prev.chunking.overlapSentences !== cfg.chunking.overlapSentences)
     return 'the chunking parameters changed';
   if (prev.chunking.cleanerVersion !== CLEANER_VERSION) return 'the cleaning rules changed';
+  if (prev.chunking.analyzerVersion !== ANALYZER_VERSION) return 'the sentence analysis changed';
   return null;
 }
 
@@ -189,7 +190,7 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
     for (const id of report.removed) await session.removeDocument(id);
     report.revision = await session.commit({
       embedder: report.embedder,
-      chunking: { ...cfg.chunking, cleanerVersion: CLEANER_VERSION },
+      chunking: { ...cfg.chunking, cleanerVersion: CLEANER_VERSION, analyzerVersion: ANALYZER_VERSION },
       warnings,
     });
   } catch (error) {

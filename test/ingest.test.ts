@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { unlink, writeFile, appendFile } from 'node:fs/promises';
+import { appendFile, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ingest } from '@/lib/ingest';
@@ -165,4 +165,30 @@ test('answering embeds only the question: candidate sentences and quoted answer 
   assert.deepEqual(embedded, ['A sentence the collection does not hold.'], 'only text that is not a stored sentence is embedded');
   assert.deepEqual(stored, (await model.embedDocuments([quoted]))[0]);
   assert.equal(other!.length, model.dims);
+});
+
+test('ingest stores every sentence analysis, with typed names; a collection analysed by another version is re-analysed', async () => {
+  const cfg = await testConfig();
+  const first = await ingest(cfg, withEmbedder());
+  const store = await openStore(cfg);
+  const passages = await store.passagesOf(first.added[0]!);
+  const stored = await store.sentenceAnalyses!(passages.map((p) => p.id));
+  assert.equal(stored.size, passages.length, 'every passage has its analyses');
+  for (const p of passages) assert.equal(stored.get(p.id)!.length, p.sentences.length);
+  const spans = [...stored.values()].flat(2).flatMap((a) => a.spans);
+  assert.ok(
+    spans.some((s) => s.kind === 'name' && s.type),
+    'names carry their type',
+  );
+  assert.deepEqual(await ingest(cfg, withEmbedder()).then((r) => r.upToDate), true);
+
+  // The same collection as an older analyser left it: its analyses cannot be trusted.
+  const snap = (await loadSnapshot(cfg.indexDir))!;
+  const manifest = path.join(snap.dir, 'manifest.json');
+  const json = JSON.parse(await readFile(manifest, 'utf8'));
+  json.chunking.analyzerVersion = 0;
+  await writeFile(manifest, JSON.stringify(json));
+  const again = await ingest(cfg, withEmbedder());
+  assert.equal(again.rebuilt, true);
+  assert.match(again.rebuildReason!, /sentence analysis changed/);
 });

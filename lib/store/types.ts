@@ -29,7 +29,8 @@ export const documentMetaSchema = z.object({
 export type DocumentMeta = z.infer<typeof documentMetaSchema>;
 
 export type EmbedderInfo = { id: string; label: string; dims: number };
-export type ChunkingInfo = { maxTokens: number; overlapSentences: number; cleanerVersion: number };
+/** `analyzerVersion`: of the sentence analyses stored (lib/nlp/annotate); absent in collections built before they were. */
+export type ChunkingInfo = { maxTokens: number; overlapSentences: number; cleanerVersion: number; analyzerVersion?: number };
 
 export type StoreInfo = {
   /** The model whose vectors the store holds; null when it is lexical-only. */

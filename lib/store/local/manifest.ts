@@ -17,7 +17,12 @@ export const manifestSchema = z.object({
   format: z.literal(INDEX_FORMAT),
   builtAt: z.string(),
   embedder: z.object({ id: z.string(), label: z.string(), dims: z.number().int().positive() }).nullable(),
-  chunking: z.object({ maxTokens: z.number().int(), overlapSentences: z.number().int(), cleanerVersion: z.number().int() }),
+  chunking: z.object({
+    maxTokens: z.number().int(),
+    overlapSentences: z.number().int(),
+    cleanerVersion: z.number().int(),
+    analyzerVersion: z.number().int().optional(),
+  }),
   documents: z.array(documentMetaSchema),
   passageCount: count,
   warnings: z.array(z.string()),

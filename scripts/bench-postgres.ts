@@ -10,6 +10,7 @@ import { normalizeVector } from '@/lib/embed/types';
 import { writeCollection } from '@/lib/store/collection';
 import { openLocalStore } from '@/lib/store/local/store';
 import { openStoreWriter } from '@/lib/store/open';
+import { annotate } from '@/lib/nlp/annotate';
 import { openPostgresStore, redactUrl } from '@/lib/store/postgres/store';
 import type { SearchQuery, StoreReader } from '@/lib/store/types';
 import { startPglite } from './lib/pglite';
@@ -60,7 +61,7 @@ runCli(async () => {
   for await (const p of seed.scanPassages()) sentences.push(...p.sentences.map((s) => s.text));
   const rows: (string | number)[][] = [];
   for (const n of args.scale) {
-    const data = synthesize(sentences, n, DIMS);
+    const data = synthesize(sentences, n, DIMS, { analyse: annotate });
     const dir = await mkdtemp(path.join(tmpdir(), `bench-postgres-${n}-`));
     const server = args.url ? null : await startPglite();
     const url = args.url ?? server!.url;

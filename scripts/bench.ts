@@ -25,6 +25,7 @@ import { loadCollections } from './lib/eval/collections';
 import { loadJsonl, questionSchema } from './lib/eval/gold';
 import { containsAny } from './lib/eval/metrics';
 import { ingest } from '@/lib/ingest';
+import { annotate } from '@/lib/nlp/annotate';
 import { readCollection, writeCollection, type CollectionData } from '@/lib/store/collection';
 import { cosineScan } from '@/lib/store/local/dense';
 import { loadSnapshot } from '@/lib/store/local/snapshot';
@@ -446,7 +447,8 @@ async function benchScale({ cfg, passages, questions, runs }: Bench, scale: numb
   for (const n of scale) {
     const dims = 384;
     const dir = await mkdtemp(path.join(tmpdir(), `bench-scale-${n}-`));
-    const data = synthesize(sentences, n, dims);
+    // Analyses as ingest stores them, so the write and the load carry what a real collection's do.
+    const data = synthesize(sentences, n, dims, { analyse: annotate });
     let t = performance.now();
     await writeCollection(await openStoreWriter({ indexDir: dir }), data);
     const writeMs = performance.now() - t;

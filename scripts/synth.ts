@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { synthesize } from './lib/bench/synth';
 import { cliArgs, runCli } from './lib/cli/args';
 import { getConfig } from '@/lib/config';
+import { annotate } from '@/lib/nlp/annotate';
 import { writeCollection } from '@/lib/store/collection';
 import { openStore, openStoreWriter } from '@/lib/store/open';
 
@@ -28,7 +29,7 @@ runCli(async () => {
   for await (const p of (await openStore(cfg)).scanPassages()) sentences.push(...p.sentences.map((s) => s.text));
   const out = path.resolve(args.out ?? `.dossier-synthetic-${args.passages}`);
   const t = performance.now();
-  const data = synthesize(sentences, args.passages, args.dims);
+  const data = synthesize(sentences, args.passages, args.dims, { analyse: annotate });
   const name = await writeCollection(await openStoreWriter({ indexDir: out }), data);
   console.log(
     `Wrote ${args.passages} passages × ${args.dims} dims to ${out} (${name}) in ${((performance.now() - t) / 1000).toFixed(1)} s.`,

@@ -1,9 +1,9 @@
-import type { CommitInfo, DocumentMeta, Passage, StoreReader, StoreWriter } from './types';
+import type { Analysis, CommitInfo, DocumentMeta, Passage, StoreReader, StoreWriter } from './types';
 
 /** A whole collection in memory, in the shape the write interface takes: for copies between stores and synthetic benchmarks. */
 export type CollectionData = {
   info: CommitInfo;
-  documents: { meta: DocumentMeta; body: string; passages: Passage[]; vectors: Float32Array[] | null }[];
+  documents: { meta: DocumentMeta; body: string; passages: Passage[]; vectors: Float32Array[] | null; analyses?: Analysis[][] | null }[];
 };
 
 export async function readCollection(store: StoreReader): Promise<CollectionData> {
@@ -11,17 +11,19 @@ export async function readCollection(store: StoreReader): Promise<CollectionData
   const documents: CollectionData['documents'] = [];
   for (const meta of await store.documents()) {
     const [body, passages] = await Promise.all([store.documentText(meta.id), store.passagesOf(meta.id)]);
-    const stored = embedder ? await store.vectors(passages.map((p) => p.id)) : null;
-    documents.push({ meta, body: body ?? '', passages, vectors: stored && passages.map((p) => stored.get(p.id)!) });
+    const ids = passages.map((p) => p.id);
+    const [stored, analysed] = await Promise.all([embedder ? store.vectors(ids) : null, store.sentenceAnalyses?.(ids)]);
+    const analyses = analysed && ids.every((id) => analysed.has(id)) ? ids.map((id) => analysed.get(id)!) : null;
+    documents.push({ meta, body: body ?? '', passages, vectors: stored && ids.map((id) => stored.get(id)!), analyses });
   }
   return { info: { embedder, chunking, warnings }, documents };
 }
 
-/** Replaces the writer's collection with `data`, vectors as they are (nothing is re-embedded). Returns the new revision. */
+/** Replaces the writer's collection with `data`, vectors and analyses as they are (nothing is re-embedded). Returns the new revision. */
 export async function writeCollection(store: StoreWriter, data: CollectionData): Promise<string> {
   const session = await store.session({ reset: true });
   try {
-    for (const d of data.documents) await session.upsertDocument(d.meta, d.body, d.passages, d.vectors);
+    for (const d of data.documents) await session.upsertDocument(d.meta, d.body, d.passages, d.vectors, { analyses: d.analyses });
     return await session.commit(data.info);
   } catch (error) {
     await session.abort();

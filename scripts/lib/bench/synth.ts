@@ -1,12 +1,26 @@
 import { CLEANER_VERSION } from '@/lib/corpus/clean';
 import type { CollectionData } from '@/lib/store/collection';
+import type { Analysis } from '@/lib/store/types';
 
 /**
  * A synthetic collection with realistic text statistics: passages recombine real sentences
  * (2–5 each) into documents of ~20 passages, and carry random unit vectors, so scale can be
- * measured without a model.
+ * measured without a model. With `analyse`, each sentence carries its analysis as ingest would
+ * store it (worked out once per distinct sentence).
  */
-export function synthesize(sentences: string[], count: number, dims: number, seed = 42): CollectionData {
+export function synthesize(
+  sentences: string[],
+  count: number,
+  dims: number,
+  options: { seed?: number; analyse?: (text: string) => Analysis } = {},
+): CollectionData {
+  const seed = options.seed ?? 42;
+  const analysed = new Map<string, Analysis>();
+  const analysisOf = (text: string) => {
+    let a = analysed.get(text);
+    if (!a) analysed.set(text, (a = options.analyse!(text)));
+    return a;
+  };
   let state = seed >>> 0;
   const rand = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const gauss = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
@@ -50,7 +64,8 @@ export function synthesize(sentences: string[], count: number, dims: number, see
       outlet: `Outlet ${d % 7}`,
       published: `2024-${String(1 + (d % 12)).padStart(2, '0')}-15`,
     };
-    documents.push({ meta, body, passages, vectors });
+    const analyses = options.analyse ? passages.map((p) => p.sentences.map((s) => analysisOf(s.text))) : null;
+    documents.push({ meta, body, passages, vectors, analyses });
   }
   return {
     info: {

@@ -37,6 +37,8 @@ export type IngestReport = {
 };
 
 const EMBED_BATCH = 32;
+/** Longest stretch of sentence analysis between two turns of the event loop. */
+const ANALYSIS_SLICE_MS = 10;
 
 function incompatibility(prev: StoreInfo, embedder: Embedder | null, cfg: Config): string | null {
   if ((prev.embedder?.id ?? null) !== (embedder?.id ?? null))
@@ -140,19 +142,25 @@ export async function ingest(cfg: Config, options: IngestOptions = {}): Promise<
     }
 
     // Tagging and typing names once here is what lets a question read them instead (lib/text/analysis).
-    // An article at a time, with a turn between, since ingest also runs inside the server.
+    // Ingest also runs inside the server (added articles), so the event loop gets a turn every few milliseconds.
     const analysed = new Map<string, Analysis>();
     const analysing = throttled('analyse', options.onProgress);
+    let slice = performance.now();
     for (const [i, w] of writes.entries()) {
-      w.analyses = w.passages.map((p) =>
-        p.sentences.map((s) => {
-          let a = analysed.get(s.text);
-          if (!a) analysed.set(s.text, (a = annotate(s.text)));
-          return a;
-        }),
-      );
+      for (const p of w.passages) {
+        const list: Analysis[] = [];
+        for (const { text } of p.sentences) {
+          let a = analysed.get(text);
+          if (!a) analysed.set(text, (a = annotate(text)));
+          list.push(a);
+          if (performance.now() - slice > ANALYSIS_SLICE_MS) {
+            await nextTurn();
+            slice = performance.now();
+          }
+        }
+        w.analyses.push(list);
+      }
       analysing(i + 1, writes.length);
-      await nextTurn();
     }
 
     if (embedder) {

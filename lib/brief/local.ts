@@ -4,6 +4,7 @@ import { analysisOf } from '@/lib/nlp/annotate';
 import { jaccard, numbersOf, rankSentences, sameFact, withMarkers, type Candidate } from '@/lib/answer/sentences';
 import { documentsOf, type RetrievedPassage } from '@/lib/retrieve/retrieve';
 import type { Searcher } from '@/lib/retrieve/searcher';
+import { storedSentenceEmbedder } from '@/lib/retrieve/sentences';
 import { words } from '@/lib/text/normalize';
 import { groupBullets, namesOf } from './group';
 import { eventDate, isUnfoldingStory } from './timeline';
@@ -191,8 +192,14 @@ export async function localBrief(job: BriefJob): Promise<BriefDraft> {
     date: date?.label,
   }));
   if (!timeline) {
+    // The bullets are sentences of the collection: their vectors were stored at ingest.
     const vectors = s.embedder
-      ? await s.embedder.embedDocuments(
+      ? await (
+          await storedSentenceEmbedder(
+            { ...s, embedder: s.embedder },
+            picks.map((p) => p.c.passageId),
+          )
+        ).embedDocuments(
           picks.map((p) => p.c.text),
           signal,
         )

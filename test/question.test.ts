@@ -31,8 +31,19 @@ test('the kind of answer a question asks for, from its question word and head no
     ['Did the company apologise?', 'yesno'],
     ['What did the minister say about the budget?', 'open'],
     ['Which new fields will the exams cover?', 'open'],
+    ['Which fast food chain opened the most stores?', 'org'],
+    ['In which part of the country will the plant be built?', 'place'],
+    ["Which country's defence minister resigned?", 'place'],
+    ['What were the three loan agreements worth?', 'money'],
   ];
   for (const [question, type] of cases) assert.equal(analyzeQuestion(question).type, type, question);
+});
+
+test('the head noun: the last of a compound, and what a possessive owns after "the name of"', () => {
+  assert.equal(analyzeQuestion('How many technical intern trainees arrived?').head, 'trainee');
+  assert.equal(analyzeQuestion('Which fast food chain opened the most stores?').head, 'chain');
+  assert.equal(analyzeQuestion("What is the name of Mayor Ana Lopez's husband?").head, 'husband');
+  assert.equal(analyzeQuestion("Which country's defence minister resigned?").head, 'country');
 });
 
 test('a quiz question: the sentences before it are context, the last one is the question', () => {
@@ -80,6 +91,16 @@ test('span fit: a nationality is not a name, a weekday does not answer "what yea
   assert.equal(spanFit(span('date', 'March 2022'), 'date', 'year'), 1);
   assert.ok(spanFit(span('number', 'one'), 'number', null) < spanFit(span('number', '44'), 'number', null));
   assert.ok(spanFit(span('number', '2022'), 'number', null) < 0.5, 'a year is not a count');
+});
+
+test('span fit: a country does not answer "which city" (a city-state does); "12 years" counts years', () => {
+  const span = (kind: 'name' | 'duration', text: string) => ({ kind, text, start: 0, end: text.length });
+  assert.ok(spanFit(span('name', 'Japan'), 'place', 'city') < 0.5);
+  assert.equal(spanFit(span('name', 'Japan'), 'place', 'country'), 1);
+  assert.equal(spanFit(span('name', 'Singapore'), 'place', 'city'), 1);
+  assert.equal(spanFit(span('name', 'Mexico City'), 'place', 'city'), 1);
+  assert.equal(spanFit(span('duration', '12 years'), 'number', 'year'), 1);
+  assert.equal(spanFit(span('duration', '12 years'), 'number', 'ship'), 0);
 });
 
 /** Just enough of an index for sentence scoring and name look-ups: every term equally rare, `known` words present. */
@@ -187,6 +208,20 @@ test('"when" prefers the most specific date, and a duration without a year or mo
       'Work on the observatory began in 1998, and it finally opened on March 3.',
     ),
     '1998',
+  );
+});
+
+test('the noun asked about is no value the question states; a share may be written in words', async () => {
+  const s = fakeSearcher('x');
+  const shortAnswer = async (question: string, sentence: string) =>
+    (await sentenceCandidates(s, analyzeQuestion(question), [passage(sentence)], null))[0]!.answer?.text;
+  assert.equal(
+    await shortAnswer('How many years in prison did the banker get?', 'The banker was sentenced to 12 years in prison.'),
+    '12 years',
+  );
+  assert.equal(
+    await shortAnswer('What share of the foreign workforce do nurses make up?', 'Nurses account for half of the foreign workforce.'),
+    'half',
   );
 });
 

@@ -162,6 +162,23 @@ test("evidence: a passage that never names the question's key name answers it le
   assert.equal(await evidence('Who won the election Nairobi held?', 'Ruto won the election in Kenya.'), 1);
 });
 
+test('evidence: a passage without a name of several words that the collection writes elsewhere answers less surely', async () => {
+  const s = fakeSearcher('Japan set up Official Security Assistance. The Kroger-Albertsons deal was agreed.');
+  const evidence = async (question: string, sentence: string) => {
+    const q = analyzeQuestion(question);
+    const e = await assessEvidence(s, q, await sentenceCandidates(s, q, [passage(sentence)], null));
+    return e.score / e.lead!.score;
+  };
+  const question = 'How much Official Security Assistance funding has Japan allocated?';
+  assert.equal(await evidence(question, 'Japan allocated 100 billion yen in Official Security Assistance.'), 1);
+  assert.equal(await evidence(question, 'Japan allocated 100 billion yen in official development assistance.'), WEIGHTS.keyPhraseMissing);
+  assert.equal(
+    await evidence('How much is the Kroger-Albertsons deal worth?', "Albertsons and Kroger's deal is worth $25 billion."),
+    1,
+    'a hyphenated pair of names is not one name',
+  );
+});
+
 test('"how heavy" is answered by the figure in its measure\'s unit, widened to the unit; "how old" by "the age of"', async () => {
   const s = fakeSearcher('x');
   const shortAnswer = async (question: string, sentence: string) =>

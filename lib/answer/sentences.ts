@@ -58,8 +58,14 @@ export const WEIGHTS = {
   noAnswer: 0.5,
   /** …or the question names something the collection never mentions… */
   unknownName: 0.6,
-  /** …or something the answering passage never mentions. */
+  /** …or something the answering passage never mentions: its rarest name… */
   keyNameMissing: 0.7,
+  /**
+   * …or a name of several words, written so in the collection but not in that passage: surer than
+   * a single rare word that the passage talks about something else (refusals: seed +1 of 12,
+   * news-2022 +2 of 30; no answerable question changes).
+   */
+  keyPhraseMissing: 0.6,
   /** Sentence score: relevance to the question, retrieval rank, and holding an answer of the right kind. */
   relevance: 0.75,
   prior: 0.1,

@@ -179,6 +179,18 @@ test('evidence: a passage without a name of several words that the collection wr
   );
 });
 
+test('evidence: a name asked for by a noun the articles never use ("wife") is not in them; a count may use other words', async () => {
+  const sentence = 'The president and his spouse visited Tokyo, where 40 tourists met them.';
+  const s = fakeSearcher(sentence);
+  const unknown = async (question: string) => {
+    const q = analyzeQuestion(question);
+    return (await assessEvidence(s, q, await sentenceCandidates(s, q, [passage(sentence)], null))).unknown;
+  };
+  assert.deepEqual(await unknown("What is the name of the president's wife?"), ['wife']);
+  assert.deepEqual(await unknown("What is the name of the president's spouse?"), []);
+  assert.deepEqual(await unknown('How many holidaymakers met the president?'), []);
+});
+
 test('"how heavy" is answered by the figure in its measure\'s unit, widened to the unit; "how old" by "the age of"', async () => {
   const s = fakeSearcher('x');
   const shortAnswer = async (question: string, sentence: string) =>

@@ -113,6 +113,13 @@ export type Evidence = { score: number; lead: Candidate | undefined; unknown: st
  */
 export async function assessEvidence(searcher: Searcher, q: QuestionAnalysis, ranked: Candidate[]): Promise<Evidence> {
   const unknown = await unknownSpecifics(searcher, q.question);
+  // "What is the name of the president's wife?" asks for what the articles would call his wife: if
+  // they never say "wife", no name in them is the answer. (A counted noun is another matter: "how
+  // many holidaymakers" is answered by "1 million tourists".)
+  if (q.untypedHead && (q.type === 'name' || q.type === 'person')) {
+    const { df } = await searcher.store.termStats(terms(q.untypedHead));
+    if (![...df.values()].some(Boolean)) unknown.push(q.untypedHead);
+  }
   const lead = chooseLead(ranked, q);
   let score = lead?.score ?? 0;
   // No sentence close to the question holds a value of the kind asked for: probably not here.

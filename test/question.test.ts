@@ -83,6 +83,19 @@ test('spans of a sentence: values with their offsets, names widened to the writt
   );
 });
 
+test('names: a joiner written with a capital belongs to the name; a lowercase one also parts two names', () => {
+  const names = (text: string) =>
+    analyze(text)
+      .spans.filter((s) => s.kind === 'name')
+      .map((s) => s.text);
+  assert.deepEqual(names('State President Vo Van Thuong met Kishida.'), ['State President Vo Van Thuong', 'Kishida']);
+  assert.deepEqual(names('The crew included cosmonaut Anna Kikina of Roscosmos.'), [
+    'Anna Kikina of Roscosmos',
+    'Anna Kikina',
+    'Roscosmos',
+  ]);
+});
+
 test('span fit: a nationality is not a name, a weekday does not answer "what year", "one" is rarely a count', () => {
   assert.equal(nameType('Iranian'), 'descriptor');
   const span = (kind: 'name' | 'date' | 'number', text: string) => ({ kind, text, start: 0, end: text.length });

@@ -128,11 +128,11 @@ function fakeSearcher(text: string): Searcher {
   return { store, embedder: null, warnings: [] } as unknown as Searcher;
 }
 
-function passage(text: string): RetrievedPassage {
-  const doc = { id: 'd', title: 'Talks', outlet: 'Wire' } as RetrievedPassage['doc'];
+function passage(text: string, docId = 'd'): RetrievedPassage {
+  const doc = { id: docId, title: 'Talks', outlet: 'Wire' } as RetrievedPassage['doc'];
   return {
-    id: 'd#0',
-    docId: 'd',
+    id: `${docId}#0`,
+    docId,
     text,
     start: 0,
     end: text.length,
@@ -265,6 +265,25 @@ test('the noun asked about is no value the question states; a share may be writt
     await shortAnswer('What share of the foreign workforce do nurses make up?', 'Nurses account for half of the foreign workforce.'),
     'half',
   );
+});
+
+test('articles agreeing on a value count for it as far as it is of the kind asked for', async () => {
+  const s = fakeSearcher('x');
+  const q = analyzeQuestion('Which airline opened the new route?');
+  const sentence = 'Vietnam welcomed the new route on Monday.';
+  const scoreOf = async (docs: string[]) =>
+    (
+      await sentenceCandidates(
+        s,
+        q,
+        docs.map((d) => passage(sentence, d)),
+        null,
+      )
+    ).find((c) => c.docId === 'a')!.answer!;
+  const alone = await scoreOf(['a']);
+  const agreed = await scoreOf(['a', 'b', 'c']);
+  assert.ok(alone.fit < 0.5, 'a country is a poor answer to "which airline"');
+  assert.ok(Math.abs(agreed.score - alone.score - 2 * WEIGHTS.agreement * alone.fit) < 1e-9);
 });
 
 test('a span opens the answer only when it is surely of the kind asked for', async () => {

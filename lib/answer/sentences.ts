@@ -306,10 +306,12 @@ export async function sentenceCandidates(
       WEIGHTS.prior * c.score +
       (c.answer ? WEIGHTS.answerSpan * c.answer.fit : c.cue ? WEIGHTS.answerSpan : 0);
   }
-  // The same value in several articles' sentences is corroborated: each answer span gains from it.
+  // The same value in several articles' sentences is corroborated: each answer span gains from it,
+  // as far as it is of the kind asked for (a country every article names is no airline).
   const values = new Map<string, Set<string>>();
   for (const c of out) if (c.answer) values.set(fold(c.answer.text), (values.get(fold(c.answer.text)) ?? new Set()).add(c.docId));
-  for (const c of out) if (c.answer) c.answer.score += WEIGHTS.agreement * Math.min(3, values.get(fold(c.answer.text))!.size - 1);
+  for (const c of out)
+    if (c.answer) c.answer.score += WEIGHTS.agreement * c.answer.fit * Math.min(3, values.get(fold(c.answer.text))!.size - 1);
   return out.sort((a, b) => b.score - a.score);
 }
 

@@ -204,6 +204,17 @@ test('evidence: a name asked for by a noun the articles never use ("wife") is no
   assert.deepEqual(await unknown('How many holidaymakers met the president?'), []);
 });
 
+test('"LNG-fired" where the articles say "liquefied natural gas"; "which part of the country" is answered by "X province"', async () => {
+  const sentence = 'Tokyo Gas will build a liquefied natural gas power plant in Ninh Dao province, Vietnam, by 2030.';
+  const s = fakeSearcher(sentence);
+  const question = 'In which part of the country will Tokyo Gas build an LNG-fired plant?';
+  const q = analyzeQuestion(question);
+  const ranked = await sentenceCandidates(s, q, [passage(sentence)], null);
+  assert.deepEqual((await assessEvidence(s, q, ranked)).unknown, []);
+  assert.equal(ranked[0]!.answer?.text, 'Ninh Dao');
+  assert.deepEqual((await assessEvidence(s, analyzeQuestion('Where will the XQZ-fired plant be built?'), ranked)).unknown, ['XQZ-fired']);
+});
+
 test('"how heavy" is answered by the figure in its measure\'s unit, widened to the unit; "how old" by "the age of"', async () => {
   const s = fakeSearcher('x');
   const shortAnswer = async (question: string, sentence: string) =>

@@ -104,6 +104,24 @@ export async function unknownSpecifics(searcher: Searcher, question: string): Pr
   return out;
 }
 
+/**
+ * "LNG-fired" where the articles say "liquefied natural gas": an acronym in a word the collection
+ * lacks is known when a retrieved sentence spells it out, word by word from its initials.
+ */
+function spelledOut(token: string, sentences: Candidate[]): boolean {
+  const acronyms = token
+    .split(/[-'’]/)
+    .filter((part) => /^\p{Lu}{3,6}$/u.test(part))
+    .map((a) => a.toLowerCase());
+  if (!acronyms.length) return false;
+  return sentences.some((c) => {
+    const initials = ` ${words(c.text)
+      .map((w) => w[0])
+      .join(' ')} `;
+    return acronyms.some((a) => initials.includes(` ${[...a].join(' ')} `));
+  });
+}
+
 export type Evidence = { score: number; lead: Candidate | undefined; unknown: string[]; q: QuestionAnalysis };
 
 /**
@@ -112,7 +130,7 @@ export type Evidence = { score: number; lead: Candidate | undefined; unknown: st
  * the articles never mention is not answered at all, however similar the wording.
  */
 export async function assessEvidence(searcher: Searcher, q: QuestionAnalysis, ranked: Candidate[]): Promise<Evidence> {
-  const unknown = await unknownSpecifics(searcher, q.question);
+  const unknown = (await unknownSpecifics(searcher, q.question)).filter((u) => !spelledOut(u, ranked));
   // "What is the name of the president's wife?" asks for what the articles would call his wife: if
   // they never say "wife", no name in them is the answer. (A counted noun is another matter: "how
   // many holidaymakers" is answered by "1 million tourists".)

@@ -3,7 +3,7 @@ import type { Searcher } from '@/lib/retrieve/searcher';
 import { storedSentenceEmbedder } from '@/lib/retrieve/sentences';
 import { idfLookup } from '@/lib/retrieve/terms';
 import { analyze, type Span, type Token } from '@/lib/nlp/analyze';
-import { FRACTION_WORDS, MEASURE_UNITS, REASON_CUES, REGION_NOUNS } from '@/lib/nlp/lexicon';
+import { FRACTION_WORDS, LOCAL_PLACE_NOUNS, MEASURE_UNITS, REASON_CUES, REGION_NOUNS } from '@/lib/nlp/lexicon';
 import { nameType } from '@/lib/nlp/names';
 import { fold, normalizeDisplay, terms, trimEndOf, words } from '@/lib/text/normalize';
 import { analyzeQuestion, spanFit, type QuestionAnalysis } from './question';
@@ -202,7 +202,19 @@ function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>
       /\b(?:the|these|those)\s*$/i.test(sentence.slice(Math.max(0, span.start - 8), span.start))
     )
       continue;
-    let fit = !regional && within.has(span) ? 1 : spanFit(span, q.type, q.head) * (lessSpecific.has(span) ? WEIGHTS.lessSpecific : 1);
+    // "Thai Binh province": a name the sentence itself calls a place is one, of the kind asked for
+    // (a description is not: "the Chinese city of Zhengzhou").
+    const after = q.type === 'place' && span.kind === 'name' ? tokens.find((t) => t.start >= span.end) : undefined;
+    const calledPlace =
+      !!after &&
+      after.pos === 'NOUN' &&
+      LOCAL_PLACE_NOUNS.has(after.lemma) &&
+      /^\p{Ll}/u.test(after.text) &&
+      nameType(span.text) !== 'descriptor';
+    let fit =
+      (!regional && within.has(span)) || calledPlace
+        ? 1
+        : spanFit(span, q.type, q.head) * (lessSpecific.has(span) ? WEIGHTS.lessSpecific : 1);
     if (fit === 0) continue;
     if (q.measure && (span.kind === 'number' || span.kind === 'duration')) {
       const m = measured(sentence, tokens, span, q.measure);
@@ -212,7 +224,7 @@ function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>
     const near = anchors.length ? Math.min(...anchors.map((a) => wordDistance(sentence, a, span.start))) : 10;
     // "Uzhhorod, a small city": the noun the question asks about stands right next to the span.
     const nearHead = (x: Span) => headAt.some((h) => wordDistance(sentence, h, x.start) <= 3 || wordDistance(sentence, x.end, h) <= 3);
-    const head = nearHead(span) || (within.has(span) && nearHead(within.get(span)!)) ? 1 : 0;
+    const head = nearHead(span) || calledPlace || (within.has(span) && nearHead(within.get(span)!)) ? 1 : 0;
     const score = WEIGHTS.fit * fit + WEIGHTS.proximity / (1 + near / 4) + WEIGHTS.headNearby * head;
     out.push({ ...span, fit, score });
   }

@@ -32,7 +32,7 @@ export const REGION_NOUNS = new Set('country nation state province region county
 
 /** Places within a country: a country's name does not answer "which city" or "which port". */
 export const LOCAL_PLACE_NOUNS = new Set(
-  'city town village capital province county district neighborhood neighbourhood port harbor harbour airport stadium arena street park prison hospital building venue'.split(
+  'part city town village capital province county district neighborhood neighbourhood port harbor harbour airport stadium arena street park prison hospital building venue'.split(
     ' ',
   ),
 );

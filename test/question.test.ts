@@ -276,6 +276,10 @@ test('the noun asked about is no value the question states; a share may be writt
     await shortAnswer('What share of the foreign workforce do nurses make up?', 'Nurses account for half of the foreign workforce.'),
     'half',
   );
+  assert.equal(
+    await shortAnswer('What share of voters backed the plan?', 'Nearly two-thirds of voters backed the plan in the third round.'),
+    'two-thirds',
+  );
 });
 
 test('articles agreeing on a value count for it as far as it is of the kind asked for', async () => {

@@ -42,10 +42,7 @@ export type QuestionAnalysis = {
   wh: string | null;
   /** The noun the question is about: "bank" in "Which bank lent the money?". */
   head: string | null;
-  /**
-   * The head when it is no kind of thing the answer types know ("wife", "trainees"): the answer is
-   * whatever the articles call by that noun, so they must use it.
-   */
+  /** The head when it is no kind of thing the answer types know: "wife", "trainees", not "bank". */
   untypedHead: string | null;
   type: AnswerType;
   /** What a "how heavy / old / big" question measures ("heavy"): its answer is written in that measure's units. */
@@ -118,10 +115,13 @@ function phraseHead(tokens: Token[], at: number, owned = false): number {
   return head;
 }
 
+/** Nouns that say what is asked about after "of": "the name of the ship" asks about the ship. */
+const ASKS_OF = new Set(['name', 'kind', 'type', 'sort']);
+
 /** "the name of the ship" asks about the ship, "the name of the president's wife" about the wife. */
 function resolveHead(tokens: Token[], at: number, owned = false): number {
   const head = phraseHead(tokens, at, owned);
-  if (['name', 'kind', 'type', 'sort'].includes(tokens[head]!.lemma) && tokens[head + 1]?.lemma === 'of') {
+  if (ASKS_OF.has(tokens[head]!.lemma) && tokens[head + 1]?.lemma === 'of') {
     const next = nounAfter(tokens, head + 2, true);
     if (next >= 0) return resolveHead(tokens, next, true);
   }
@@ -203,7 +203,7 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
     context,
     wh,
     head,
-    untypedHead: head && !typeOfHead(head) && !['name', 'kind', 'type', 'sort'].includes(head) ? head : null,
+    untypedHead: head && !typeOfHead(head) && !ASKS_OF.has(head) ? head : null,
     type,
     measure,
     factual: !['yesno', 'reason', 'open'].includes(type),

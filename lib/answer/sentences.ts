@@ -3,7 +3,7 @@ import type { Searcher } from '@/lib/retrieve/searcher';
 import { storedSentenceEmbedder } from '@/lib/retrieve/sentences';
 import { idfLookup } from '@/lib/retrieve/terms';
 import { analyze, type Span, type Token } from '@/lib/nlp/analyze';
-import { FRACTION_WORDS, LOCAL_PLACE_NOUNS, MEASURE_UNITS, REASON_CUES, REGION_NOUNS } from '@/lib/nlp/lexicon';
+import { FRACTION_PARTS, FRACTION_WORDS, LOCAL_PLACE_NOUNS, MEASURE_UNITS, REASON_CUES, REGION_NOUNS } from '@/lib/nlp/lexicon';
 import { nameType } from '@/lib/nlp/names';
 import { fold, normalizeDisplay, terms, trimEndOf, words } from '@/lib/text/normalize';
 import { analyzeQuestion, spanFit, type QuestionAnalysis } from './question';
@@ -53,7 +53,7 @@ export const WEIGHTS = {
   /**
    * Evidence kept when the answering sentence has no value of the kind asked for: a factual
    * question whose best sentences give no name, date or figure of that kind is rarely answered by
-   * them (0.8 -> 0.5: seed refusals 0.333 -> 0.5, news-2022 unchanged; see the commit)…
+   * them (0.8 -> 0.5: seed refusals +2 of 12, no answerable question of any set refused)…
    */
   noAnswer: 0.5,
   /** …or the question names something the collection never mentions… */
@@ -148,6 +148,25 @@ function measured(sentence: string, tokens: Token[], span: Span, measure: string
   return { span, factor: adjacent && ANY_UNIT.has(adjacent.lemma) ? WEIGHTS.otherMeasure : WEIGHTS.unmeasured };
 }
 
+/** "Half of all workers", "two-thirds of voters": shares in words, which answer "what share" as a percentage would. */
+function shares(sentence: string, tokens: Token[]): Span[] {
+  const out: Span[] = [];
+  tokens.forEach((t, i) => {
+    const [dash, part] = [tokens[i + 1], tokens[i + 2]];
+    if (FRACTION_WORDS.has(t.lemma)) out.push({ kind: 'percent', text: t.text, start: t.start, end: t.end });
+    else if (
+      t.pos === 'NUM' &&
+      dash?.text === '-' &&
+      part &&
+      FRACTION_PARTS.has(part.lemma) &&
+      part.start === dash.end &&
+      dash.start === t.end
+    )
+      out.push({ kind: 'percent', text: sentence.slice(t.start, part.end), start: t.start, end: part.end });
+  });
+  return out;
+}
+
 /**
  * The spans of a sentence that could answer the question, scored: the kind asked for, near the
  * question's own words in the sentence, not already said in the question.
@@ -156,12 +175,7 @@ function answerSpans(sentence: string, q: QuestionAnalysis, exclude: Set<string>
   if (!q.factual) return [];
   const analysis = analyze(sentence);
   const tokens = analysis.tokens;
-  // "Half of all workers": a share in words answers "what share" as a percentage would.
-  const shares =
-    q.type === 'percent' || q.type === 'amount'
-      ? tokens.filter((t) => FRACTION_WORDS.has(t.lemma)).map((t): Span => ({ kind: 'percent', text: t.text, start: t.start, end: t.end }))
-      : [];
-  const spans = [...analysis.spans, ...shares];
+  const spans = q.type === 'percent' || q.type === 'amount' ? [...analysis.spans, ...shares(sentence, tokens)] : analysis.spans;
   // The noun asked about is not a value the question states: "12 years" answers "how many years".
   const headTerms = new Set(q.head ? terms(q.head) : []);
   const askedTerms = new Set(terms(`${q.question} ${q.context}`).filter((t) => !headTerms.has(t)));

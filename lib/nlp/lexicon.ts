@@ -37,8 +37,12 @@ export const LOCAL_PLACE_NOUNS = new Set(
   ),
 );
 
-/** Words for a share, written out: "half of all workers" answers "what share". */
-export const FRACTION_WORDS = new Set('half third quarter fifth tenth majority minority'.split(' '));
+/**
+ * Words for a share, written out: "half", or "two-thirds" (a fraction joined to its count: alone,
+ * "third" and "quarter" are more often an ordinal or a period, "the second quarter").
+ */
+export const FRACTION_WORDS = new Set(['half']);
+export const FRACTION_PARTS = new Set(['third', 'quarter', 'fifth']);
 
 /** Nouns whose instances are organisations. */
 export const ORG_NOUNS = new Set(

@@ -160,15 +160,16 @@ export async function assessEvidence(searcher: Searcher, q: QuestionAnalysis, ra
 /**
  * What of the question's names the passage's sentences lack, if anything: a name of several words
  * that the collection has as written ("Official Security Assistance" is not "official development
- * assistance"; a person's name is left out, as articles go on by surname), or the question's most
+ * assistance"; people's and places' names are left out), or the question's most
  * specific name, its rarest name term in the collection or the country a capital stands for.
  * Descriptions ("Japanese") name nothing.
  */
 async function missingKeyName(searcher: Searcher, q: QuestionAnalysis, sentences: Candidate[]): Promise<'phrase' | 'name' | null> {
   const text = ` ${sentences.flatMap((c) => words(c.text)).join(' ')} `;
-  // "Kroger-Albertsons" pairs two names, which articles write in many ways: not one name.
+  // "Kroger-Albertsons" pairs two names, which articles write in many ways: not one name. Nor is
+  // "Vietnam Japan", and places, like people, go by shorter names ("HCM City").
   const phrases = namePhrases(q.question)
-    .filter((n) => /\s/.test(n.phrase) && nameType(n.phrase) !== 'person')
+    .filter((n) => /\s/.test(n.phrase) && !['person', 'place'].includes(nameType(n.phrase)))
     .map((n) => words(n.phrase));
   const named = analyze(q.question)
     .spans.filter((sp) => sp.kind === 'name')

@@ -31,8 +31,19 @@ test('the kind of answer a question asks for, from its question word and head no
     ['Did the company apologise?', 'yesno'],
     ['What did the minister say about the budget?', 'open'],
     ['Which new fields will the exams cover?', 'open'],
+    ['Which fast food chain opened the most stores?', 'org'],
+    ['In which part of the country will the plant be built?', 'place'],
+    ["Which country's defence minister resigned?", 'place'],
+    ['What were the three loan agreements worth?', 'money'],
   ];
   for (const [question, type] of cases) assert.equal(analyzeQuestion(question).type, type, question);
+});
+
+test('the head noun: the last of a compound, and what a possessive owns after "the name of"', () => {
+  assert.equal(analyzeQuestion('How many technical intern trainees arrived?').head, 'trainee');
+  assert.equal(analyzeQuestion('Which fast food chain opened the most stores?').head, 'chain');
+  assert.equal(analyzeQuestion("What is the name of Mayor Ana Lopez's husband?").head, 'husband');
+  assert.equal(analyzeQuestion("Which country's defence minister resigned?").head, 'country');
 });
 
 test('a quiz question: the sentences before it are context, the last one is the question', () => {
@@ -72,6 +83,19 @@ test('spans of a sentence: values with their offsets, names widened to the writt
   );
 });
 
+test('names: a joiner written with a capital belongs to the name; a lowercase one also parts two names', () => {
+  const names = (text: string) =>
+    analyze(text)
+      .spans.filter((s) => s.kind === 'name')
+      .map((s) => s.text);
+  assert.deepEqual(names('State President Vo Van Thuong met Kishida.'), ['State President Vo Van Thuong', 'Kishida']);
+  assert.deepEqual(names('The crew included cosmonaut Anna Kikina of Roscosmos.'), [
+    'Anna Kikina of Roscosmos',
+    'Anna Kikina',
+    'Roscosmos',
+  ]);
+});
+
 test('span fit: a nationality is not a name, a weekday does not answer "what year", "one" is rarely a count', () => {
   assert.equal(nameType('Iranian'), 'descriptor');
   const span = (kind: 'name' | 'date' | 'number', text: string) => ({ kind, text, start: 0, end: text.length });
@@ -80,6 +104,16 @@ test('span fit: a nationality is not a name, a weekday does not answer "what yea
   assert.equal(spanFit(span('date', 'March 2022'), 'date', 'year'), 1);
   assert.ok(spanFit(span('number', 'one'), 'number', null) < spanFit(span('number', '44'), 'number', null));
   assert.ok(spanFit(span('number', '2022'), 'number', null) < 0.5, 'a year is not a count');
+});
+
+test('span fit: a country does not answer "which city" (a city-state does); "12 years" counts years', () => {
+  const span = (kind: 'name' | 'duration', text: string) => ({ kind, text, start: 0, end: text.length });
+  assert.ok(spanFit(span('name', 'Japan'), 'place', 'city') < 0.5);
+  assert.equal(spanFit(span('name', 'Japan'), 'place', 'country'), 1);
+  assert.equal(spanFit(span('name', 'Singapore'), 'place', 'city'), 1);
+  assert.equal(spanFit(span('name', 'Mexico City'), 'place', 'city'), 1);
+  assert.equal(spanFit(span('duration', '12 years'), 'number', 'year'), 1);
+  assert.equal(spanFit(span('duration', '12 years'), 'number', 'ship'), 0);
 });
 
 /** Just enough of an index for sentence scoring and name look-ups: every term equally rare, `known` words present. */
@@ -94,11 +128,11 @@ function fakeSearcher(text: string): Searcher {
   return { store, embedder: null, warnings: [] } as unknown as Searcher;
 }
 
-function passage(text: string): RetrievedPassage {
-  const doc = { id: 'd', title: 'Talks', outlet: 'Wire' } as RetrievedPassage['doc'];
+function passage(text: string, docId = 'd'): RetrievedPassage {
+  const doc = { id: docId, title: 'Talks', outlet: 'Wire' } as RetrievedPassage['doc'];
   return {
-    id: 'd#0',
-    docId: 'd',
+    id: `${docId}#0`,
+    docId,
     text,
     start: 0,
     end: text.length,
@@ -139,6 +173,46 @@ test("evidence: a passage that never names the question's key name answers it le
   assert.equal(await evidence("Who won Kenya's election?", 'Ruto won the election in Kenya.'), 1);
   assert.equal(await evidence("Who won Kenya's election?", 'Ruto won the election in Chile.'), WEIGHTS.keyNameMissing);
   assert.equal(await evidence('Who won the election Nairobi held?', 'Ruto won the election in Kenya.'), 1);
+});
+
+test('evidence: a passage without a name of several words that the collection writes elsewhere answers less surely', async () => {
+  const s = fakeSearcher('Japan set up Official Security Assistance. The Kroger-Albertsons deal was agreed.');
+  const evidence = async (question: string, sentence: string) => {
+    const q = analyzeQuestion(question);
+    const e = await assessEvidence(s, q, await sentenceCandidates(s, q, [passage(sentence)], null));
+    return e.score / e.lead!.score;
+  };
+  const question = 'How much Official Security Assistance funding has Japan allocated?';
+  assert.equal(await evidence(question, 'Japan allocated 100 billion yen in Official Security Assistance.'), 1);
+  assert.equal(await evidence(question, 'Japan allocated 100 billion yen in official development assistance.'), WEIGHTS.keyPhraseMissing);
+  assert.equal(
+    await evidence('How much is the Kroger-Albertsons deal worth?', "Albertsons and Kroger's deal is worth $25 billion."),
+    1,
+    'a hyphenated pair of names is not one name',
+  );
+});
+
+test('evidence: a name asked for by a noun the articles never use ("wife") is not in them; a count may use other words', async () => {
+  const sentence = 'The president and his spouse visited Tokyo, where 40 tourists met them.';
+  const s = fakeSearcher(sentence);
+  const unknown = async (question: string) => {
+    const q = analyzeQuestion(question);
+    return (await assessEvidence(s, q, await sentenceCandidates(s, q, [passage(sentence)], null))).unknown;
+  };
+  assert.deepEqual(await unknown("What is the name of the president's wife?"), ['wife']);
+  assert.deepEqual(await unknown("What is the name of the president's spouse?"), []);
+  assert.deepEqual(await unknown('How many holidaymakers met the president?'), []);
+});
+
+test('"LNG-fired" where the articles say "liquefied natural gas"; "which part of the country" is answered by "X province"', async () => {
+  const sentence = 'Tokyo Gas will build a liquefied natural gas power plant in Ninh Dao province, Vietnam, by 2030.';
+  const s = fakeSearcher(sentence);
+  const question = 'In which part of the country will Tokyo Gas build an LNG-fired plant?';
+  const q = analyzeQuestion(question);
+  const ranked = await sentenceCandidates(s, q, [passage(sentence)], null);
+  assert.deepEqual((await assessEvidence(s, q, ranked)).unknown, []);
+  assert.equal(ranked[0]!.answer?.text, 'Ninh Dao');
+  assert.deepEqual((await assessEvidence(s, analyzeQuestion('Where will the XQZ-fired plant be built?'), ranked)).unknown, ['XQZ-fired']);
 });
 
 test('"how heavy" is answered by the figure in its measure\'s unit, widened to the unit; "how old" by "the age of"', async () => {
@@ -188,6 +262,43 @@ test('"when" prefers the most specific date, and a duration without a year or mo
     ),
     '1998',
   );
+});
+
+test('the noun asked about is no value the question states; a share may be written in words', async () => {
+  const s = fakeSearcher('x');
+  const shortAnswer = async (question: string, sentence: string) =>
+    (await sentenceCandidates(s, analyzeQuestion(question), [passage(sentence)], null))[0]!.answer?.text;
+  assert.equal(
+    await shortAnswer('How many years in prison did the banker get?', 'The banker was sentenced to 12 years in prison.'),
+    '12 years',
+  );
+  assert.equal(
+    await shortAnswer('What share of the foreign workforce do nurses make up?', 'Nurses account for half of the foreign workforce.'),
+    'half',
+  );
+  assert.equal(
+    await shortAnswer('What share of voters backed the plan?', 'Nearly two-thirds of voters backed the plan in the third round.'),
+    'two-thirds',
+  );
+});
+
+test('articles agreeing on a value count for it as far as it is of the kind asked for', async () => {
+  const s = fakeSearcher('x');
+  const q = analyzeQuestion('Which airline opened the new route?');
+  const sentence = 'Vietnam welcomed the new route on Monday.';
+  const scoreOf = async (docs: string[]) =>
+    (
+      await sentenceCandidates(
+        s,
+        q,
+        docs.map((d) => passage(sentence, d)),
+        null,
+      )
+    ).find((c) => c.docId === 'a')!.answer!;
+  const alone = await scoreOf(['a']);
+  const agreed = await scoreOf(['a', 'b', 'c']);
+  assert.ok(alone.fit < 0.5, 'a country is a poor answer to "which airline"');
+  assert.ok(Math.abs(agreed.score - alone.score - 2 * WEIGHTS.agreement * alone.fit) < 1e-9);
 });
 
 test('a span opens the answer only when it is surely of the kind asked for', async () => {

@@ -51,6 +51,24 @@ async function describeSource(searcher: Searcher, docId: string): Promise<string
 }
 
 /**
+ * The names of several words in a question, as written and without descriptions: "Vietnam's
+ * Ministry of Defense" is two names; "Japanese FDI" is a description and a name.
+ */
+function namePhrases(question: string): { part: string; phrase: string }[] {
+  const out: { part: string; phrase: string }[] = [];
+  for (const name of analyze(question).spans.filter((sp) => sp.kind === 'name')) {
+    for (const part of name.text.split(/['’]s\b/)) {
+      const phrase = part
+        .split(/\s+/)
+        .filter((w) => w && nameType(w) !== 'descriptor')
+        .join(' ');
+      if (words(phrase).length >= 2) out.push({ part: part.trim(), phrase });
+    }
+  }
+  return out;
+}
+
+/**
  * Names and numbers in the question that occur nowhere in the collection: the articles cannot be
  * about them. A name of several words counts only as a phrase ("Tour de France" is not "tour" in
  * one article and "France" in another).
@@ -61,17 +79,7 @@ export async function unknownSpecifics(searcher: Searcher, question: string): Pr
     .filter((tok, i) => /^\d/.test(tok) || (i > 0 && /^\p{Lu}/u.test(tok) && tok.length > 1))
     .map((tok) => ({ tok, terms: terms(tok) }))
     .filter((x) => x.terms.length);
-  const names: string[] = [];
-  for (const name of analyze(question).spans.filter((sp) => sp.kind === 'name')) {
-    // "Vietnam's Ministry of Defense" is two names; "Japanese FDI" is a description and a name.
-    for (const part of name.text.split(/['’]s\b/)) {
-      const phrase = part
-        .split(/\s+/)
-        .filter((w) => w && nameType(w) !== 'descriptor')
-        .join(' ');
-      if (words(phrase).length >= 2) names.push(part.trim(), phrase);
-    }
-  }
+  const names = namePhrases(question).flatMap((n) => [n.part, n.phrase]);
   // One round trip to the store: single terms by their counts, names and capitals as phrases.
   const capitals = [...specifics.map((x) => x.tok), ...names].flatMap(countriesOfCapital);
   const phrases = [...names, ...capitals];
@@ -96,6 +104,24 @@ export async function unknownSpecifics(searcher: Searcher, question: string): Pr
   return out;
 }
 
+/**
+ * "LNG-fired" where the articles say "liquefied natural gas": an acronym in a word the collection
+ * lacks is known when a retrieved sentence spells it out, word by word from its initials.
+ */
+function spelledOut(token: string, sentences: Candidate[]): boolean {
+  const acronyms = token
+    .split(/[-'’]/)
+    .filter((part) => /^\p{Lu}{3,6}$/u.test(part))
+    .map((a) => a.toLowerCase());
+  if (!acronyms.length) return false;
+  return sentences.some((c) => {
+    const initials = ` ${words(c.text)
+      .map((w) => w[0])
+      .join(' ')} `;
+    return acronyms.some((a) => initials.includes(` ${[...a].join(' ')} `));
+  });
+}
+
 export type Evidence = { score: number; lead: Candidate | undefined; unknown: string[]; q: QuestionAnalysis };
 
 /**
@@ -104,7 +130,14 @@ export type Evidence = { score: number; lead: Candidate | undefined; unknown: st
  * the articles never mention is not answered at all, however similar the wording.
  */
 export async function assessEvidence(searcher: Searcher, q: QuestionAnalysis, ranked: Candidate[]): Promise<Evidence> {
-  const unknown = await unknownSpecifics(searcher, q.question);
+  const unknown = (await unknownSpecifics(searcher, q.question)).filter((u) => !spelledOut(u, ranked));
+  // "What is the name of the president's wife?" asks for what the articles would call his wife: if
+  // they never say "wife", no name in them is the answer. (A counted noun is another matter: "how
+  // many holidaymakers" is answered by "1 million tourists".)
+  if (q.untypedHead && (q.type === 'name' || q.type === 'person')) {
+    const { df } = await searcher.store.termStats(terms(q.untypedHead));
+    if (![...df.values()].some(Boolean)) unknown.push(q.untypedHead);
+  }
   const lead = chooseLead(ranked, q);
   let score = lead?.score ?? 0;
   // No sentence close to the question holds a value of the kind asked for: probably not here.
@@ -113,36 +146,45 @@ export async function assessEvidence(searcher: Searcher, q: QuestionAnalysis, ra
   if (unknown.length) score *= q.type === 'yesno' ? 0 : WEIGHTS.unknownName;
   // The passage answering "Who won Kenya's election?" must say Kenya: a sentence about another
   // election, however alike, does not answer it.
-  else if (
-    lead &&
-    !(await mentionsKeyName(
+  else if (lead) {
+    const missing = await missingKeyName(
       searcher,
       q,
       ranked.filter((c) => c.passageId === lead.passageId),
-    ))
-  )
-    score *= WEIGHTS.keyNameMissing;
+    );
+    if (missing) score *= missing === 'phrase' ? WEIGHTS.keyPhraseMissing : WEIGHTS.keyNameMissing;
+  }
   return { score, lead, unknown, q };
 }
 
 /**
- * Whether the passage's sentences name the question's most specific name: its rarest name term in
- * the collection, or the country a capital stands for. Descriptions ("Japanese") name nothing.
+ * What of the question's names the passage's sentences lack, if anything: a name of several words
+ * that the collection has as written ("Official Security Assistance" is not "official development
+ * assistance"; people's and places' names are left out), or the question's most
+ * specific name, its rarest name term in the collection or the country a capital stands for.
+ * Descriptions ("Japanese") name nothing.
  */
-async function mentionsKeyName(searcher: Searcher, q: QuestionAnalysis, sentences: Candidate[]): Promise<boolean> {
+async function missingKeyName(searcher: Searcher, q: QuestionAnalysis, sentences: Candidate[]): Promise<'phrase' | 'name' | null> {
+  const text = ` ${sentences.flatMap((c) => words(c.text)).join(' ')} `;
+  // "Kroger-Albertsons" pairs two names, which articles write in many ways: not one name. Nor is
+  // "Vietnam Japan", and places, like people, go by shorter names ("HCM City").
+  const phrases = namePhrases(q.question)
+    .filter((n) => /\s/.test(n.phrase) && !['person', 'place'].includes(nameType(n.phrase)))
+    .map((n) => words(n.phrase));
   const named = analyze(q.question)
     .spans.filter((sp) => sp.kind === 'name')
     .flatMap((sp) => sp.text.split(/\s+/))
     .filter((w) => nameType(w) !== 'descriptor')
     .map((w) => ({ w, t: terms(w) }))
     .filter(({ t }) => t.length === 1);
-  const { df } = await searcher.store.termStats(named.map(({ t }) => t[0]!));
+  const [found, { df }] = await Promise.all([searcher.store.phrasesOccur(phrases), searcher.store.termStats(named.map(({ t }) => t[0]!))]);
+  if (phrases.some((p, i) => found[i] && !text.includes(` ${p.join(' ')} `))) return 'phrase';
   // The rarest name the collection has at all: fewest passages holding it.
   const keys = named.filter(({ t }) => df.get(t[0]!));
-  if (!keys.length) return true;
+  if (!keys.length) return null;
   const key = keys.reduce((a, b) => (df.get(b.t[0]!)! < df.get(a.t[0]!)! ? b : a));
   const alternatives = [key.t[0]!, ...countriesOfCapital(key.w).flatMap(terms)];
-  return sentences.some((c) => alternatives.some((t) => c.terms.has(t)));
+  return sentences.some((c) => alternatives.some((t) => c.terms.has(t))) ? null : 'name';
 }
 
 /**

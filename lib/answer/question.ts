@@ -1,6 +1,7 @@
 import { analyze, type Span, type Token } from '@/lib/nlp/analyze';
 import {
   DATE_NOUNS,
+  LOCAL_PLACE_NOUNS,
   MEASURE_UNITS,
   MONEY_NOUNS,
   MONEY_VERBS,
@@ -14,6 +15,7 @@ import {
   YES_NO_OPENERS,
 } from '@/lib/nlp/lexicon';
 import { typeOf } from '@/lib/nlp/annotate';
+import { isCountry } from '@/lib/nlp/names';
 import { fold, terms } from '@/lib/text/normalize';
 
 /** What a question asks for: a value of some kind (a short answer exists) or an explanation. */
@@ -41,6 +43,8 @@ export type QuestionAnalysis = {
   wh: string | null;
   /** The noun the question is about: "bank" in "Which bank lent the money?". */
   head: string | null;
+  /** The head when it is no kind of thing the answer types know: "wife", "trainees", not "bank". */
+  untypedHead: string | null;
   type: AnswerType;
   /** What a "how heavy / old / big" question measures ("heavy"): its answer is written in that measure's units. */
   measure: string | null;
@@ -78,24 +82,60 @@ function typeOfHead(head: string): AnswerType | null {
   return null;
 }
 
-/** The first common noun within a few words after `from`, past determiners, adjectives and names ("which Daily Harvest product"). */
-function nounAfter(tokens: Token[], from: number): number {
+const isPossessive = (t: Token | undefined) => t?.pos === 'PART' && /^['’]s?$/.test(t.text);
+
+/**
+ * The first common noun within a few words after `from`, past determiners, adjectives and names
+ * ("which Daily Harvest product"), and when `owned` past a possessive ("Mayor Ana Lopez's husband").
+ */
+function nounAfter(tokens: Token[], from: number, owned = false): number {
   for (let i = from; i < Math.min(tokens.length, from + 6); i++) {
     const t = tokens[i]!;
     if (t.pos === 'NOUN') return i;
-    if (!['DET', 'ADJ', 'NUM', 'PROPN', 'ADV'].includes(t.pos)) return -1;
+    if (!['DET', 'ADJ', 'NUM', 'PROPN', 'ADV'].includes(t.pos) && !(owned && isPossessive(t))) return -1;
   }
   return -1;
 }
 
-/** "the name of the ship" asks about the ship. */
-function resolveHead(tokens: Token[], at: number): string {
-  const head = tokens[at]!.lemma;
-  if (['name', 'kind', 'type', 'sort'].includes(head) && tokens[at + 1]?.lemma === 'of') {
-    const next = nounAfter(tokens, at + 2);
-    if (next >= 0) return tokens[next]!.lemma;
+/**
+ * The noun a noun phrase is about: the last of a compound ("fast food chain", "intern trainees")
+ * or, when `owned`, what a possessive owns ("the president's wife"). The question word's own noun
+ * keeps its possessive: "which country's minister" asks for a country.
+ */
+function phraseHead(tokens: Token[], at: number, owned = false): number {
+  let head = at;
+  let i = at + 1;
+  while (i < tokens.length && (tokens[i]!.pos === 'NOUN' || tokens[i]!.pos === 'PROPN')) {
+    if (tokens[i]!.pos === 'NOUN') head = i;
+    i++;
+  }
+  if (owned && isPossessive(tokens[i])) {
+    const next = nounAfter(tokens, i + 1);
+    if (next >= 0) return phraseHead(tokens, next, true);
   }
   return head;
+}
+
+/** Nouns that say what is asked about after "of": "the name of the ship" asks about the ship. */
+const ASKS_OF = new Set(['name', 'kind', 'type', 'sort']);
+
+/** "the name of the ship" asks about the ship, "the name of the president's wife" about the wife. */
+function resolveHead(tokens: Token[], at: number, owned = false): number {
+  const head = phraseHead(tokens, at, owned);
+  if (ASKS_OF.has(tokens[head]!.lemma) && tokens[head + 1]?.lemma === 'of') {
+    const next = nounAfter(tokens, head + 2, true);
+    if (next >= 0) return resolveHead(tokens, next, true);
+  }
+  return head;
+}
+
+/** The type of a noun phrase's head, else of a noun before it in the compound ("which bank branch": a bank). */
+function typeOfPhrase(tokens: Token[], head: number): AnswerType | null {
+  for (let i = head; i >= 0 && (tokens[i]!.pos === 'NOUN' || tokens[i]!.pos === 'PROPN'); i--) {
+    const type = tokens[i]!.pos === 'NOUN' ? typeOfHead(tokens[i]!.lemma) : null;
+    if (type) return type;
+  }
+  return null;
 }
 
 export function analyzeQuestion(text: string): QuestionAnalysis {
@@ -117,7 +157,7 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
   else if (wh === 'how') {
     const next = tokens[whAt + 1]?.lemma ?? '';
     const noun = nounAfter(tokens, whAt + 2);
-    head = noun >= 0 ? tokens[noun]!.lemma : null;
+    head = noun >= 0 ? tokens[phraseHead(tokens, noun)]!.lemma : null;
     if (next === 'many') type = 'number';
     // "How much is the deal worth" asks for money; "how much water", "by how much did prices rise" for an amount.
     // "By how much did prices rise" asks for a change (often a percentage), whatever changed.
@@ -134,19 +174,23 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
     // subject ("What did the president say …"), and the question is open.
     if (noun < 0 && tokens[whAt + 1]?.pos === 'AUX' && tokens[whAt + 1]!.lemma === 'be') noun = nounAfter(tokens, whAt + 2);
     if (noun >= 0) {
-      head = resolveHead(tokens, noun);
+      const at = resolveHead(tokens, noun);
+      head = tokens[at]!.lemma;
       // A kind of thing we know types the answer; "which fields", "what role" ask about something
       // that is rarely a proper name, so they are answered like open questions.
-      type = typeOfHead(head) ?? 'open';
+      type = typeOfPhrase(tokens, at) ?? 'open';
     }
     if (['reason', 'cause', 'purpose', 'motive'].includes(head ?? '')) type = 'reason';
+    // "What were the documents worth?", "What did the bridge cost?": the value asked for is money.
+    else if (type === 'open' && MONEY_VERBS.has(tokens.at(-1)?.lemma ?? '')) type = 'money';
   } else if (YES_NO_OPENERS.has(first)) type = 'yesno';
   // "What is his name?", "What is it called?": a name, whatever the noun.
   if (type === 'open' && (wh === 'what' || wh === 'which') && tokens.some((t) => t.lemma === 'name' || t.lemma === 'call')) type = 'name';
   else if (first === 'name') {
     const noun = nounAfter(tokens, 1);
-    head = noun >= 0 ? resolveHead(tokens, noun) : null;
-    type = (head ? typeOfHead(head) : null) ?? 'name';
+    const at = noun >= 0 ? resolveHead(tokens, noun) : -1;
+    head = at >= 0 ? tokens[at]!.lemma : null;
+    type = (at >= 0 ? typeOfPhrase(tokens, at) : null) ?? 'name';
   }
 
   const asked = new Set(
@@ -160,6 +204,7 @@ export function analyzeQuestion(text: string): QuestionAnalysis {
     context,
     wh,
     head,
+    untypedHead: head && !typeOfHead(head) && !ASKS_OF.has(head) ? head : null,
     type,
     measure,
     factual: !['yesno', 'reason', 'open'].includes(type),
@@ -187,6 +232,8 @@ export function spanFit(span: Span, type: AnswerType, head: string | null): numb
     case 'number':
       // A year is not a count, and "one" is more often a pronoun ("one of the …") than a number.
       if (span.kind === 'number') return /^(1[89]|20)\d{2}$/.test(span.text) ? 0.1 : /^one$/i.test(span.text) ? 0.2 : 1;
+      // "How many years in prison": "12 years" counts the head noun, though tagged as a duration.
+      if (span.kind === 'duration' && head && terms(span.text).some((t) => terms(head).includes(t))) return 1;
       return span.kind === 'money' || span.kind === 'percent' ? 0.4 : 0;
     case 'quantity':
       return ['number', 'money', 'percent', 'duration'].includes(span.kind) ? 1 : 0;
@@ -202,6 +249,7 @@ export function spanFit(span: Span, type: AnswerType, head: string | null): numb
       const kind = typeOf(span);
       if (kind === 'descriptor') return 0;
       if (type === 'name') return 0.8;
+      if (kind === 'place' && type === 'place' && head && LOCAL_PLACE_NOUNS.has(head) && isCountry(span.text)) return 0.15;
       if (kind === type) return 1;
       if (kind === 'unknown') return 0.6;
       // Organisations and places are easily confused ("Bank of England"); people and organisations less so.

@@ -4,7 +4,7 @@ import { storedSentenceEmbedder } from '@/lib/retrieve/sentences';
 import { idfLookup } from '@/lib/retrieve/terms';
 import type { Analysis, Span, Token } from '@/lib/nlp/analyze';
 import { analysisOf, typeOf } from '@/lib/nlp/annotate';
-import { MEASURE_UNITS, REASON_CUES, REGION_NOUNS } from '@/lib/nlp/lexicon';
+import { FRACTION_PARTS, FRACTION_WORDS, LOCAL_PLACE_NOUNS, MEASURE_UNITS, REASON_CUES, REGION_NOUNS } from '@/lib/nlp/lexicon';
 import { fold, normalizeDisplay, terms, trimEndOf, words } from '@/lib/text/normalize';
 import { analyzeQuestion, spanFit, type QuestionAnalysis } from './question';
 
@@ -52,12 +52,22 @@ export const WEIGHTS = {
   answerAlignment: 0.6,
   /** How much a better-fitting answer span may outweigh a more relevant sentence when choosing the lead. */
   answerChoice: 0.6,
-  /** Evidence kept when the answering sentence has no value of the kind asked for… */
-  noAnswer: 0.8,
+  /**
+   * Evidence kept when the answering sentence has no value of the kind asked for: a factual
+   * question whose best sentences give no name, date or figure of that kind is rarely answered by
+   * them (0.8 -> 0.5: seed refusals +2 of 12, no answerable question of any set refused)…
+   */
+  noAnswer: 0.5,
   /** …or the question names something the collection never mentions… */
   unknownName: 0.6,
-  /** …or something the answering passage never mentions. */
+  /** …or something the answering passage never mentions: its rarest name… */
   keyNameMissing: 0.7,
+  /**
+   * …or a name of several words, written so in the collection but not in that passage: surer than
+   * a single rare word that the passage talks about something else (refusals: seed +1 of 12,
+   * news-2022 +2 of 30; no answerable question changes).
+   */
+  keyPhraseMissing: 0.6,
   /** Sentence score: relevance to the question, retrieval rank, and holding an answer of the right kind. */
   relevance: 0.75,
   prior: 0.1,
@@ -140,6 +150,25 @@ function measured(sentence: string, tokens: Token[], span: Span, measure: string
   return { span, factor: adjacent && ANY_UNIT.has(adjacent.lemma) ? WEIGHTS.otherMeasure : WEIGHTS.unmeasured };
 }
 
+/** "Half of all workers", "two-thirds of voters": shares in words, which answer "what share" as a percentage would. */
+function shares(sentence: string, tokens: Token[]): Span[] {
+  const out: Span[] = [];
+  tokens.forEach((t, i) => {
+    const [dash, part] = [tokens[i + 1], tokens[i + 2]];
+    if (FRACTION_WORDS.has(t.lemma)) out.push({ kind: 'percent', text: t.text, start: t.start, end: t.end });
+    else if (
+      t.pos === 'NUM' &&
+      dash?.text === '-' &&
+      part &&
+      FRACTION_PARTS.has(part.lemma) &&
+      part.start === dash.end &&
+      dash.start === t.end
+    )
+      out.push({ kind: 'percent', text: sentence.slice(t.start, part.end), start: t.start, end: part.end });
+  });
+  return out;
+}
+
 /**
  * The spans of a sentence that could answer the question, scored: the kind asked for, near the
  * question's own words in the sentence, not already said in the question.
@@ -147,8 +176,12 @@ function measured(sentence: string, tokens: Token[], span: Span, measure: string
 function answerSpans(s: { text: string; analysis?: Analysis }, q: QuestionAnalysis, exclude: Set<string>): ScoredSpan[] {
   if (!q.factual) return [];
   const sentence = s.text;
-  const { tokens, spans } = analysisOf(s);
-  const askedTerms = new Set(terms(`${q.question} ${q.context}`));
+  const analysis = analysisOf(s);
+  const tokens = analysis.tokens;
+  const spans = q.type === 'percent' || q.type === 'amount' ? [...analysis.spans, ...shares(sentence, tokens)] : analysis.spans;
+  // The noun asked about is not a value the question states: "12 years" answers "how many years".
+  const headTerms = new Set(q.head ? terms(q.head) : []);
+  const askedTerms = new Set(terms(`${q.question} ${q.context}`).filter((t) => !headTerms.has(t)));
   const focus = new Set(q.focus);
   const anchors = tokens.filter((t) => terms(t.text).some((x) => focus.has(x))).map((t) => t.start);
   const headAt = q.head ? tokens.filter((t) => t.lemma === q.head).map((t) => t.start) : [];
@@ -184,7 +217,15 @@ function answerSpans(s: { text: string; analysis?: Analysis }, q: QuestionAnalys
       /\b(?:the|these|those)\s*$/i.test(sentence.slice(Math.max(0, span.start - 8), span.start))
     )
       continue;
-    let fit = !regional && within.has(span) ? 1 : spanFit(span, q.type, q.head) * (lessSpecific.has(span) ? WEIGHTS.lessSpecific : 1);
+    // "Thai Binh province": a name the sentence itself calls a place is one, of the kind asked for
+    // (a description is not: "the Chinese city of Zhengzhou").
+    const after = q.type === 'place' && span.kind === 'name' ? tokens.find((t) => t.start >= span.end) : undefined;
+    const calledPlace =
+      !!after && after.pos === 'NOUN' && LOCAL_PLACE_NOUNS.has(after.lemma) && /^\p{Ll}/u.test(after.text) && typeOf(span) !== 'descriptor';
+    let fit =
+      (!regional && within.has(span)) || calledPlace
+        ? 1
+        : spanFit(span, q.type, q.head) * (lessSpecific.has(span) ? WEIGHTS.lessSpecific : 1);
     if (fit === 0) continue;
     if (q.measure && (span.kind === 'number' || span.kind === 'duration')) {
       const m = measured(sentence, tokens, span, q.measure);
@@ -194,7 +235,7 @@ function answerSpans(s: { text: string; analysis?: Analysis }, q: QuestionAnalys
     const near = anchors.length ? Math.min(...anchors.map((a) => wordDistance(sentence, a, span.start))) : 10;
     // "Uzhhorod, a small city": the noun the question asks about stands right next to the span.
     const nearHead = (x: Span) => headAt.some((h) => wordDistance(sentence, h, x.start) <= 3 || wordDistance(sentence, x.end, h) <= 3);
-    const head = nearHead(span) || (within.has(span) && nearHead(within.get(span)!)) ? 1 : 0;
+    const head = nearHead(span) || calledPlace || (within.has(span) && nearHead(within.get(span)!)) ? 1 : 0;
     const score = WEIGHTS.fit * fit + WEIGHTS.proximity / (1 + near / 4) + WEIGHTS.headNearby * head;
     out.push({ ...span, fit, score });
   }
@@ -296,10 +337,12 @@ export async function sentenceCandidates(
       WEIGHTS.prior * c.score +
       (c.answer ? WEIGHTS.answerSpan * c.answer.fit : c.cue ? WEIGHTS.answerSpan : 0);
   }
-  // The same value in several articles' sentences is corroborated: each answer span gains from it.
+  // The same value in several articles' sentences is corroborated: each answer span gains from it,
+  // as far as it is of the kind asked for (a country every article names is no airline).
   const values = new Map<string, Set<string>>();
   for (const c of out) if (c.answer) values.set(fold(c.answer.text), (values.get(fold(c.answer.text)) ?? new Set()).add(c.docId));
-  for (const c of out) if (c.answer) c.answer.score += WEIGHTS.agreement * Math.min(3, values.get(fold(c.answer.text))!.size - 1);
+  for (const c of out)
+    if (c.answer) c.answer.score += WEIGHTS.agreement * c.answer.fit * Math.min(3, values.get(fold(c.answer.text))!.size - 1);
   return out.sort((a, b) => b.score - a.score);
 }
 

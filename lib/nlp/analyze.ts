@@ -103,9 +103,10 @@ function names(text: string, tokens: Token[]): Span[] {
     const possessive = /['’]s$/.exec(text.slice(tokens[first]!.start, end));
     if (possessive && end - possessive[0].length > tokens[first]!.start) end -= possessive[0].length;
     out.push({ kind: 'name', text: text.slice(tokens[first]!.start, end), start: tokens[first]!.start, end });
-    // "cosmonaut Anna Kikina of Roscosmos": each side of a joiner is a name of its own too.
+    // "cosmonaut Anna Kikina of Roscosmos": each side of a joiner is a name of its own too. A
+    // joiner written with a capital belongs to the name: "Vo Van Thuong" is one person.
     for (let k = first + 1; k < j; k++) {
-      if (!NAME_JOINERS.has(tokens[k]!.lemma)) continue;
+      if (!NAME_JOINERS.has(tokens[k]!.lemma) || /^\p{Lu}/u.test(tokens[k]!.text)) continue;
       out.push({
         kind: 'name',
         text: text.slice(tokens[first]!.start, tokens[k - 1]!.end),

@@ -6,7 +6,7 @@ import { nameType } from './names';
  * What stored analyses were made with: a change to what `annotate` returns (the tagger's rules,
  * name spans, name types) moves it on, and the next ingest re-analyses the whole collection.
  */
-export const ANALYZER_VERSION = 1;
+export const ANALYZER_VERSION = 2;
 
 /**
  * A sentence's full analysis as ingest stores it: tokens and spans, with each name typed (person,

@@ -21,7 +21,7 @@ export const PERSON_NOUNS = new Set(
 /** Nouns whose instances are places. */
 export const PLACE_NOUNS = new Set(
   (
-    'place country nation state city town village capital province region county district island continent ' +
+    'place part country nation state city town village capital province region county district island continent ' +
     'territory neighborhood neighbourhood location site venue port harbor harbour airport stadium arena ' +
     'street border coast river lake sea ocean mountain park prison hospital building'
   ).split(' '),
@@ -29,6 +29,20 @@ export const PLACE_NOUNS = new Set(
 
 /** Places that contain others: "which state" is answered by "North Carolina" in "Charlotte, North Carolina". */
 export const REGION_NOUNS = new Set('country nation state province region county territory continent'.split(' '));
+
+/** Places within a country: a country's name does not answer "which city" or "which port". */
+export const LOCAL_PLACE_NOUNS = new Set(
+  'part city town village capital province county district neighborhood neighbourhood port harbor harbour airport stadium arena street park prison hospital building venue'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Words for a share, written out: "half", or "two-thirds" (a fraction joined to its count: alone,
+ * "third" and "quarter" are more often an ordinal or a period, "the second quarter").
+ */
+export const FRACTION_WORDS = new Set(['half']);
+export const FRACTION_PARTS = new Set(['third', 'quarter', 'fifth']);
 
 /** Nouns whose instances are organisations. */
 export const ORG_NOUNS = new Set(

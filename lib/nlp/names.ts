@@ -1,5 +1,6 @@
 import nlp from 'compromise';
 import type { NameType } from '@/lib/text/analysis';
+import { countriesOfCapital } from './places';
 
 export type { NameType } from '@/lib/text/analysis';
 
@@ -31,4 +32,13 @@ export function nameType(name: string): NameType {
   if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(key, type);
   return type;
+}
+
+/**
+ * Whether a name is a country's and nothing smaller: "Japan", not "Mexico City", nor "Singapore",
+ * a city as well (its country's capital).
+ */
+export function isCountry(name: string): boolean {
+  const terms = nlp(name.slice(0, 200)).terms().json() as { terms: { tags: string[] }[] }[];
+  return terms.length > 0 && terms.every((t) => t.terms[0]!.tags.includes('Country')) && countriesOfCapital(name).length === 0;
 }

@@ -4,43 +4,53 @@ import { gate } from '@/lib/engines/gate';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
-test('the gate runs at most `limit` jobs at once, the rest in the order they came', async () => {
+test('the gate runs at most `limit` jobs at once; of those waiting, the oldest request goes first', async () => {
   const admit = gate(2);
   let running = 0;
   let most = 0;
-  const order: number[] = [];
-  const job = (n: number) => async () => {
+  const order: string[] = [];
+  const job = (name: string) => async () => {
     running++;
     most = Math.max(most, running);
     await tick();
     await tick();
-    order.push(n);
+    order.push(name);
     running--;
-    return n;
+    return name;
   };
-  const results = await Promise.all([1, 2, 3, 4, 5].map((n) => admit(job(n))));
-  assert.deepEqual(results, [1, 2, 3, 4, 5]);
+  const results = await Promise.all([
+    admit(job('a'), { since: 1 }),
+    admit(job('b'), { since: 2 }),
+    admit(job('new'), { since: 9 }),
+    // A request that began earlier (its second step, after retrieval) overtakes a newer one waiting.
+    admit(job('older'), { since: 3 }),
+    admit(job('newest'), { since: 10 }),
+  ]);
+  assert.deepEqual(results, ['a', 'b', 'new', 'older', 'newest']);
   assert.equal(most, 2);
-  assert.deepEqual(order, [1, 2, 3, 4, 5]);
+  assert.deepEqual(order, ['a', 'b', 'older', 'new', 'newest']);
 });
 
 test('a job cancelled while it waits leaves the queue, and a failed job frees its place', async () => {
   const admit = gate(1);
   let release!: () => void;
-  const first = admit(() => new Promise<void>((r) => (release = r)));
+  const first = admit(() => new Promise<void>((r) => (release = r)), { since: 0 });
   const controller = new AbortController();
-  const cancelled = admit(async () => 'ran', controller.signal);
-  const after = admit(async () => 'after');
+  const cancelled = admit(async () => 'ran', { since: 1, signal: controller.signal });
+  const after = admit(async () => 'after', { since: 2 });
   controller.abort(new Error('the client went away'));
   await assert.rejects(cancelled, /the client went away/);
   release();
   await first;
   assert.equal(await after, 'after');
   await assert.rejects(
-    admit(async () => {
-      throw new Error('boom');
-    }),
+    admit(
+      async () => {
+        throw new Error('boom');
+      },
+      { since: 3 },
+    ),
     /boom/,
   );
-  assert.equal(await admit(async () => 'still admits'), 'still admits');
+  assert.equal(await admit(async () => 'still admits', { since: 4 }), 'still admits');
 });

@@ -2,6 +2,7 @@ import type { Config } from '@/lib/config';
 import { retrieve, type DocumentFilter, type RetrievedPassage } from '@/lib/retrieve/retrieve';
 import { getSearcher } from '@/lib/retrieve/searcher';
 import type { Turn } from '@/lib/engines/engine';
+import { servingThread } from '@/lib/engines/gate';
 import { pickEngine, withFallback } from '@/lib/engines/select';
 import { CitationRegistry, citableLookup, citationOf, checkCitations, MarkerRewriter, semanticSupport } from './citations';
 import { standaloneQuestion } from './conversation';
@@ -38,6 +39,7 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
     messages,
     query: standaloneQuestion(messages),
     passages: [],
+    since: started,
     signal: options.signal,
   };
   let failed: unknown;
@@ -51,12 +53,16 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   }
 
   const retrievalStarted = performance.now();
-  const retrieval = await retrieve(searcher, turn.query, {
-    k: options.k ?? Math.max(cfg.topK, 6),
-    filter: options.filter,
-    analyses: true,
-    signal: options.signal,
-  });
+  const retrieval = await servingThread(
+    () =>
+      retrieve(searcher, turn.query, {
+        k: options.k ?? Math.max(cfg.topK, 6),
+        filter: options.filter,
+        analyses: true,
+        signal: options.signal,
+      }),
+    { since: started, signal: options.signal },
+  );
   const registry = new CitationRegistry(await citableLookup(searcher, retrieval.passages, history), history);
   const ready: Turn = { ...turn, passages: retrieval.passages, registry };
   const retrieveMs = performance.now() - retrievalStarted;

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RetrievedPassage } from '@/lib/retrieve/retrieve';
 import type { Searcher } from '@/lib/retrieve/searcher';
 import { storedSentenceEmbedder } from '@/lib/retrieve/sentences';
@@ -245,6 +246,9 @@ function answerSpans(s: { text: string; analysis?: Analysis }, q: QuestionAnalys
 /** Whether a sentence's answer span is sure enough of its kind to open the reply on its own. */
 export const opensAnswer = (span: ScoredSpan) => span.fit >= WEIGHTS.shortAnswerFit;
 
+/** Longest stretch of sentence scoring between two turns of the event loop. */
+const SLICE_MS = 4;
+
 export async function sentenceCandidates(
   searcher: Searcher,
   q: QuestionAnalysis,
@@ -269,7 +273,14 @@ export async function sentenceCandidates(
     if (!t) termsOf.set(text, (t = terms(text)));
     return t;
   };
-  passages.forEach((p, rank) => {
+  let slice = performance.now();
+  for (const [rank, p] of passages.entries()) {
+    // On the thread that serves HTTP: other requests get a turn every few milliseconds.
+    if (performance.now() - slice > SLICE_MS) {
+      await nextTurn();
+      signal?.throwIfAborted();
+      slice = performance.now();
+    }
     for (const member of [p, ...p.corroborating]) {
       const title = new Set(termsOnce(member.doc.title));
       const exclude = new Set([member.doc.outlet, member.doc.author].filter((x): x is string => !!x).map(fold));
@@ -311,7 +322,7 @@ export async function sentenceCandidates(
         });
       });
     }
-  });
+  }
   if (queryVector && searcher.embedder) {
     const embedder = await storedSentenceEmbedder(
       { ...searcher, embedder: searcher.embedder },

@@ -2,6 +2,7 @@ import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, semant
 import type { AnswerEngine, Citation, SentenceCheck } from '@/lib/answer/types';
 import type { Config } from '@/lib/config';
 import type { BriefJob } from '@/lib/engines/engine';
+import { servingThread } from '@/lib/engines/gate';
 import { pickEngine, withFallback } from '@/lib/engines/select';
 import { documentsOf, retrieve, type RetrievedPassage } from '@/lib/retrieve/retrieve';
 import { withAnalyses } from '@/lib/retrieve/analyses';
@@ -55,10 +56,15 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
   // "How did X change over time" is about X; the framing words only add noise to retrieval.
   const subject = requested ? subjectOf(topic) : topic;
   const passages = subject
-    ? (await retrieve(s, subject, { k: RETRIEVE_K, analyses: true, signal: options.signal })).passages
+    ? (
+        await servingThread(() => retrieve(s, subject, { k: RETRIEVE_K, analyses: true, signal: options.signal }), {
+          since: started,
+          signal: options.signal,
+        })
+      ).passages
     : await allPassages(s);
   const docOf = documentsOf(passages);
-  const job: BriefJob = { cfg, searcher: s, topic, subject, passages, timeline: requested, signal: options.signal };
+  const job: BriefJob = { cfg, searcher: s, topic, subject, passages, timeline: requested, since: started, signal: options.signal };
   const {
     engine,
     value: draft,

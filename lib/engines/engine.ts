@@ -12,6 +12,8 @@ export type Turn = {
   query: string;
   passages: RetrievedPassage[];
   registry: CitationRegistry;
+  /** When the request began (performance.now()): its place in the serving thread's queue. */
+  since: number;
   signal?: AbortSignal;
 };
 
@@ -36,6 +38,8 @@ export type BriefJob = {
   passages: RetrievedPassage[];
   /** The topic asks for a timeline. */
   timeline: boolean;
+  /** When the request began (performance.now()): its place in the serving thread's queue. */
+  since: number;
   signal?: AbortSignal;
 };
 

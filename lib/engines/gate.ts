@@ -1,32 +1,41 @@
 /**
- * Admits `limit` jobs at a time and queues the rest, first come first served. The local engine's
- * work on the thread that serves HTTP comes in slices of a few milliseconds with turns of the
- * event loop between; with every request's slices in the loop at once, a single turn runs one
- * slice of each and a timer or a new connection waits for the sum. Queued, the same work finishes
- * in the same total time, each turn stays short, and the earliest questions finish first.
+ * Admits `limit` jobs at a time and queues the rest, the oldest request first. The work of a
+ * question on the thread that serves HTTP (retrieval, then the local engine's composition) comes
+ * in slices of a few milliseconds with turns of the event loop between; with every request's
+ * slices in the loop at once, a single turn runs one slice of each, so a timer or a new
+ * connection waits for the sum and every answer finishes late. Queued by when their request
+ * began, the same work takes the same total time, each turn stays short, and a question that has
+ * finished retrieving goes ahead of newer ones still waiting to start: answers finish in order.
  */
-export function gate(limit: number) {
+export type Admit = <T>(job: () => Promise<T>, options: { since: number; signal?: AbortSignal }) => Promise<T>;
+
+export function gate(limit: number): Admit {
   let running = 0;
-  const waiting: (() => void)[] = [];
+  const waiting: { since: number; enter: () => void }[] = [];
   const release = () => {
     const next = waiting.shift();
-    if (next) next();
+    if (next) next.enter();
     else running--;
   };
-  return async function admit<T>(job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  return async (job, { since, signal }) => {
     if (running < limit) running++;
     else {
+      signal?.throwIfAborted();
       await new Promise<void>((resolve, reject) => {
-        const enter = () => {
-          signal?.removeEventListener('abort', leave);
-          resolve();
+        const entry = {
+          since,
+          enter: () => {
+            signal?.removeEventListener('abort', leave);
+            resolve();
+          },
         };
         const leave = () => {
-          waiting.splice(waiting.indexOf(enter), 1);
+          waiting.splice(waiting.indexOf(entry), 1);
           reject(signal!.reason);
         };
-        signal?.throwIfAborted();
-        waiting.push(enter);
+        // The queue is short (the requests in flight): a sorted insert keeps the oldest first.
+        const at = waiting.findIndex((w) => w.since > since);
+        waiting.splice(at < 0 ? waiting.length : at, 0, entry);
         signal?.addEventListener('abort', leave, { once: true });
       });
     }
@@ -37,3 +46,11 @@ export function gate(limit: number) {
     }
   };
 }
+
+/**
+ * The one gate of the serving thread, shared by retrieval and the local engine. Two at once keep
+ * it busy while the model embeds a question; more only lengthen each turn. Measured with 32
+ * connections of new questions (news-2022, this 2-core machine, 3 runs each), p95 / event-loop
+ * p99: 2 at once 426 / 26 ms, 4 at once 405 / 45 ms, 8 at once 441 / 55 ms.
+ */
+export const servingThread = gate(2);

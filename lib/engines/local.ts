@@ -2,13 +2,7 @@ import { composeLocalAnswer } from '@/lib/answer/local';
 import { REFUSAL } from '@/lib/answer/types';
 import { localBrief } from '@/lib/brief/local';
 import type { Engine } from './engine';
-import { gate } from './gate';
-
-/**
- * Local answers and briefings computed at once on the serving thread: enough to keep it busy
- * between the model's replies, few enough that a turn of the event loop stays short under load.
- */
-const admit = gate(4);
+import { servingThread } from './gate';
 
 /** Emits text the way a model would: a few words at a time, so every consumer handles a real stream. */
 async function* inPieces(text: string): AsyncGenerator<string> {
@@ -19,7 +13,10 @@ async function* inPieces(text: string): AsyncGenerator<string> {
 export const localEngine: Engine = {
   name: 'local',
   async answer(turn) {
-    const local = await admit(() => composeLocalAnswer(turn.searcher, turn.query, turn.passages, turn.signal), turn.signal);
+    const local = await servingThread(() => composeLocalAnswer(turn.searcher, turn.query, turn.passages, turn.signal), {
+      since: turn.since,
+      signal: turn.signal,
+    });
     return {
       chunks: inPieces(local.refused ? REFUSAL : local.text),
       refused: () => local.refused,
@@ -27,5 +24,5 @@ export const localEngine: Engine = {
       short: () => local.short,
     };
   },
-  brief: (job) => admit(() => localBrief(job), job.signal),
+  brief: (job) => servingThread(() => localBrief(job), { since: job.since, signal: job.signal }),
 };

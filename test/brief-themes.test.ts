@@ -132,3 +132,15 @@ test('a weekday or a nationality does not head a group', () => {
   assert.equal(names.get(0), 'Korvan Air');
   assert.equal(names.get(1), 'Tabriz');
 });
+
+test('a word of a longer name or a day does not head a group: two prime ministers share a budget, not "Prime" or "Tuesday"', () => {
+  const texts = [
+    'Prime Minister Ana Lutz presented the budget to parliament on Tuesday.',
+    'Prime Minister Omar Belkadi said on Tuesday the budget would cut fuel subsidies.',
+    'Floods closed the northern railway for a week.',
+    'Engineers reopened the northern railway after the floods.',
+  ];
+  const names = nameGroups(texts, [0, 0, 1, 1], '');
+  assert.equal(names.get(0), 'Budget');
+  assert.notEqual(names.get(1), GENERAL_THEME);
+});

@@ -117,10 +117,19 @@ function headingNames(text: string) {
   return spans.filter((s) => s.kind === 'name' && !dates.some((d) => d.start < s.end && s.start < d.end) && typeOf(s) !== 'descriptor');
 }
 
-/** Nouns and names of a sentence that could name a group, keyed by lemma, as written in the text. */
+/**
+ * Nouns and names of a sentence that could name a group, keyed by lemma, as written in the text.
+ * A word of a longer name is no name of its own ("Prime" of "Prime Minister Ana Lutz").
+ */
 function keyWords(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const t of analyze(text).tokens) {
+  const { tokens, spans } = analyze(text);
+  // Nor is a day, a time or a span of time ("Tuesday", "decades"): they say when, not what about.
+  const covered = spans.filter(
+    (sp) => (sp.kind === 'name' && /\s/.test(sp.text)) || sp.kind === 'date' || sp.kind === 'time' || sp.kind === 'duration',
+  );
+  for (const t of tokens) {
+    if (covered.some((sp) => sp.start <= t.start && t.end <= sp.end)) continue;
     if ((t.pos === 'NOUN' || t.pos === 'PROPN') && /^\p{L}[\p{L}\p{M}'-]{2,}$/u.test(t.text) && !out.has(t.lemma))
       out.set(t.lemma, t.pos === 'PROPN' ? t.text : t.text.toLowerCase());
   }
@@ -170,7 +179,8 @@ export function nameGroups(texts: string[], groupOf: number[], topic = ''): Map<
             if (taken.has(lemma) || terms(lemma).some((t) => topicTerms.has(t))) continue;
             const inGroup = members.filter((m) => nouns[m]!.has(lemma)).length;
             const s = score((m) => nouns[m]!.has(lemma));
-            if (inGroup >= 2 && s > best) {
+            // A common noun heads a group only if most of it is about that ("decades" in two of five is not).
+            if (inGroup >= Math.max(2, members.length / 2) && s > best) {
               best = s;
               heading = capitalise(written);
             }

@@ -520,3 +520,21 @@ test('a cancelled question or briefing stops: nothing is embedded after the abor
   await assert.rejects(brief(cfg, 'defence cooperation', { engine: 'local', signal: again.signal }), { name: 'AbortError' });
   assert.equal(afterAbort, 0, 'no embedding was asked for once the request was gone');
 });
+
+test('an article asking a question (a subheading, a rhetorical question) never has it quoted in an answer or a briefing', async () => {
+  const cfg = await testConfig();
+  await writeFile(
+    path.join(cfg.corpusDir, 'harbour.txt'),
+    "Harbour reopens\n\nThe Vandor harbour reopened to fishing boats on Monday after months of repairs. Why did the Vandor harbour stay shut through the whole winter storm season? Storm waves destroyed the Vandor harbour's main pier in March, the port authority said. The repairs to the Vandor harbour cost 12 million dollars, the authority added.\n",
+  );
+  await ingest(cfg);
+  for (const q of ['What happened at the Vandor harbour?', 'Why did the Vandor harbour stay shut through the winter storm season?']) {
+    const a = await ask(cfg, [user(q)]);
+    assert.equal(a.refused, false, q);
+    await assertWellFormed(cfg, a);
+    assert.doesNotMatch(a.text, /Why did the Vandor harbour/, `${q} → ${a.text}`);
+  }
+  const b = await brief(cfg, 'Vandor harbour winter storm season', { engine: 'local' });
+  assert.ok(b.bullets.length > 0);
+  assert.ok(!b.bullets.some((x) => x.text.includes('Why did')), 'nor is it a bullet of a briefing');
+});

@@ -6,7 +6,7 @@ import { countriesOfCapital } from '@/lib/nlp/places';
 import { neutraliseMarkers } from '@/lib/text/markers';
 import { fold, terms, trimEndOf, words } from '@/lib/text/normalize';
 import type { QuestionAnalysis } from './question';
-import { jaccard, opensAnswer, rankSentences, sameFact, withMarkers, WEIGHTS, type Candidate, type ScoredSpan } from './sentences';
+import { asks, jaccard, opensAnswer, rankSentences, sameFact, withMarkers, WEIGHTS, type Candidate, type ScoredSpan } from './sentences';
 
 /**
  * The local engine: an extractive answer composed from sentences of the retrieved passages,
@@ -196,7 +196,7 @@ function chooseLead(ranked: Candidate[], q: QuestionAnalysis): Candidate | undef
   let pick: Candidate | undefined;
   let pickScore = -1;
   for (const c of ranked) {
-    if (c.relevance < (q.factual ? WEIGHTS.answerAlignment : WEIGHTS.alignment) * best) continue;
+    if (c.relevance < (q.factual ? WEIGHTS.answerAlignment : WEIGHTS.alignment) * best || asks(c.text)) continue;
     const value = c.score + (q.factual && c.answer ? WEIGHTS.answerChoice * c.answer.score : 0);
     if (value > pickScore) {
       pick = c;
@@ -253,6 +253,7 @@ export async function composeLocalAnswer(
     if (chosen.length > 0) {
       if (c.score < Math.max(WEIGHTS.refusal, lead.score * 0.75)) break;
       if (words + wordCount(c.text) > length.words) continue;
+      if (asks(c.text)) continue;
       // A closely matched factual answer adds a sentence only when it gives a value of the kind asked for.
       if (!broad && !c.answer) continue;
       // Adds only what is new: a restatement, or the same answer in other words, corroborates instead.

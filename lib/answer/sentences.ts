@@ -246,6 +246,14 @@ function answerSpans(s: { text: string; analysis?: Analysis }, q: QuestionAnalys
 /** Whether a sentence's answer span is sure enough of its kind to open the reply on its own. */
 export const opensAnswer = (span: ScoredSpan) => span.fit >= WEIGHTS.shortAnswerFit;
 
+/**
+ * A sentence that asks ("Who is Liz Truss?", a subheading, a rhetorical question) states nothing:
+ * it neither leads nor joins an answer, though it stays a candidate (the sentence after it may
+ * answer it). One ending on a quoted question ('…voted "yes" to the question: "Do the benefits
+ * outweigh the risks?"') states that it was asked.
+ */
+export const asks = (sentence: string) => sentence.trimEnd().endsWith('?');
+
 /** Longest stretch of sentence scoring between two turns of the event loop. */
 const SLICE_MS = 4;
 
@@ -290,7 +298,11 @@ export async function sentenceCandidates(
         seen.add(key);
         const t = new Set(termsOnce(s.text));
         const around = new Set([...t, ...title, ...(i > 0 ? termsOnce(member.sentences[i - 1]!.text) : [])]);
-        const cov = (1 - WEIGHTS.contextCoverage) * relevanceOf(t) + WEIGHTS.contextCoverage * relevanceOf(around);
+        // The sentence after one that asks ("Why did the harbour close? Storm waves…") is its answer: the question's words count in full.
+        const cov =
+          i > 0 && asks(member.sentences[i - 1]!.text)
+            ? relevanceOf(around)
+            : (1 - WEIGHTS.contextCoverage) * relevanceOf(t) + WEIGHTS.contextCoverage * relevanceOf(around);
         const prior = (member.score / maxPassage) * (1 - rank * 0.04);
         let answer = answerSpans(s, q, exclude)[0] ?? null;
         const prev = member.sentences[i - 1];

@@ -1,7 +1,7 @@
 import type { BriefDraft, BriefJob } from '@/lib/engines/engine';
 import { analyze } from '@/lib/nlp/analyze';
 import { analysisOf } from '@/lib/nlp/annotate';
-import { jaccard, numbersOf, rankSentences, sameFact, withMarkers, type Candidate } from '@/lib/answer/sentences';
+import { asks, jaccard, numbersOf, rankSentences, sameFact, withMarkers, type Candidate } from '@/lib/answer/sentences';
 import { documentsOf, type RetrievedPassage } from '@/lib/retrieve/retrieve';
 import type { Searcher } from '@/lib/retrieve/searcher';
 import { storedSentenceEmbedder } from '@/lib/retrieve/sentences';
@@ -104,7 +104,8 @@ async function localPicks(
     const n = words(c.text).length;
     return n >= 8 && n <= 100;
   };
-  const usable = ranked.filter(sized);
+  // A sentence that asks states no fact to brief with.
+  const usable = ranked.filter((c) => sized(c) && !asks(c.text));
   const bestRelevance = Math.max(0, ...usable.map((c) => c.relevance));
   const scored = usable
     .filter((c) => !topic || c.relevance >= bestRelevance * (timeline ? 0.4 : 0.5))

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { opening } from '@/lib/brief/local';
-import { GENERAL_THEME, cluster, groupBullets, nameGroups, termVectors } from '@/lib/brief/group';
+import { GENERAL_THEME, ONLY_THEME, cluster, groupBullets, nameGroups, termVectors } from '@/lib/brief/group';
 import { eventDate, isTimelineRequest, isUnfoldingStory, subjectOf } from '@/lib/brief/timeline';
 
 /**
@@ -143,4 +143,10 @@ test('a word of a longer name or a day does not head a group: two prime minister
   const names = nameGroups(texts, [0, 0, 1, 1], '');
   assert.equal(names.get(0), 'Budget');
   assert.notEqual(names.get(1), GENERAL_THEME);
+});
+
+test('a briefing with no named group is not headed "Other developments"', () => {
+  const texts = ['Rain fell on the capital for a week.', 'The central bank kept its rate at four percent.'];
+  const themes = groupBullets(texts, texts, null, '').map((x) => x.theme);
+  assert.deepEqual(themes, [ONLY_THEME, ONLY_THEME]);
 });

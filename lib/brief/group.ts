@@ -11,6 +11,8 @@ import { fold, terms } from '@/lib/text/normalize';
 
 /** The heading for bullets that share their subject with no other bullet. */
 export const GENERAL_THEME = 'Other developments';
+/** The heading of a briefing none of whose groups has a name of its own. */
+export const ONLY_THEME = 'Main points';
 
 /**
  * Two bullets belong together when their similarity reaches this (cosine). Embeddings of sentences
@@ -203,7 +205,12 @@ export function groupBullets<T>(items: T[], texts: string[], vectors: ArrayLike<
   const vs = vectors ?? termVectors(texts);
   const groupOf = cluster(similarities(texts, vs), vectors ? SIMILARITY.embedding : SIMILARITY.terms);
   const heading = nameGroups(texts, groupOf, topic);
-  const themed = items.map((x, i) => ({ ...x, theme: heading.get(groupOf[i]!)! }));
+  // With no named group at all, "Other developments" would point at others that are not there.
+  const general = [...heading.values()].every((h) => h === GENERAL_THEME) ? ONLY_THEME : GENERAL_THEME;
+  const themed = items.map((x, i) => {
+    const h = heading.get(groupOf[i]!)!;
+    return { ...x, theme: h === GENERAL_THEME ? general : h };
+  });
   const order = [...new Set(themed.map((x) => x.theme))].sort((a, b) => Number(a === GENERAL_THEME) - Number(b === GENERAL_THEME));
   return order.flatMap((t) => themed.filter((x) => x.theme === t));
 }

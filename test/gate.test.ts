@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gate } from '@/lib/engines/gate';
+import { gate, pacedFor } from '@/lib/engines/gate';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -53,4 +53,20 @@ test('a job cancelled while it waits leaves the queue, and a failed job frees it
     /boom/,
   );
   assert.equal(await admit(async () => 'still admits', { since: 4 }), 'still admits');
+});
+
+test('work on a store that waits on a server is not paced; a store that searches on this thread is', async () => {
+  let running = 0;
+  let most = 0;
+  const job = async () => {
+    running++;
+    most = Math.max(most, running);
+    await tick();
+    running--;
+  };
+  await Promise.all(Array.from({ length: 5 }, (_, i) => pacedFor({})(job, { since: i })));
+  assert.equal(most, 5);
+  most = 0;
+  await Promise.all(Array.from({ length: 5 }, (_, i) => pacedFor({ searchesOnThisThread: true })(job, { since: i })));
+  assert.equal(most, 2);
 });

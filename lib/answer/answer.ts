@@ -2,7 +2,7 @@ import type { Config } from '@/lib/config';
 import { retrieve, type DocumentFilter, type RetrievedPassage } from '@/lib/retrieve/retrieve';
 import { getSearcher } from '@/lib/retrieve/searcher';
 import type { Turn } from '@/lib/engines/engine';
-import { servingThread } from '@/lib/engines/gate';
+import { pacedFor } from '@/lib/engines/gate';
 import { pickEngine, withFallback } from '@/lib/engines/select';
 import { CitationRegistry, citableLookup, citationOf, checkCitations, MarkerRewriter, semanticSupport } from './citations';
 import { standaloneQuestion } from './conversation';
@@ -53,7 +53,7 @@ export async function* answer(cfg: Config, messages: ChatMessage[], options: Ans
   }
 
   const retrievalStarted = performance.now();
-  const retrieval = await servingThread(
+  const retrieval = await pacedFor(searcher.store)(
     () =>
       retrieve(searcher, turn.query, {
         k: options.k ?? Math.max(cfg.topK, 6),

@@ -2,7 +2,7 @@ import { CitationRegistry, MarkerRewriter, checkCitations, citableLookup, semant
 import type { AnswerEngine, Citation, SentenceCheck } from '@/lib/answer/types';
 import type { Config } from '@/lib/config';
 import type { BriefJob } from '@/lib/engines/engine';
-import { servingThread } from '@/lib/engines/gate';
+import { pacedFor } from '@/lib/engines/gate';
 import { pickEngine, withFallback } from '@/lib/engines/select';
 import { documentsOf, retrieve, type RetrievedPassage } from '@/lib/retrieve/retrieve';
 import { withAnalyses } from '@/lib/retrieve/analyses';
@@ -57,7 +57,7 @@ export async function brief(cfg: Config, topic = '', options: { engine?: AnswerE
   const subject = requested ? subjectOf(topic) : topic;
   const passages = subject
     ? (
-        await servingThread(() => retrieve(s, subject, { k: RETRIEVE_K, analyses: true, signal: options.signal }), {
+        await pacedFor(s.store)(() => retrieve(s, subject, { k: RETRIEVE_K, analyses: true, signal: options.signal }), {
           since: started,
           signal: options.signal,
         })

@@ -53,4 +53,10 @@ export function gate(limit: number): Admit {
  * connections of new questions (news-2022, this 2-core machine, 3 runs each), p95 / event-loop
  * p99: 2 at once 426 / 26 ms, 4 at once 405 / 45 ms, 8 at once 441 / 55 ms.
  */
-export const servingThread = gate(2);
+const servingThread = gate(2);
+
+/**
+ * A question's work through the gate when its store searches on this thread; straight through
+ * when the store is a server the work mostly waits on (a gate held while waiting only queues others).
+ */
+export const pacedFor = (store: { searchesOnThisThread?: boolean }): Admit => (store.searchesOnThisThread ? servingThread : (job) => job());

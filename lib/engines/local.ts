@@ -2,7 +2,7 @@ import { composeLocalAnswer } from '@/lib/answer/local';
 import { REFUSAL } from '@/lib/answer/types';
 import { localBrief } from '@/lib/brief/local';
 import type { Engine } from './engine';
-import { servingThread } from './gate';
+import { pacedFor } from './gate';
 
 /** Emits text the way a model would: a few words at a time, so every consumer handles a real stream. */
 async function* inPieces(text: string): AsyncGenerator<string> {
@@ -13,7 +13,7 @@ async function* inPieces(text: string): AsyncGenerator<string> {
 export const localEngine: Engine = {
   name: 'local',
   async answer(turn) {
-    const local = await servingThread(() => composeLocalAnswer(turn.searcher, turn.query, turn.passages, turn.signal), {
+    const local = await pacedFor(turn.searcher.store)(() => composeLocalAnswer(turn.searcher, turn.query, turn.passages, turn.signal), {
       since: turn.since,
       signal: turn.signal,
     });
@@ -24,5 +24,5 @@ export const localEngine: Engine = {
       short: () => local.short,
     };
   },
-  brief: (job) => servingThread(() => localBrief(job), { since: job.since, signal: job.signal }),
+  brief: (job) => pacedFor(job.searcher.store)(() => localBrief(job), { since: job.since, signal: job.signal }),
 };

@@ -83,6 +83,12 @@ export type Candidate = {
 export type TermStats = { passageCount: number; df: Map<string, number> };
 
 export interface StoreReader {
+  /**
+   * Search runs on the calling thread (the local snapshot store): callers pace it with their other
+   * work there (lib/engines/gate.ts). A store that waits on a server instead must not hold that
+   * pace while it waits.
+   */
+  readonly searchesOnThisThread?: boolean;
   info(): Promise<StoreInfo>;
   /** Every document, in the store's order. */
   documents(): Promise<DocumentMeta[]>;

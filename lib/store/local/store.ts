@@ -61,6 +61,7 @@ function infoOf(name: string, m: Manifest): StoreInfo {
  * O(collection) per request except the scoring arrays themselves.
  */
 export class LocalSnapshotReader implements StoreReader {
+  readonly searchesOnThisThread = true;
   private readonly bm25: Bm25;
   private readonly table: Table;
 

@@ -167,7 +167,7 @@ test('local store: articles and sentence analyses read by range (a large collect
   await session.upsertDocument(a.meta, a.body, a.passages, a.vectors, { analyses });
   await session.commit(INFO);
   const kept = new LocalSnapshotReader((await loadSnapshot(cfg.indexDir))!);
-  const ranged = new LocalSnapshotReader((await loadSnapshot(cfg.indexDir, 0))!);
+  const ranged = new LocalSnapshotReader((await loadSnapshot(cfg.indexDir, { keepInMemory: 0 }))!);
   for (const store of [kept, ranged]) {
     assert.equal(await store.documentText('alpha'), a.body);
     assert.deepEqual(
@@ -178,4 +178,23 @@ test('local store: articles and sentence analyses read by range (a large collect
       ]),
     );
   }
+});
+
+test('local store: vectors read in a worker thread (a large index) equal those read in this one, and damage there is an IndexError sentence', async () => {
+  const cfg = { indexDir: path.join(await tempDir(), 'index') };
+  const writer = await openStoreWriter(cfg);
+  const [a, b] = [doc('alpha', 3), doc('beta', 2)];
+  const session = await writer.session();
+  await session.upsertDocument(a.meta, a.body, a.passages, a.vectors);
+  await session.upsertDocument(b.meta, b.body, b.passages, b.vectors);
+  await session.commit(INFO);
+  const here = (await loadSnapshot(cfg.indexDir))!;
+  const there = (await loadSnapshot(cfg.indexDir, { vectorsInThread: 0 }))!;
+  assert.deepEqual(there.vectors, here.vectors);
+  await writeFile(path.join(here.dir, 'vectra', 'index.pb'), Buffer.from('not a vectra index at all'));
+  for (const vectorsInThread of [0, Number.POSITIVE_INFINITY])
+    await assert.rejects(
+      loadSnapshot(cfg.indexDir, { vectorsInThread }),
+      (e: Error) => e instanceof IndexError && /vector index/.test(e.message),
+    );
 });

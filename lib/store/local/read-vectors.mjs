@@ -3,18 +3,7 @@
 // a gigabyte of heap while it is read. Read here, only the float32 matrix and the ids reach the
 // thread that serves, and the heap that held the items goes away with this thread.
 import { parentPort, workerData } from 'node:worker_threads';
-import { LocalIndex, ProtobufCodec } from 'vectra';
+import { readVectraItems } from './vectra-items.mjs';
 
-const { dir, dims } = workerData;
-try {
-  const items = await new LocalIndex(dir, undefined, undefined, new ProtobufCodec()).listItems();
-  if (items.some((item) => item.vector.length !== dims)) parentPort.postMessage({ problem: 'width' });
-  else {
-    const matrix = new Float32Array(items.length * dims);
-    items.forEach((item, i) => matrix.set(item.vector, i * dims));
-    parentPort.postMessage({ ids: items.map((item) => item.id), matrix }, [matrix.buffer]);
-  }
-} catch (error) {
-  // The library's message names the file's absolute path, which is not for the people asking.
-  parentPort.postMessage({ problem: 'unreadable', code: error?.code ?? 'unreadable' });
-}
+const read = await readVectraItems(workerData.dir, workerData.dims);
+parentPort.postMessage(read, read.matrix ? [read.matrix.buffer] : []);

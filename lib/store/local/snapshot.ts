@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ProtobufCodec } from 'vectra';
 import { z } from 'zod';
+import { readVectraItems } from './vectra-items.mjs';
 import { IndexError } from '@/lib/store/types';
 import { manifestSchema, type Manifest } from './manifest';
 import { allocateMatrix } from './simd';
@@ -137,9 +138,13 @@ async function readMatrix(
 
 /**
  * The live snapshot, or null when nothing has been indexed yet. Throws IndexError when damaged.
- * `keepBytes`: the largest lazily read file kept in memory (a test sets 0 to read them by range).
+ * The sizes up to which lazily read files are kept in memory and vectra is read on this thread
+ * are options so that a test can take the paths of a large collection on a small one.
  */
-export async function loadSnapshot(indexDir: string, keepBytes = KEEP_IN_MEMORY): Promise<Snapshot | null> {
+export async function loadSnapshot(
+  indexDir: string,
+  { keepInMemory = KEEP_IN_MEMORY, vectorsInThread = VECTORS_IN_THREAD } = {},
+): Promise<Snapshot | null> {
   const name = await currentSnapshotName(indexDir);
   if (!name) return null;
   const dir = path.join(indexDir, SNAPSHOTS, name);
@@ -156,7 +161,7 @@ export async function loadSnapshot(indexDir: string, keepBytes = KEEP_IN_MEMORY)
     );
   const dims = manifest.embedder?.dims;
   // vectra's read takes longest; it runs in its own thread while this one reads and checks the rest.
-  const vectorsRead = dims ? readVectraItems(path.join(dir, FILES.vectors), dims) : null;
+  const vectorsRead = dims ? readVectors(path.join(dir, FILES.vectors), dims, vectorsInThread) : null;
   // Awaited below; a failure that comes first (a damaged passages file) must not go unhandled here.
   vectorsRead?.catch(() => {});
   const [buffer, bodies, analysis] = await Promise.all([
@@ -177,7 +182,7 @@ export async function loadSnapshot(indexDir: string, keepBytes = KEEP_IN_MEMORY)
       ? await readMatrix(path.join(dir, FILES.sentences), counts.sentences, dims, (r, d) => new Float32Array(r * d), 'sentence vector')
       : null;
   const keep = async (file: string, bytes: number, what: string) => {
-    if (bytes > keepBytes) return null;
+    if (bytes > keepInMemory) return null;
     const kept = await readBinary(path.join(dir, file), what);
     if (kept.length !== bytes) throw damaged(`its ${what} file changed while it was read`);
     return kept;
@@ -192,22 +197,19 @@ export async function loadSnapshot(indexDir: string, keepBytes = KEEP_IN_MEMORY)
 /**
  * The passage vectors from the snapshot's vectra index into one contiguous matrix (the SIMD scan
  * reads it at memory speed; vectra's own query walks its items one by one), row by passage row.
- * vectra reads them in a worker thread of its own (read-vectors.mjs), whose heap of per-item
- * number arrays is gone when it ends: at 100k passages, 1.3 GB of resident memory against 0.3.
+ * vectra hands its items back as arrays of JavaScript numbers, about ten times the matrix's size:
+ * a large index is read in a worker thread of its own (read-vectors.mjs), whose heap goes with it
+ * (at 100k passages, 0.44 GB of resident memory added against 1.27); a small one here, where a
+ * thread's start would cost more than the heap.
  */
-async function readVectraItems(dir: string, dims: number): Promise<{ ids: string[]; matrix: Float32Array }> {
-  // This exact form is what Next.js (Turbopack) recognises as a worker thread's entry (see lib/embed/pool.ts).
-  const worker = new Worker(new URL('./read-vectors.mjs', import.meta.url), { workerData: { dir, dims }, execArgv: [] });
-  const reply = await new Promise<unknown>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`exit code ${code}`)));
-  })
-    .catch((error: Error) => {
-      // A code or a name only: the reader's message may name the server's paths.
-      throw damaged(`its vector index cannot be read (its reader stopped: ${(error as NodeJS.ErrnoException).code ?? error.name})`);
-    })
-    .finally(() => void worker.terminate());
+const VECTORS_IN_THREAD = 16 * 2 ** 20;
+
+async function readVectors(dir: string, dims: number, inThread: number): Promise<{ ids: string[]; matrix: Float32Array }> {
+  const bytes = await stat(path.join(dir, `index${codec.extension}`)).then(
+    (st) => st.size,
+    () => 0,
+  );
+  const reply = bytes <= inThread ? await readVectraItems(dir, dims) : await inWorker(dir, dims);
   const read = vectorReply.safeParse(reply);
   if (!read.success) throw damaged('its vector index cannot be read');
   if ('problem' in read.data)
@@ -217,6 +219,26 @@ async function readVectraItems(dir: string, dims: number): Promise<{ ids: string
         : `its vector index cannot be read (${read.data.code})`,
     );
   return read.data;
+}
+
+/** `readVectraItems` in a worker thread of its own, gone once it has replied. */
+async function inWorker(dir: string, dims: number): Promise<unknown> {
+  // This exact form is what Next.js (Turbopack) recognises as a worker thread's entry (see lib/embed/pool.ts).
+  const worker = new Worker(new URL('./read-vectors.mjs', import.meta.url), { workerData: { dir, dims }, execArgv: [] });
+  try {
+    return await new Promise<unknown>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`exit code ${code}`)));
+    });
+  } catch (error) {
+    // A code or a name only: the reader's message may name the server's paths.
+    throw damaged(
+      `its vector index cannot be read (its reader stopped: ${(error as NodeJS.ErrnoException).code ?? (error as Error).name})`,
+    );
+  } finally {
+    void worker.terminate();
+  }
 }
 
 /** Vectors in vectra's order into the scan matrix in passage row order, every row filled once. */

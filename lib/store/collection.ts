@@ -6,6 +6,10 @@ export type CollectionData = {
   documents: { meta: DocumentMeta; body: string; passages: Passage[]; vectors: Float32Array[] | null; analyses?: Analysis[][] | null }[];
 };
 
+/** What a store keeps per passage, in the order of `ids`; null unless every one of them has it (a document is written whole). */
+export const storedForAll = <T>(stored: Map<string, T> | null | undefined, ids: string[]): T[] | null =>
+  stored && ids.every((id) => stored.has(id)) ? ids.map((id) => stored.get(id)!) : null;
+
 export async function readCollection(store: StoreReader): Promise<CollectionData> {
   const { embedder, chunking, warnings } = await store.info();
   const documents: CollectionData['documents'] = [];
@@ -13,8 +17,13 @@ export async function readCollection(store: StoreReader): Promise<CollectionData
     const [body, passages] = await Promise.all([store.documentText(meta.id), store.passagesOf(meta.id)]);
     const ids = passages.map((p) => p.id);
     const [stored, analysed] = await Promise.all([embedder ? store.vectors(ids) : null, store.sentenceAnalyses?.(ids)]);
-    const analyses = analysed && ids.every((id) => analysed.has(id)) ? ids.map((id) => analysed.get(id)!) : null;
-    documents.push({ meta, body: body ?? '', passages, vectors: stored && ids.map((id) => stored.get(id)!), analyses });
+    documents.push({
+      meta,
+      body: body ?? '',
+      passages,
+      vectors: stored && ids.map((id) => stored.get(id)!),
+      analyses: storedForAll(analysed, ids),
+    });
   }
   return { info: { embedder, chunking, warnings }, documents };
 }

@@ -1,3 +1,4 @@
+import { storedForAll } from '@/lib/store/collection';
 import type { StoreReader, StoreWriter } from '@/lib/store/types';
 
 export type CopyReport = { documents: number; passages: number; skipped: number; removed: number };
@@ -41,8 +42,8 @@ export async function copyCollection(
         const ids = passages.map((p) => p.id);
         const [sentenceVectors, analyses] = await Promise.all([from.sentenceVectors?.(ids), from.sentenceAnalyses?.(ids)]);
         await session.upsertDocument(doc, (await from.documentText(doc.id)) ?? '', passages, vectors, {
-          vectors: sentenceVectors && passages.every((p) => sentenceVectors.has(p.id)) ? ids.map((id) => sentenceVectors.get(id)!) : null,
-          analyses: analyses && passages.every((p) => analyses.has(p.id)) ? ids.map((id) => analyses.get(id)!) : null,
+          vectors: storedForAll(sentenceVectors, ids),
+          analyses: storedForAll(analyses, ids),
         });
         report.documents++;
         report.passages += passages.length;
